@@ -1,0 +1,1 @@
+"""formulactl: customer archives and customer formulas as reviewed, signed YAML records in Git."""

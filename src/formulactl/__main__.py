@@ -1,0 +1,3 @@
+from formulactl.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""A cache of per-file results keyed by git blob ID, kept outside version control.
+
+One marshal file per purpose: loading ten thousand entries takes milliseconds, and a
+changed context (schemas, settings, tool version) empties it instead of serving stale
+answers. A broken or foreign cache file is ignored, never trusted.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+
+
+class BlobCache:
+    def __init__(self, path: Path | None, context: str) -> None:
+        self.path = path
+        self.context = context
+        self.entries: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        if path is not None:
+            self.entries = _read(path, context)
+
+    def get(self, key: str) -> Any:
+        found = self.entries.get(key)
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def put(self, key: str, value: Any) -> None:
+        self.entries[key] = value
+        self.used.add(key)
+        self.dirty = True
+
+    def save(self, prune: bool) -> None:
+        """Write back if anything changed; `prune` drops entries this run did not use."""
+        if self.path is None:
+            return
+        if prune and len(self.used) < len(self.entries):
+            self.entries = {key: self.entries[key] for key in self.used}
+            self.dirty = True
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".cache.", dir=self.path.parent)
+            with os.fdopen(handle, "wb") as stream:
+                marshal.dump((FORMAT, self.context, self.entries), stream)
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+
+def _read(path: Path, context: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            form, found_context, entries = marshal.load(stream)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if form != FORMAT or found_context != context or not isinstance(entries, dict):
+        return {}
+    return entries

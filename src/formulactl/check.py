@@ -1,0 +1,228 @@
+"""`validate`: load → schema → record rules → store rules, collecting every finding.
+
+Each file's own findings and its facts are cached by blob ID, so a second run over an
+unchanged store lists the tree, reads the cache, and runs only the cheap store rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from . import gitio, yamlio
+from .cache import BlobCache
+from .errors import Finding, FormulaError
+from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES
+from .rules import (
+    Located,
+    RuleContext,
+    check_record,
+    check_references,
+    check_unique_tax_ids,
+    record_facts,
+)
+from .schema import Problem
+from .store import Store
+
+CUSTOMERS = f"{RECORDS_DIR}/{KINDS['customer'].folder}/"
+# Cached per file: (facts or None when unreadable, [(line, col, pointer, rule, message, hint)])
+FileResult = tuple[dict[str, Any] | None, list[tuple[int, int, str, str, str, str]]]
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    unreadable: int = 0
+
+
+def tool_version() -> str:
+    try:
+        return version("formulactl")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "source"
+
+
+def check_context(store: Store) -> str:
+    """What every cached result depends on besides the file itself."""
+    digest = hashlib.sha256(tool_version().encode())
+    for name in [SETTINGS_FILE, *(f"{SCHEMAS_DIR}/{kind}.schema.json" for kind in KINDS)]:
+        try:
+            digest.update(name.encode() + b"\0" + (store.root / name).read_bytes())
+        except OSError:
+            digest.update(name.encode() + b"\0missing")
+    return digest.hexdigest()
+
+
+class Checker:
+    def __init__(self, store: Store, cache: BlobCache) -> None:
+        self.store = store
+        self.cache = cache
+        self.listing = store.listing()
+        self.results: dict[str, FileResult] = {}
+
+    def result(self, path: str) -> FileResult:
+        if path not in self.results:
+            self.results[path] = self._compute(path)
+        return self.results[path]
+
+    def _compute(self, path: str) -> FileResult:
+        folder = path.split("/")[-2]
+        blob = self.listing.get(path)
+        if blob is not None:
+            cached = self.cache.get(f"{blob}:{folder}")
+            if cached is not None:
+                return tuple(cached)  # type: ignore[return-value]
+        try:
+            data = self.store.read_bytes(path)
+        except FormulaError as error:
+            return None, [_row(error.finding)]
+        key = f"{gitio.blob_id(data)}:{folder}"
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = check_file(self.store, path, data)
+            self.cache.put(key, cached)
+        return tuple(cached)  # type: ignore[return-value]
+
+    def facts_of(self, kind: str, record_id: str) -> Mapping[str, Any] | None:
+        path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
+        if path not in self.listing:
+            return None
+        return self.result(path)[0] or {}
+
+
+def check_file(store: Store, path: str, data: bytes) -> FileResult:
+    """Everything that depends only on this file's bytes: parse, schema, record rules."""
+    try:
+        record = store.parse(path, data)
+    except FormulaError as error:
+        return None, [_row(error.finding)]
+    schema = store.schema(record.kind)
+    problems = schema.problems(record.data)
+    problems += check_record(RuleContext(store.settings, schema), record.data)
+    facts = record_facts(schema, record.data)
+    return facts, _locate(data, problems)
+
+
+def validate(store: Store, paths: Iterable[Path] = (), cache: BlobCache | None = None) -> Report:
+    cache = cache or BlobCache(None, "")
+    checker = Checker(store, cache)
+    wanted = select(store, checker.listing, list(paths))
+    report = Report(files=len(wanted))
+    located: list[Located] = []
+    for path in sorted(wanted):
+        if path in STORE_FILES:
+            report.findings += _check_store_file(store, path)
+            continue
+        facts, rows = checker.result(path)
+        report.findings += [Finding(path, row[0], row[1], *row[2:]) for row in rows]
+        if facts is None:
+            report.unreadable += 1
+            continue
+        located += _store_rules(checker, path, facts)
+    if any(path.startswith(CUSTOMERS) for path in wanted):
+        located += [item for item in check_unique_tax_ids(_customers(checker))
+                    if item.path in wanted]
+    report.findings += _place(located, store.read_bytes)
+    report.findings.sort(key=lambda f: (f.path, f.line, f.col, f.rule))
+    cache.save(prune=not paths)
+    return report
+
+
+def check_unsaved(store: Store, path: str, data: bytes, cache: BlobCache) -> list[Finding]:
+    """Findings for content about to be written at `path`, placed in `data` itself."""
+    facts, rows = check_file(store, path, data)
+    findings = [Finding(path, row[0], row[1], *row[2:]) for row in rows]
+    if facts is None:
+        return findings
+    checker = Checker(store, cache)
+    located = _store_rules(checker, path, facts)
+    if path.startswith(CUSTOMERS):
+        others = [(other, facts_) for other, facts_ in _customers(checker) if other != path]
+        located += [item for item in check_unique_tax_ids([*others, (path, facts)])
+                    if item.path == path]
+    cache.save(prune=False)
+    return findings + _place(located, lambda _path: data)
+
+
+def _store_rules(checker: Checker, path: str, facts: Mapping[str, Any]) -> list[Located]:
+    return [*_path_rules(checker.store, path, facts),
+            *check_references(checker.store.settings, path, facts, checker.facts_of)]
+
+
+def _customers(checker: Checker) -> list[tuple[str, dict[str, Any]]]:
+    return [(path, checker.result(path)[0] or {}) for path in checker.listing
+            if path.startswith(CUSTOMERS) and path.endswith(".yaml")]
+
+
+def select(store: Store, listing: Mapping[str, str | None], paths: list[Path]) -> set[str]:
+    """Store-relative files to check: all records and store files, or those under `paths`."""
+    everything = set(listing) | {name for name in STORE_FILES if (store.root / name).is_file()}
+    if not paths:
+        return everything
+    chosen: set[str] = set()
+    for given in paths:
+        try:
+            relative = given.resolve().relative_to(store.root).as_posix()
+        except ValueError:
+            raise FormulaError(f"{given} is outside the store at {store.root}",
+                               "pass files or folders inside the store", rule="usage") from None
+        if relative == ".":
+            return everything
+        under = {path for path in everything
+                 if path == relative or path.startswith(relative.rstrip("/") + "/")}
+        if not under and not given.exists():
+            raise FormulaError(f"{given} does not exist", "check the path", rule="usage")
+        chosen |= under
+    return chosen
+
+
+def _path_rules(store: Store, path: str, facts: Mapping[str, Any]) -> list[Located]:
+    """Rules that depend on where the file is: the name is the ID, in the kind's format."""
+    name = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    kind = FOLDERS[path.split("/")[-2]].name
+    fmt = store.settings.id_formats[kind]
+    found: list[Located] = []
+    if not fmt.matches(name):
+        found.append(Located(path, Problem("", "id-format",
+                                           f"file name {name} is not a {kind} ID",
+                                           f"{kind} IDs look like {fmt.example()}")))
+    if facts.get("id") is not None and facts.get("id") != name:
+        found.append(Located(path, Problem("/id", "id-mismatch",
+                                           f"id {facts.get('id')} differs from the file name {name}",
+                                           "the file name is the ID: make them the same")))
+    return found
+
+
+def _check_store_file(store: Store, path: str) -> list[Finding]:
+    try:
+        data = store.read_bytes(path, 1 << 20)
+        content = yamlio.load_record(data, path, 1 << 20)
+    except FormulaError as error:
+        return [error.finding]
+    problems = store.schema(STORE_FILES[path]).problems(content)
+    return [Finding(path, *row) for row in _locate(data, problems)]
+
+
+def _place(located: list[Located], read: Callable[[str], bytes]) -> list[Finding]:
+    by_path: dict[str, list[Problem]] = {}
+    for item in located:
+        by_path.setdefault(item.path, []).append(item.problem)
+    return [Finding(path, *row) for path, problems in by_path.items()
+            for row in _locate(read(path), problems)]
+
+
+def _locate(data: bytes, problems: list[Problem]) -> list[tuple[int, int, str, str, str, str]]:
+    if not problems:
+        return []
+    places = yamlio.locate(data, [problem.pointer for problem in problems])
+    return [(*places[p.pointer], p.pointer, p.rule, p.message, p.hint) for p in problems]
+
+
+def _row(finding: Finding) -> tuple[int, int, str, str, str, str]:
+    return (finding.line, finding.col, finding.pointer, finding.rule, finding.message,
+            finding.hint)

@@ -1,0 +1,65 @@
+"""The `formulactl` command: typer commands only; the core does the work."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+import typer
+
+from ..errors import FormulaError, Interrupted
+from . import checking, records
+
+app = typer.Typer(
+    name="formulactl",
+    help="Customer archives and customer formulas as reviewed, signed YAML records in Git.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+records.register(app)
+checking.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; every user-caused problem ends as one line and an exit code, never a trace."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    try:
+        result = app(args=argv, standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except FormulaError as error:
+        sys.stderr.write(f"formulactl: {error}\n")
+        return 2
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort, Interrupted):
+        sys.stderr.write("formulactl: interrupted; nothing was written\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:
+        log = _crash_log()
+        sys.stderr.write(f"formulactl: internal error; details were written to {log}. "
+                         "Please report it with that file.\n")
+        return 3
+
+
+def _crash_log() -> Path:
+    folder = Path.home() / ".cache" / "formulactl"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "last-error.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        return log
+    except OSError:
+        traceback.print_exc()
+        return Path("standard error")

@@ -1,0 +1,71 @@
+"""What every command shares: finding the store, the consoles, rendering findings."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from ..cache import BlobCache
+from ..check import check_context
+from ..errors import Finding
+from ..store import Store
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="The store folder (default: the nearest one above here).",
+                 envvar="FORMULACTL_STORE", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+
+
+def open_store(store: Path | None) -> Store:
+    return Store.find(store if store else Path.cwd(), explicit=store is not None)
+
+
+def check_cache(store: Store) -> BlobCache:
+    return BlobCache(store.cache_dir / "check.marshal", check_context(store))
+
+
+def shown_path(store: Store, path: str) -> str:
+    """Paths as the user can open them from where they stand."""
+    return os.path.relpath(store.root / path) if path else ""
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def print_json(value: Any) -> None:
+    out(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> None:
+    if as_json:
+        print_json([finding.as_dict() for finding in findings])
+        return
+    for finding in findings:
+        shown = Finding(shown_path(store, finding.path), finding.line, finding.col,
+                        finding.pointer, finding.rule, finding.message, finding.hint)
+        out(shown.as_line())
+
+
+def refuse(store: Store, findings: Sequence[Finding], what: str) -> NoReturn:
+    """Show why nothing was written and stop with the input-error code."""
+    for finding in findings:
+        err(Finding(shown_path(store, finding.path), finding.line, finding.col, finding.pointer,
+                    finding.rule, finding.message, finding.hint).as_line())
+    err(f"{what}: nothing was written.")
+    raise typer.Exit(EXIT_INPUT)

@@ -1,0 +1,210 @@
+"""Record commands: init, new, show, list, set, edit."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .. import yamlio
+from ..cache import BlobCache
+from ..check import check_unsaved, tool_version
+from ..editing import apply, new_record, parse_assignment
+from ..errors import FormulaError
+from ..kinds import kind_named
+from ..query import parse_condition, select_records, value_at
+from ..store import Record, Store, create_store
+from .common import (
+    JsonOption,
+    StoreOption,
+    check_cache,
+    err,
+    open_store,
+    out,
+    print_json,
+    refuse,
+    shown_path,
+)
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="FIELD=VALUE; repeat for more fields.", show_default=False),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("new")(new)
+    app.command("show")(show)
+    app.command("list")(list_records)
+    app.command("set")(set_fields)
+    app.command("edit")(edit)
+
+
+def init(directory: Annotated[Path, typer.Argument(help="Folder for the new store.")] = Path(".")
+         ) -> None:
+    """Create a store: git repository, settings, team file, schemas, record folders."""
+    store = create_store(directory.resolve())
+    out(f"Created a store in {store.root}")
+    out(f"  store ID  {store.settings.store_id}")
+    out("  next: add people with `formulactl team add`, then records with `formulactl new KIND`")
+
+
+def new(
+    kind: Annotated[str, typer.Argument(help="customer, formula, material, supplier, batch, "
+                                        "interaction, order, feedback or survey")],
+    sets: SetOption = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="Start from this YAML file.",
+                                                   show_default=False)] = None,
+    store: StoreOption = None,
+) -> None:
+    """Create a record with the next free ID; nothing invalid is written."""
+    found = open_store(store)
+    record_kind = kind_named(kind).name
+    base: dict[str, Any] = {}
+    if from_file is not None:
+        try:
+            raw = from_file.read_bytes()
+        except OSError as error:
+            raise FormulaError(f"cannot read {from_file}: {error.strerror}", "check the path",
+                               str(from_file), rule="usage") from None
+        base = yamlio.load_record(raw, str(from_file), found.settings.max_record_bytes)
+    schema = found.schema(record_kind)
+    apply(base, [parse_assignment(schema, text) for text in sets or []], [])
+    record = new_record(found, record_kind, base, date.today())
+    _save(found, record, "new record")
+    out(record.id)
+
+
+def show(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")],
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Print a record."""
+    found = open_store(store)
+    record = found.load(record_id)
+    if as_json:
+        print_json(record.data)
+    else:
+        sys.stdout.write(found.canonical(record))
+
+
+def list_records(
+    kind: Annotated[str, typer.Argument(help="The kind of record to list.")],
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="FIELD=VALUE; repeat to narrow further.", show_default=False)] = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """List records of one kind, optionally only those matching every --where."""
+    found = open_store(store)
+    record_kind = kind_named(kind)
+    conditions = [parse_condition(text) for text in where or []]
+    cache = BlobCache(found.cache_dir / "records.marshal", tool_version())
+    selection = select_records(found, record_kind.name, conditions, cache)
+    for finding in selection.skipped:
+        err(f"skipped {shown_path(found, finding.path)}: {finding.message} — run `formulactl "
+            "validate` for details")
+    if as_json:
+        print_json([record.data for record in selection.records])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*record_kind.columns, box=None, header_style="bold", pad_edge=False)
+    for record in selection.records:
+        table.add_row(*(_cell(value_at(record.data, column)) for column in record_kind.columns))
+    console = Console(soft_wrap=True)
+    console.print(table)
+    console.print(f"{len(selection.records)} {record_kind.folder}", style="dim")
+
+
+def set_fields(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")],
+    assignments: Annotated[list[str] | None, typer.Argument(
+        metavar="FIELD=VALUE...", help="Fields to set, like name=华彩 or contacts[0].phone=…",
+        show_default=False)] = None,
+    unset: Annotated[list[str] | None, typer.Option(
+        "--unset", help="Remove this field; repeat for more.", show_default=False)] = None,
+    store: StoreOption = None,
+) -> None:
+    """Change fields of a record; nothing invalid is written."""
+    if not assignments and not unset:
+        raise FormulaError("nothing to set", "give FIELD=VALUE or --unset FIELD", rule="usage")
+    found = open_store(store)
+    record = found.load(record_id)
+    schema = found.schema(record.kind)
+    apply(record.data, [parse_assignment(schema, text) for text in assignments or []],
+          unset or [])
+    _save(found, record, f"set {record_id}")
+    out(f"Saved {record_id}")
+
+
+def edit(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")],
+    store: StoreOption = None,
+) -> None:
+    """Open a record in $EDITOR; invalid content is never saved."""
+    found = open_store(store)
+    record = found.load(record_id)
+    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    original = found.canonical(record)
+    folder = Path(tempfile.mkdtemp(prefix="formulactl-edit-"))
+    try:
+        draft = folder / f"{record_id}.yaml"
+        draft.write_text(original, encoding="utf-8")
+        while True:
+            _run_editor(editor, draft)
+            text = draft.read_bytes()
+            if text == original.encode():
+                out(f"No changes to {record_id}.")
+                return
+            cache = check_cache(found)
+            findings = check_unsaved(found, record.path, text, cache)
+            if not findings:
+                data = found.parse(record.path, text).data
+                found.write(Record(record.id, record.kind, record.path, data))
+                out(f"Saved {record_id}")
+                return
+            for finding in findings:
+                err(finding.as_line().replace(record.path, str(draft), 1))
+            if not typer.confirm("Reopen the editor to fix this?", default=True, err=True):
+                refuse(found, [], f"edit {record_id}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_editor(editor: list[str], path: Path) -> None:
+    try:
+        done = subprocess.run([*editor, str(path)], check=False)
+    except FileNotFoundError:
+        raise FormulaError(f"editor `{editor[0]}` was not found",
+                           "set EDITOR to an editor you have, such as nano", rule="usage") from None
+    if done.returncode != 0:
+        raise FormulaError(f"the editor exited with status {done.returncode}",
+                           "nothing was saved; try again", rule="usage")
+
+
+def _save(store: Store, record: Record, what: str) -> None:
+    text = store.canonical(record).encode("utf-8")
+    findings = check_unsaved(store, record.path, text, check_cache(store))
+    if findings:
+        refuse(store, findings, what)
+    store.write_text(record.path, text.decode("utf-8"))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)

@@ -1,0 +1,57 @@
+"""Findings and errors as data: checks collect findings, operations raise FormulaError."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one place; `line`/`col` are 1-based, 0 when not known."""
+
+    path: str
+    line: int
+    col: int
+    pointer: str
+    rule: str
+    message: str
+    hint: str = ""
+
+    def located(self, line: int, col: int) -> Finding:
+        return replace(self, line=line, col=col)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def as_line(self) -> str:
+        """`path:line:col: message — hint`, the one-line form every user sees."""
+        where = self.path
+        if where and self.line:
+            where += f":{self.line}:{self.col}"
+        text = f"{where}: {self.message}" if where else self.message
+        return f"{text} — {self.hint}" if self.hint else text
+
+
+class FormulaError(Exception):
+    """A problem the user can fix; the CLI prints it as one line and exits 2."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        path: str = "",
+        line: int = 0,
+        col: int = 0,
+        rule: str = "error",
+        pointer: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.finding = Finding(path, line, col, pointer, rule, message, hint)
+
+    def __str__(self) -> str:
+        return self.finding.as_line()
+
+
+class Interrupted(Exception):
+    """The user interrupted an interactive step; nothing was written."""

@@ -1,0 +1,273 @@
+"""Domain rules beyond the schema, each a small pure function registered for its kinds.
+
+Record rules see one parsed record and must tolerate any shape (they run even when the
+schema found errors, so one run reports everything). Store rules see only the cached
+facts of each record, so a warm run never parses a file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import FormulaError
+from .kinds import KINDS
+from .paths import walk
+from .schema import KindSchema, Problem
+from .settings import Settings, split_ref
+from .yamlio import pointer_part
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    settings: Settings
+    schema: KindSchema
+
+
+RecordRule = Callable[[RuleContext, dict[str, Any]], Iterable[Problem]]
+RECORD_RULES: dict[str, list[RecordRule]] = defaultdict(list)
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def record_rule(*kinds: str) -> Callable[[RecordRule], RecordRule]:
+    def register(rule: RecordRule) -> RecordRule:
+        for kind in kinds or tuple(KINDS):
+            RECORD_RULES[kind].append(rule)
+        return rule
+
+    return register
+
+
+def check_record(context: RuleContext, data: dict[str, Any]) -> list[Problem]:
+    return [problem for rule in RECORD_RULES[context.schema.kind]
+            for problem in rule(context, data)]
+
+
+# ------------------------------------------------------------------------ record rules
+
+
+@record_rule("formula")
+def ingredient_sum(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    lines = data.get("ingredients")
+    if not isinstance(lines, list) or not lines:
+        return
+    percents = [line.get("percent") if isinstance(line, dict) else None for line in lines]
+    if not all(_is_number(value) for value in percents):
+        return  # a sealed or wrong value is reported elsewhere; no sum to check
+    total = math.fsum(percents)
+    tolerance = context.settings.percent_tolerance
+    if abs(total - 100) > tolerance + 1e-9:
+        yield Problem("/ingredients", "percent-sum",
+                      f"ingredient percentages sum to {total:.6g}, not 100",
+                      f"adjust them; this store allows ±{tolerance:g}")
+
+
+@record_rule("material")
+def cas_check_digit(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    cas = data.get("cas")
+    if not isinstance(cas, str) or cas.count("-") != 2:
+        return
+    digits = cas.replace("-", "")
+    if not digits.isdigit():
+        return
+    body, check = digits[:-1], int(digits[-1])
+    expected = sum(int(d) * weight for weight, d in enumerate(reversed(body), start=1)) % 10
+    if expected != check:
+        yield Problem("/cas", "cas-check-digit",
+                      f"CAS number {cas} fails its check digit (expected {expected})",
+                      "retype it from the supplier's safety data sheet")
+
+
+@record_rule("customer")
+def tax_id_check_digit(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    code = data.get("tax_id")
+    if not isinstance(code, str) or len(code) != 18:
+        return
+    if any(char not in USCC_ALPHABET for char in code):
+        yield Problem("/tax_id", "tax-id", f"{code} is not a unified social credit code",
+                      "its 18 characters never include I, O, S, V or Z; check the business licence")
+        return
+    total = sum(USCC_ALPHABET.index(char) * w for char, w in zip(code, USCC_WEIGHTS, strict=False))
+    expected = USCC_ALPHABET[(31 - total % 31) % 31]
+    if code[-1] != expected:
+        yield Problem("/tax_id", "tax-id",
+                      f"unified social credit code {code} fails its check character "
+                      f"(expected {expected})", "check it against the business licence")
+
+
+@record_rule("customer", "formula", "material", "supplier")
+def approved_needs_review_due(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    if data.get("status") == "approved" and "review_due" not in data:
+        yield Problem("/status", "review-due",
+                      f"approved {context.schema.kind} has no review_due",
+                      "add review_due: YYYY-MM-DD for its next periodic review")
+
+
+@record_rule()
+def unique_list_keys(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    for path, keys in context.schema.list_keys.items():
+        for pointer, items in walk(data, path):
+            if not isinstance(items, list):
+                continue
+            seen: set[str] = set()
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    continue
+                key = ", ".join(f"{name} {item.get(name)}" for name in keys if name in item)
+                if key and key in seen:
+                    yield Problem(pointer + pointer_part(index), "duplicate-line",
+                                  f"two lines in `{path[-1]}` with {key}",
+                                  "merge them into one line")
+                seen.add(key)
+
+
+@record_rule("feedback")
+def feedback_closure(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    status = data.get("status")
+    if status in ("resolved", "closed") and "resolution" not in data:
+        yield Problem("/status", "feedback-resolution", f"feedback is {status} without a resolution",
+                      "write what was done in `resolution`")
+    if status == "closed" and "closed_on" not in data:
+        yield Problem("/status", "feedback-closed-on", "closed feedback has no closed_on date",
+                      "add closed_on: YYYY-MM-DD")
+    yield from _not_before(data, "response_due", "date")
+    yield from _not_before(data, "closed_on", "date")
+
+
+@record_rule("interaction")
+def next_date_after_contact(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    yield from _not_before(data, "next_date", "date")
+
+
+@record_rule("material")
+def restricted_needs_note(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    if data.get("restricted") is True and "restriction_notes" not in data:
+        yield Problem("/restricted", "restricted-note", "restricted material has no restriction_notes",
+                      "say where it may and may not be used")
+
+
+@record_rule("customer")
+def contacts_need_consent(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    contacts = data.get("contacts")
+    personal = isinstance(contacts, list) and any(
+        isinstance(c, dict) and ({"phone", "email", "wechat"} & set(c)) for c in contacts)
+    consent = data.get("consent")
+    if personal and not isinstance(consent, dict):
+        yield Problem("/contacts", "consent", "contacts' personal details are kept without consent",
+                      "record the consent (purpose, date, recorded_by) or remove the details")
+    elif personal and isinstance(consent, dict) and "withdrawn_on" in consent:
+        yield Problem("/contacts", "consent",
+                      "consent was withdrawn but contacts' personal details are still kept",
+                      "remove phone, email and wechat from the contacts")
+
+
+@record_rule("formula")
+def specification_limits(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    specs = data.get("specifications")
+    for index, spec in enumerate(specs if isinstance(specs, list) else []):
+        if not isinstance(spec, dict):
+            continue
+        low, high, target = spec.get("min"), spec.get("max"), spec.get("target")
+        if _is_number(low) and _is_number(high) and low > high:
+            yield Problem(f"/specifications/{index}/min", "spec-limits",
+                          f"specification {spec.get('property')}: min {low} is above max {high}",
+                          "swap or correct the limits")
+        elif _is_number(target) and ((_is_number(low) and target < low)
+                                     or (_is_number(high) and target > high)):
+            yield Problem(f"/specifications/{index}/target", "spec-limits",
+                          f"specification {spec.get('property')}: target {target} is outside "
+                          "its min/max", "correct the target or the limits")
+
+
+def _not_before(data: Mapping[str, Any], later: str, earlier: str) -> Iterator[Problem]:
+    first, second = data.get(earlier), data.get(later)
+    if isinstance(first, str) and isinstance(second, str) and second < first:
+        yield Problem(pointer_part(later), "date-order", f"{later} {second} is before {earlier} {first}",
+                      "correct the dates")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# ------------------------------------------------------------------------ facts and store rules
+
+
+def record_facts(schema: KindSchema, data: dict[str, Any]) -> dict[str, Any]:
+    """What store rules need from a record, small enough to cache for every file."""
+    refs = [
+        [pointer, ref.kind, value, ref.version]
+        for ref in schema.refs
+        for pointer, value in walk(data, ref.path)
+    ]
+    facts: dict[str, Any] = {"refs": refs}
+    for name in ("id", "status", "version", "tax_id"):
+        if name in data:
+            facts[name] = data[name]
+    return facts
+
+
+@dataclass(frozen=True)
+class Located:
+    """A store-rule problem in one record file."""
+
+    path: str
+    problem: Problem
+
+
+def check_references(settings: Settings, path: str, facts: Mapping[str, Any],
+                     target_facts: Callable[[str, str], Mapping[str, Any] | None]) -> Iterator[Located]:
+    """Every reference names a well-formed ID of the right kind that exists (at that version)."""
+    for pointer, kind, value, version_rule in facts.get("refs", []):
+        if not isinstance(value, str):
+            continue  # the schema reports the type
+        problem = _reference_problem(settings, kind, value, version_rule, target_facts)
+        if problem:
+            yield Located(path, Problem(pointer, "reference", *problem))
+
+
+def _reference_problem(settings: Settings, kind: str, value: str, version_rule: str,
+                       target_facts: Callable[[str, str], Mapping[str, Any] | None],
+                       ) -> tuple[str, str] | None:
+    fmt = settings.id_formats[kind]
+    try:
+        target, version = split_ref(value)
+    except FormulaError:
+        target, version = value, None
+    if not fmt.matches(target):
+        return f"`{value}` is not a {kind} ID", f"{kind} IDs look like {fmt.example()}"
+    if version is not None and version_rule == "no":
+        return f"`{value}` names a version here", f"write just {target}"
+    if version is None and version_rule == "required":
+        return f"`{value}` needs a version", f"name the exact version used, such as {target}@1"
+    found = target_facts(kind, target)
+    if found is None:
+        return f"{kind} {target} does not exist", f"check the ID with `formulactl list {kind}`"
+    current = found.get("version")
+    if version is not None and isinstance(current, int):
+        if version > current:
+            return (f"{target} has no version {version} (its current version is {current})",
+                    "name a version that exists")
+        if version == current and found.get("status") not in ("approved", "archived"):
+            return (f"{target}@{version} is {found.get('status')}, not approved",
+                    "only approved versions may be used; approve it first")
+    return None
+
+
+def check_unique_tax_ids(customers: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[Located]:
+    """Every customer sharing a tax ID with another gets a finding naming the others."""
+    holders: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for path, facts in customers:
+        code = facts.get("tax_id")
+        if isinstance(code, str):
+            holders[code].append((path, str(facts.get("id", path))))
+    for code, found in holders.items():
+        for path, record_id in found if len(found) > 1 else ():
+            others = ", ".join(sorted(other for _p, other in found if other != record_id))
+            yield Located(path, Problem("/tax_id", "unique-tax-id",
+                                        f"tax ID {code} is also used by {others}",
+                                        "one customer per tax ID: merge the records"))

@@ -1,0 +1,116 @@
+"""Store settings (`formulactl.yaml`) and the record ID formats they define."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .errors import FormulaError
+
+_TOKEN = re.compile(r"\{(seq|rand):([0-9]+)\}|\{date\}")
+_REF = re.compile(r"(?P<id>[A-Z][A-Z0-9]*-[A-Za-z0-9-]+)(?:@(?P<version>[1-9][0-9]*))?")
+
+
+@dataclass(frozen=True)
+class IdFormat:
+    """An ID template such as `F-{seq:6}` or `I-{date}-{rand:4}`."""
+
+    kind: str
+    template: str
+    regex: re.Pattern[str]
+
+    @classmethod
+    def parse(cls, kind: str, template: str) -> IdFormat:
+        parts, last = [], 0
+        for token in _TOKEN.finditer(template):
+            parts.append(re.escape(template[last : token.start()]))
+            name, width = token.group(1), token.group(2)
+            if name == "seq":
+                parts.append(f"(?P<seq>[0-9]{{{width},}})")
+            elif name == "rand":
+                parts.append(f"[0-9a-f]{{{width}}}")
+            else:
+                parts.append("(?P<date>[0-9]{8})")
+            last = token.end()
+        parts.append(re.escape(template[last:]))
+        return cls(kind, template, re.compile("".join(parts)))
+
+    def matches(self, text: str) -> bool:
+        return self.regex.fullmatch(text) is not None
+
+    def example(self) -> str:
+        return self.render(date(2026, 11, 23), 12, lambda width: "7f3a0c9e"[:width])
+
+    def render(self, day: date, seq: int, rand: Any) -> str:
+        def fill(token: re.Match[str]) -> str:
+            if token.group(1) == "seq":
+                return str(seq).zfill(int(token.group(2)))
+            if token.group(1) == "rand":
+                return str(rand(int(token.group(2))))
+            return day.strftime("%Y%m%d")
+
+        return _TOKEN.sub(fill, self.template)
+
+    def next_id(self, existing: Iterable[str], day: date) -> str:
+        """The next free ID: sequences count up (per day when dated); random parts are drawn."""
+        taken = set(existing)
+        if "{seq:" in self.template:
+            stamp = day.strftime("%Y%m%d")
+            seqs = [
+                int(found.group("seq"))
+                for found in map(self.regex.fullmatch, taken)
+                if found and found.groupdict().get("date", stamp) == stamp
+            ]
+            return self.render(day, max(seqs, default=0) + 1, lambda width: "")
+        while True:
+            candidate = self.render(day, 0, lambda width: secrets.token_hex(width)[:width])
+            if candidate not in taken:
+                return candidate
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_id: str
+    id_formats: Mapping[str, IdFormat]
+    percent_tolerance: float
+    review_interval_days: Mapping[str, int]
+    max_record_bytes: int
+    raw: Mapping[str, Any]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Settings:
+        """Build from a mapping already checked against the settings schema."""
+        return cls(
+            store_id=data["store_id"],
+            id_formats={
+                kind: IdFormat.parse(kind, template)
+                for kind, template in data["id_formats"].items()
+            },
+            percent_tolerance=float(data.get("percent_tolerance", 0.01)),
+            review_interval_days=dict(data.get("review_interval_days", {})),
+            max_record_bytes=int(data.get("max_record_kb", 1024)) * 1024,
+            raw=data,
+        )
+
+    def kind_of(self, record_id: str) -> str | None:
+        for kind, fmt in self.id_formats.items():
+            if fmt.matches(record_id):
+                return kind
+        return None
+
+
+def split_ref(text: str) -> tuple[str, int | None]:
+    """`F-000123@3` → (`F-000123`, 3); anything that is not an ID shape raises."""
+    found = _REF.fullmatch(text)
+    if not found:
+        raise FormulaError(
+            f"`{text}` is not a record ID",
+            "IDs look like F-000123, C-00012 or F-000123@3 for a version",
+            rule="bad-id",
+        )
+    version = found.group("version")
+    return found.group("id"), int(version) if version else None

@@ -1,0 +1,222 @@
+"""Finding a store, record IDs and paths, reading and atomic writing of records."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import gitio, yamlio
+from .errors import FormulaError
+from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from .schema import KindSchema, load_kind_schema
+from .settings import Settings, split_ref
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "format": 1,
+    "store_id": "",
+    "id_formats": {
+        "customer": "C-{seq:5}",
+        "formula": "F-{seq:6}",
+        "material": "M-{seq:5}",
+        "supplier": "S-{seq:4}",
+        "batch": "B-{date}-{seq:3}",
+        "interaction": "I-{date}-{rand:4}",
+        "order": "O-{date}-{rand:4}",
+        "feedback": "FB-{date}-{rand:4}",
+        "survey": "SV-{date}-{rand:4}",
+    },
+    "percent_tolerance": 0.01,
+    "review_interval_days": {"customer": 365, "formula": 365, "material": 730, "supplier": 365},
+    "max_record_kb": 1024,
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    kind: str
+    path: str  # relative to the store root, with `/`
+    data: dict[str, Any]
+
+
+class Store:
+    """A folder holding `formulactl.yaml`, `team.yaml`, `schemas/` and `records/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._schemas: dict[str, KindSchema] = {}
+
+    @classmethod
+    def find(cls, start: Path, explicit: bool = False) -> Store:
+        """The store at `start` (explicit `--store`) or in the nearest folder above it."""
+        start = start.resolve()
+        for folder in [start] if explicit else [start, *start.parents]:
+            if (folder / SETTINGS_FILE).is_file():
+                return cls(folder)
+        where = f"{start} is not a store" if explicit else f"no store in {start} or above"
+        raise FormulaError(where, "run `formulactl init DIR`, or pass --store DIR",
+                           rule="no-store")
+
+    @cached_property
+    def settings(self) -> Settings:
+        data = self.load_checked(SETTINGS_FILE, "settings")
+        return Settings.from_data(data)
+
+    def schema(self, kind: str) -> KindSchema:
+        if kind not in self._schemas:
+            path = self.root / SCHEMAS_DIR / f"{kind}.schema.json"
+            self._schemas[kind] = load_kind_schema(kind, path)
+        return self._schemas[kind]
+
+    def load_checked(self, name: str, kind: str) -> dict[str, Any]:
+        """Read a store file and stop at its first schema problem (settings, team)."""
+        raw = self.read_bytes(name, 1 << 20)
+        data = yamlio.load_record(raw, name, 1 << 20)
+        problems = self.schema(kind).problems(data)
+        if problems:
+            first = problems[0]
+            line, col = yamlio.locate(raw, [first.pointer])[first.pointer]
+            raise FormulaError(first.message, first.hint, name, line, col, first.rule,
+                               first.pointer)
+        return data
+
+    # ---------------------------------------------------------------- IDs and paths
+
+    def kind_of(self, record_id: str) -> str:
+        """The kind an ID belongs to; anything that is not a well-formed ID is refused."""
+        base, _version = split_ref(record_id)
+        kind = self.settings.kind_of(base)
+        if kind is None:
+            examples = ", ".join(fmt.example() for fmt in self.settings.id_formats.values())
+            raise FormulaError(f"`{record_id}` is not a record ID in this store",
+                               f"IDs look like {examples}", rule="bad-id")
+        return kind
+
+    def record_path(self, record_id: str) -> str:
+        kind = self.kind_of(record_id)
+        return f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
+
+    def ids(self, kind: str) -> list[str]:
+        folder = self.root / RECORDS_DIR / KINDS[kind].folder
+        if not folder.is_dir():
+            return []
+        return sorted(entry.name[:-5] for entry in os.scandir(folder)
+                      if entry.name.endswith(".yaml"))
+
+    def new_id(self, kind: str, today: date) -> str:
+        return self.settings.id_formats[kind].next_id(self.ids(kind), today)
+
+    # ---------------------------------------------------------------- reading and writing
+
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
+        """Bytes of a store file; refuses a file over the record size limit before reading."""
+        full = self.root / path
+        limit = self.settings.max_record_bytes if limit is None else limit
+        try:
+            size = full.stat().st_size
+            if size > limit:
+                raise yamlio.YamlError(
+                    f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit for a record",
+                    "check that this is a record file; split it if it really is one",
+                    path, rule="yaml-size")
+            return full.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise FormulaError(f"{path} does not exist", "check the ID with `formulactl list`",
+                               path, rule="missing") from None
+        except IsADirectoryError:
+            raise FormulaError(f"{path} is a folder, not a record file", "", path,
+                               rule="unreadable") from None
+        except PermissionError:
+            raise FormulaError(f"{path} cannot be read (permission denied)",
+                               "check the file's permissions", path, rule="unreadable") from None
+
+    def load(self, record_id: str) -> Record:
+        path = self.record_path(record_id)
+        if not (self.root / path).is_file():
+            raise FormulaError(f"no record {record_id}", "check the ID with `formulactl list`",
+                               rule="missing")
+        return self.parse(path, self.read_bytes(path))
+
+    def parse(self, path: str, data: bytes) -> Record:
+        """A record from a file's bytes; the kind comes from the folder, the ID from the name."""
+        parts = path.split("/")
+        kind = FOLDERS.get(parts[-2]) if len(parts) >= 3 else None
+        if kind is None or parts[0] != RECORDS_DIR or not path.endswith(".yaml"):
+            raise FormulaError(f"{path} is not in a record folder",
+                               "records live in records/<kind>/<ID>.yaml", path,
+                               rule="not-a-record")
+        content = yamlio.load_record(data, path, self.settings.max_record_bytes)
+        return Record(parts[-1][:-5], kind.name, path, content)
+
+    def canonical(self, record: Record) -> str:
+        return yamlio.dump(record.data, self.schema(record.kind).shape)
+
+    def write(self, record: Record) -> None:
+        self.write_text(record.path, self.canonical(record))
+
+    def write_text(self, path: str, text: str) -> None:
+        """Write through a temporary file and a rename, so a crash leaves old or new, never half."""
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def listing(self) -> dict[str, str | None]:
+        """Record files → blob id (None where only reading the file can tell).
+
+        Hidden files (`.gitkeep`, editor swap files) are not records and are left out.
+        """
+        listed = gitio.list_blobs(self.root, RECORDS_DIR)
+        if listed is None:
+            listed = {}
+            for folder, _dirs, files in os.walk(self.root / RECORDS_DIR):
+                relative = Path(folder).relative_to(self.root).as_posix()
+                listed.update((f"{relative}/{name}", None) for name in files)
+        return {path: blob for path, blob in listed.items()
+                if not path.rsplit("/", 1)[-1].startswith(".")}
+
+    @cached_property
+    def cache_dir(self) -> Path:
+        """Outside version control: inside the git folder, or beside the store without git."""
+        found = gitio.git_dir(self.root)
+        return (found if found else self.root / ".formulactl-cache") / "formulactl"
+
+
+def create_store(root: Path) -> Store:
+    """`formulactl init`: settings with a fresh store ID, team skeleton, schemas, folders."""
+    if (root / SETTINGS_FILE).exists():
+        raise FormulaError(f"{root} already holds a store", "use it, or pick an empty folder",
+                           rule="exists")
+    root.mkdir(parents=True, exist_ok=True)
+    if gitio.git_dir(root) is None:
+        gitio.init(root)
+    store = Store(root)
+    defaults = resources.files("formulactl") / "schemas"
+    (root / SCHEMAS_DIR).mkdir(exist_ok=True)
+    for entry in defaults.iterdir():
+        if entry.name.endswith(".schema.json"):
+            with resources.as_file(entry) as source:
+                shutil.copyfile(source, root / SCHEMAS_DIR / entry.name)
+    settings = dict(DEFAULT_SETTINGS, store_id="fst-" + secrets.token_hex(16))
+    store.write_text(SETTINGS_FILE, yamlio.dump(settings, store.schema("settings").shape))
+    store.write_text(TEAM_FILE, "people: []\n")
+    for kind in KINDS.values():
+        store.write_text(f"{RECORDS_DIR}/{kind.folder}/.gitkeep", "")
+    return store

@@ -1,0 +1,442 @@
+"""The strict YAML loader and the canonical writer; the only module that uses PyYAML.
+
+The loader builds plain data straight from libyaml's event stream (no node graph, no
+PyYAML constructor), which is both faster than `yaml.CSafeLoader` and the one place where
+the dialect is enforced: YAML 1.2 core scalars, no anchors, aliases or custom tags, no
+duplicate keys, one document, text keys only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
+
+from .errors import FormulaError
+
+try:
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.parser import Parser as _ParserBase
+    from yaml.reader import Reader as _Reader
+    from yaml.scanner import Scanner as _Scanner
+
+    class _Parser(_Reader, _Scanner, _ParserBase):  # type: ignore[no-redef]
+        def __init__(self, stream: bytes) -> None:
+            _Reader.__init__(self, stream)
+            _Scanner.__init__(self)
+            _ParserBase.__init__(self)
+
+        def dispose(self) -> None:
+            pass
+
+
+MAX_DEPTH = 64
+STR_TAG = "tag:yaml.org,2002:str"
+
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+# YAML 1.2 core floats, minus leading zeros: `007.5` stays text like `0012` does.
+_FLOAT = re.compile(
+    r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)"
+)
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_TRUE = frozenset(("true", "True", "TRUE"))
+_FALSE = frozenset(("false", "False", "FALSE"))
+_NUMBER_START = frozenset("-+0123456789.")
+
+
+class YamlError(FormulaError):
+    """The file is not readable as a record in formulactl's YAML dialect."""
+
+
+def resolve_plain(text: str) -> Any:
+    """Type of an unquoted scalar under the YAML 1.2 core schema (dates and codes stay text)."""
+    if text[:1] in _NUMBER_START:
+        if _INT.fullmatch(text):
+            return int(text)
+        if _FLOAT.fullmatch(text) and text not in ("-", "+", "."):
+            return float(text)
+        return text
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return text
+
+
+def load_record(data: bytes, path: str, max_bytes: int) -> dict[str, Any]:
+    """Parse one record file; every way it can be unreadable raises YamlError with a place."""
+    value = _load(data, path, max_bytes, None)
+    if not isinstance(value, dict):
+        found = "a list" if isinstance(value, list) else f"the single value {value!r}"
+        raise YamlError(
+            f"a record must be a mapping of fields, found {found}",
+            "write `field: value` lines at the top level",
+            path,
+            1,
+            1,
+            rule="yaml-structure",
+        )
+    return value
+
+
+def load_value(text: str, what: str) -> Any:
+    """Parse a value given on the command line with the same dialect as files."""
+    return _load(text.encode("utf-8", "surrogateescape"), what, 1 << 20, None)
+
+
+def locate(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """1-based line and column of each JSON pointer (or of its nearest existing parent)."""
+    marks: dict[str, tuple[int, int]] = {"": (1, 1)}
+    try:
+        _load(data, "", len(data), marks)
+    except YamlError:
+        pass
+    found: dict[str, tuple[int, int]] = {}
+    for pointer in pointers:
+        probe = pointer
+        while probe not in marks:
+            probe = probe.rpartition("/")[0]
+        found[pointer] = marks[probe]
+    return found
+
+
+def pointer_part(key: str | int) -> str:
+    return "/" + str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _load(data: bytes, path: str, max_bytes: int, marks: dict[str, tuple[int, int]] | None) -> Any:
+    if len(data) > max_bytes:
+        raise YamlError(
+            f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit for a record",
+            "check that this is a record file; split it if it really is one",
+            path,
+            rule="yaml-size",
+        )
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise YamlError("file is UTF-16", "save it as UTF-8", path, 1, 1, rule="yaml-encoding")
+    parser = _Parser(data)
+    try:
+        return _build(parser, path, marks)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, data, path) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _byte_place(data, exc.position)
+        raise YamlError(
+            f"not valid UTF-8 text ({exc.reason})",
+            "save the file as UTF-8",
+            path,
+            line,
+            col,
+            rule="yaml-encoding",
+        ) from None
+    finally:
+        parser.dispose()
+
+
+def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> Any:
+    get = parser.get_event
+    get()  # StreamStart
+    event = get()
+    if type(event) is StreamEndEvent:
+        raise YamlError("file is empty", "a record needs at least its `id`", path, 1, 1,
+                        rule="yaml-structure")
+    _check_document_start(event, path)
+    # Each entry: [container, pending key or _NO_KEY, pointer of the container]
+    stack: list[list[Any]] = []
+    root: Any = None
+    while True:
+        event = get()
+        cls = type(event)
+        if cls is ScalarEvent:
+            _check_plain_node(event, path)
+            value: Any = (
+                event.value if event.style or event.tag else resolve_plain(event.value)
+            )
+            if not stack:
+                root = value
+                break
+            _attach(stack, value, event, path, marks)
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            _check_plain_node(event, path)
+            if len(stack) >= MAX_DEPTH:
+                raise _error(event, path, f"nesting deeper than {MAX_DEPTH} levels",
+                             "records are shallow; check the indentation", "yaml-structure")
+            new: Any = {} if cls is MappingStartEvent else []
+            pointer = _attach(stack, new, event, path, marks) if stack else ""
+            stack.append([new, _NO_KEY, pointer])
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            root = stack.pop()[0]
+            if not stack:
+                break
+        elif cls is AliasEvent:
+            raise _error(event, path, "aliases (`*name`) are not allowed",
+                         "write the value out in full", "yaml-alias")
+        else:  # pragma: no cover - libyaml only emits the events above inside a document
+            raise _error(event, path, "unexpected YAML structure", "", "yaml-structure")
+    _check_document_end(get, path)
+    return root
+
+
+class _NoKey:
+    pass
+
+
+_NO_KEY = _NoKey()
+
+
+def _attach(
+    stack: list[list[Any]], value: Any, event: Event, path: str,
+    marks: dict[str, tuple[int, int]] | None,
+) -> str:
+    """Put `value` into the innermost open collection; returns its pointer when tracking marks."""
+    top = stack[-1]
+    container = top[0]
+    pointer = ""
+    if type(container) is list:
+        if marks is not None:
+            pointer = top[2] + pointer_part(len(container))
+            marks[pointer] = _place(event)
+        container.append(value)
+    elif top[1] is _NO_KEY:
+        if type(value) is not str:
+            shown = "a list or mapping" if isinstance(value, (dict, list)) else repr(value)
+            raise _error(event, path, f"field names must be text, found {shown}",
+                         "quote the field name", "yaml-key")
+        if value in container:
+            raise _error(event, path, f"duplicate field `{value}`",
+                         "keep one; YAML would silently drop the other", "yaml-duplicate-key")
+        top[1] = value
+        if marks is not None:
+            marks[top[2] + pointer_part(value)] = _place(event)
+    else:
+        if marks is not None:
+            pointer = top[2] + pointer_part(top[1])
+        container[top[1]] = value
+        top[1] = _NO_KEY
+    return pointer
+
+
+def _check_plain_node(event: Any, path: str) -> None:
+    if event.anchor is not None:
+        raise _error(event, path, f"anchors (`&{event.anchor}`) are not allowed",
+                     "write the value out in full", "yaml-alias")
+    tag = event.tag
+    if tag is not None and tag not in (STR_TAG, "!"):
+        raise _error(event, path, f"custom tag `{tag}` is not allowed",
+                     "remove the tag; quote the value if it must stay text", "yaml-tag")
+
+
+def _check_document_start(event: Any, path: str) -> None:
+    if type(event) is not DocumentStartEvent:  # pragma: no cover - libyaml guarantees it
+        raise _error(event, path, "expected a YAML document", "", "yaml-structure")
+    if event.version not in (None, (1, 2)):
+        raise _error(event, path, "only YAML 1.2 is read", "remove the %YAML directive",
+                     "yaml-directive")
+    if event.tags:
+        raise _error(event, path, "%TAG directives are not allowed", "remove them",
+                     "yaml-directive")
+
+
+def _check_document_end(get: Any, path: str) -> None:
+    event = get()
+    if type(event) is DocumentEndEvent:
+        event = get()
+    if type(event) is not StreamEndEvent:
+        raise _error(event, path, "more than one YAML document in the file",
+                     "keep one record per file; remove the `---` line", "yaml-structure")
+
+
+def _place(event: Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def _error(event: Event, path: str, message: str, hint: str, rule: str) -> YamlError:
+    line, col = _place(event)
+    return YamlError(message, hint, path, line, col, rule=rule)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, data: bytes, path: str) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    problem = exc.problem or exc.context or "not valid YAML"
+    hint = "fix the YAML syntax here"
+    text_line = data.split(b"\n")[line - 1] if line else b""
+    if b"\t" in text_line[: max(col, 1)] or "\\t" in problem:
+        hint = "indent with spaces; YAML does not allow tabs for indentation"
+    elif "mapping values are not allowed" in problem:
+        hint = "quote a value that contains `: `"
+    elif "found character that cannot start any token" in problem:
+        hint = "quote the value; it starts with a character YAML reserves"
+    return YamlError(f"YAML syntax: {problem}", hint, path, line, col, rule="yaml-syntax")
+
+
+def _byte_place(data: bytes, position: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, position) + 1
+    start = data.rfind(b"\n", 0, position) + 1
+    return line, position - start + 1
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Key order for a mapping and the shapes of its members, derived from a schema."""
+
+    order: tuple[str, ...] = ()
+    props: Mapping[str, Shape] = field(default_factory=dict)
+    items: Shape | None = None
+    extra: Shape | None = None
+
+    def child(self, key: str) -> Shape | None:
+        return self.props.get(key, self.extra)
+
+
+_YAML11 = yaml.resolver.Resolver()
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*")
+_NEEDS_ESCAPE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\"\\]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+
+
+def dump(data: Mapping[str, Any], shape: Shape | None) -> str:
+    """The canonical text of a record: schema key order, block style, stable quoting."""
+    lines: list[str] = []
+    _emit_mapping(data, shape, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _emit_mapping(data: Mapping[str, Any], shape: Shape | None, indent: int,
+                  lines: list[str]) -> None:
+    pad = " " * indent
+    for key in _ordered_keys(data, shape):
+        value = data[key]
+        head = f"{pad}{_text(key)}:"
+        _emit_member(head, value, shape.child(key) if shape else None, indent, lines)
+
+
+def _emit_sequence(items: list[Any], shape: Shape | None, indent: int,
+                   lines: list[str]) -> None:
+    for item in items:
+        _emit_member(" " * indent + "-", item, shape, indent, lines)
+
+
+def _emit_member(head: str, value: Any, shape: Shape | None, indent: int,
+                 lines: list[str]) -> None:
+    """Write `head` (a `key:` or `-`) followed by the value, inline or as a block below."""
+    is_item = head.endswith("-")
+    if isinstance(value, dict) and value:
+        if is_item:
+            start = len(lines)
+            _emit_mapping(value, shape, indent + 2, lines)
+            lines[start] = head + " " + lines[start][indent + 2 :]
+        else:
+            lines.append(head)
+            _emit_mapping(value, shape, indent + 2, lines)
+    elif isinstance(value, list) and value:
+        item_shape = shape.items if shape else None
+        if is_item:
+            start = len(lines)
+            _emit_sequence(value, item_shape, indent + 2, lines)
+            lines[start] = head + " " + lines[start][indent + 2 :]
+        else:
+            lines.append(head)
+            _emit_sequence(value, item_shape, indent + 2, lines)
+    elif isinstance(value, str) and _literal_ok(value):
+        lines.append(head + (" |" if value.endswith("\n") else " |-"))
+        body = " " * (indent + 2)
+        lines.extend(body + part if part else "" for part in value.rstrip("\n").split("\n"))
+    else:
+        lines.append(f"{head} {_scalar(value)}")
+
+
+def _ordered_keys(data: Mapping[str, Any], shape: Shape | None) -> list[str]:
+    known = [key for key in shape.order if key in data] if shape else []
+    rest = sorted(key for key in data if not shape or key not in shape.order)
+    return known + rest
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _text(str(value))
+
+
+def _float_text(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        raise FormulaError(f"{value} is not a number a record can hold", "use a finite number")
+    mantissa, e, exponent = repr(value).partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"  # `1.0e+16` reads as a number in YAML 1.1 too, `1e+16` does not
+    return mantissa + e + exponent
+
+
+def _text(value: str) -> str:
+    if _plain_ok(value):
+        return value
+    if _SURROGATE.search(value):
+        raise FormulaError(f"text {value!r} holds an invalid character",
+                           "retype the value as plain UTF-8 text")
+    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    )
+
+
+def _plain_ok(value: str) -> bool:
+    """Plain only when every YAML reader (1.1 and 1.2) would read the same text back."""
+    if value != value.strip() or not _PLAIN.fullmatch(value):
+        return False
+    if ": " in value or " #" in value or value.endswith(":"):
+        return False
+    if resolve_plain(value) is not value:
+        return False
+    return bool(_YAML11.resolve(ScalarNode, value, (True, False)) == STR_TAG)
+
+
+def _literal_ok(value: str) -> bool:
+    if "\n" not in value or value.endswith("\n\n") or _SURROGATE.search(value):
+        return False
+    if re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]", value):
+        return False
+    lines = value.rstrip("\n").split("\n")
+    first = next((line for line in lines if line), "")
+    return bool(first) and not first[0].isspace() and all(
+        line == line.rstrip() for line in lines
+    )
