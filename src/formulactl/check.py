@@ -76,7 +76,7 @@ class Checker:
         if blob is not None:
             cached = self.cache.get(f"{blob}:{folder}")
             if cached is not None:
-                return tuple(cached)  # type: ignore[return-value]
+                return tuple(cached)
         try:
             data = self.store.read_bytes(path)
         except FormulaError as error:
@@ -86,7 +86,7 @@ class Checker:
         if cached is None:
             cached = check_file(self.store, path, data)
             self.cache.put(key, cached)
-        return tuple(cached)  # type: ignore[return-value]
+        return tuple(cached)
 
     def facts_of(self, kind: str, record_id: str) -> Mapping[str, Any] | None:
         path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
@@ -125,8 +125,9 @@ def validate(store: Store, paths: Iterable[Path] = (), cache: BlobCache | None =
             continue
         located += _store_rules(checker, path, facts)
     if any(path.startswith(CUSTOMERS) for path in wanted):
-        located += [item for item in check_unique_tax_ids(_customers(checker))
-                    if item.path in wanted]
+        located += [
+            item for item in check_unique_tax_ids(_customers(checker)) if item.path in wanted
+        ]
     report.findings += _place(located, store.read_bytes)
     report.findings.sort(key=lambda f: (f.path, f.line, f.col, f.rule))
     cache.save(prune=not paths)
@@ -143,20 +144,26 @@ def check_unsaved(store: Store, path: str, data: bytes, cache: BlobCache) -> lis
     located = _store_rules(checker, path, facts)
     if path.startswith(CUSTOMERS):
         others = [(other, facts_) for other, facts_ in _customers(checker) if other != path]
-        located += [item for item in check_unique_tax_ids([*others, (path, facts)])
-                    if item.path == path]
+        located += [
+            item for item in check_unique_tax_ids([*others, (path, facts)]) if item.path == path
+        ]
     cache.save(prune=False)
     return findings + _place(located, lambda _path: data)
 
 
 def _store_rules(checker: Checker, path: str, facts: Mapping[str, Any]) -> list[Located]:
-    return [*_path_rules(checker.store, path, facts),
-            *check_references(checker.store.settings, path, facts, checker.facts_of)]
+    return [
+        *_path_rules(checker.store, path, facts),
+        *check_references(checker.store.settings, path, facts, checker.facts_of),
+    ]
 
 
 def _customers(checker: Checker) -> list[tuple[str, dict[str, Any]]]:
-    return [(path, checker.result(path)[0] or {}) for path in checker.listing
-            if path.startswith(CUSTOMERS) and path.endswith(".yaml")]
+    return [
+        (path, checker.result(path)[0] or {})
+        for path in checker.listing
+        if path.startswith(CUSTOMERS) and path.endswith(".yaml")
+    ]
 
 
 def select(store: Store, listing: Mapping[str, str | None], paths: list[Path]) -> set[str]:
@@ -169,12 +176,18 @@ def select(store: Store, listing: Mapping[str, str | None], paths: list[Path]) -
         try:
             relative = given.resolve().relative_to(store.root).as_posix()
         except ValueError:
-            raise FormulaError(f"{given} is outside the store at {store.root}",
-                               "pass files or folders inside the store", rule="usage") from None
+            raise FormulaError(
+                f"{given} is outside the store at {store.root}",
+                "pass files or folders inside the store",
+                rule="usage",
+            ) from None
         if relative == ".":
             return everything
-        under = {path for path in everything
-                 if path == relative or path.startswith(relative.rstrip("/") + "/")}
+        under = {
+            path
+            for path in everything
+            if path == relative or path.startswith(relative.rstrip("/") + "/")
+        }
         if not under and not given.exists():
             raise FormulaError(f"{given} does not exist", "check the path", rule="usage")
         chosen |= under
@@ -187,14 +200,33 @@ def _path_rules(store: Store, path: str, facts: Mapping[str, Any]) -> list[Locat
     kind = FOLDERS[path.split("/")[-2]].name
     fmt = store.settings.id_formats[kind]
     found: list[Located] = []
-    if not fmt.matches(name):
-        found.append(Located(path, Problem("", "id-format",
-                                           f"file name {name} is not a {kind} ID",
-                                           f"{kind} IDs look like {fmt.example()}")))
+    matched = fmt.regex.fullmatch(name)
+    if not matched:
+        problem = Problem(
+            "",
+            "id-format",
+            f"file name {name} is not a {kind} ID",
+            f"{kind} IDs look like {fmt.example()}",
+        )
+        found.append(Located(path, problem))
     if facts.get("id") is not None and facts.get("id") != name:
-        found.append(Located(path, Problem("/id", "id-mismatch",
-                                           f"id {facts.get('id')} differs from the file name {name}",
-                                           "the file name is the ID: make them the same")))
+        problem = Problem(
+            "/id",
+            "id-mismatch",
+            f"id {facts.get('id')} differs from the file name {name}",
+            "the file name is the ID: make them the same",
+        )
+        found.append(Located(path, problem))
+    stamp = matched.groupdict().get("date") if matched else None
+    day = facts.get("date")
+    if stamp and isinstance(day, str) and day.replace("-", "") != stamp:
+        problem = Problem(
+            "/date",
+            "id-date",
+            f"date {day} differs from the date in the ID {name}",
+            "the ID carries the day the record was made: correct the date",
+        )
+        found.append(Located(path, problem))
     return found
 
 
@@ -212,8 +244,11 @@ def _place(located: list[Located], read: Callable[[str], bytes]) -> list[Finding
     by_path: dict[str, list[Problem]] = {}
     for item in located:
         by_path.setdefault(item.path, []).append(item.problem)
-    return [Finding(path, *row) for path, problems in by_path.items()
-            for row in _locate(read(path), problems)]
+    return [
+        Finding(path, *row)
+        for path, problems in by_path.items()
+        for row in _locate(read(path), problems)
+    ]
 
 
 def _locate(data: bytes, problems: list[Problem]) -> list[tuple[int, int, str, str, str, str]]:
@@ -224,5 +259,4 @@ def _locate(data: bytes, problems: list[Problem]) -> list[tuple[int, int, str, s
 
 
 def _row(finding: Finding) -> tuple[int, int, str, str, str, str]:
-    return (finding.line, finding.col, finding.pointer, finding.rule, finding.message,
-            finding.hint)
+    return (finding.line, finding.col, finding.pointer, finding.rule, finding.message, finding.hint)

@@ -25,13 +25,17 @@ def parse_assignment(schema: KindSchema, text: str) -> Assignment:
     """`FIELD=VALUE` with VALUE read as YAML; text fields keep exactly what was typed."""
     split = split_assignment(text)
     if split is None:
-        raise FormulaError(f"`{text}` is not FIELD=VALUE", "write it like name=上海华彩涂料",
-                           rule="usage")
+        raise FormulaError(
+            f"`{text}` is not FIELD=VALUE", "write it like name=上海华彩涂料", rule="usage"
+        )
     name, raw = split
     steps = parse_field_path(name)
     field = schema.subschema(schema_path(steps)) or {}
-    if field.get("type") == "string" or (field.get("type") is None and "enum" in field
-                                         and all(isinstance(v, str) for v in field["enum"])):
+    if field.get("type") == "string" or (
+        field.get("type") is None
+        and "enum" in field
+        and all(isinstance(v, str) for v in field["enum"])
+    ):
         value: Any = raw
     else:
         value = yamlio.load_value(raw, f"value of {name}")
@@ -52,12 +56,16 @@ def new_record(store: Store, kind: str, base: dict[str, Any], today: date) -> Re
     if record_id is None:
         record_id = store.new_id(kind, today)
     elif not isinstance(record_id, str) or store.kind_of(record_id) != kind:
-        raise FormulaError(f"`{record_id}` is not a {kind} ID",
-                           "leave `id` out to get the next free one", rule="bad-id")
+        raise FormulaError(
+            f"`{record_id}` is not a {kind} ID",
+            "leave `id` out to get the next free one",
+            rule="bad-id",
+        )
     path = store.record_path(record_id)
     if (store.root / path).exists():
-        raise FormulaError(f"{record_id} already exists", "leave `id` out to get a new one",
-                           path, rule="exists")
+        raise FormulaError(
+            f"{record_id} already exists", "leave `id` out to get a new one", path, rule="exists"
+        )
     data["id"] = record_id
     if KINDS[kind].master:
         data.setdefault("status", "draft")

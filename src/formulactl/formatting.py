@@ -28,8 +28,9 @@ def canonical_text(store: Store, path: str, data: bytes) -> str:
     return store.canonical(store.parse(path, data))
 
 
-def format_files(store: Store, paths: Iterable[Path], check_only: bool,
-                 cache: BlobCache) -> FormatReport:
+def format_files(
+    store: Store, paths: Iterable[Path], check_only: bool, cache: BlobCache
+) -> FormatReport:
     """Files not in canonical form are rewritten (or only listed with `check_only`)."""
     listing = store.listing()
     report = FormatReport()

@@ -18,8 +18,14 @@ from .errors import FormulaError
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
 
 
-def run(root: Path, args: Sequence[str], *, check: bool = True, input: bytes | None = None,
-        env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    root: Path,
+    args: Sequence[str],
+    *,
+    check: bool = True,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
     """Run one git command in `root` and return its raw result."""
     try:
         done = subprocess.run(
@@ -33,8 +39,11 @@ def run(root: Path, args: Sequence[str], *, check: bool = True, input: bytes | N
         raise FormulaError("git is not installed", "install git 2.34 or newer") from None
     if check and done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise FormulaError(f"git {args[0]} failed: {message[-1] if message else done.returncode}",
-                           "see the git message above", rule="git")
+        raise FormulaError(
+            f"git {args[0]} failed: {message[-1] if message else done.returncode}",
+            "see the git message above",
+            rule="git",
+        )
     return done
 
 
@@ -76,10 +85,12 @@ def list_blobs(root: Path, folder: str) -> dict[str, str | None] | None:
             blobs[path] = blob.decode()
         else:
             changed.append(path)
-    dirty = run(root, ["ls-files", "-z", "--modified", "--others", "--exclude-standard",
-                       "--", folder])
-    changed.extend(name.decode("utf-8", "surrogateescape")
-                   for name in dirty.stdout.split(b"\0") if name)
+    dirty = run(
+        root, ["ls-files", "-z", "--modified", "--others", "--exclude-standard", "--", folder]
+    )
+    changed.extend(
+        name.decode("utf-8", "surrogateescape") for name in dirty.stdout.split(b"\0") if name
+    )
     for path in changed:
         if (root / path).is_file():
             blobs[path] = None

@@ -19,16 +19,28 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         Kind("customer", "customers", True, ("id", "name", "type", "class", "owner", "status")),
-        Kind("formula", "formulas", True,
-             ("id", "customer", "product", "version", "status", "review_due")),
+        Kind(
+            "formula",
+            "formulas",
+            True,
+            ("id", "customer", "product", "version", "status", "review_due"),
+        ),
         Kind("material", "materials", True, ("id", "name", "cas", "restricted", "status")),
         Kind("supplier", "suppliers", True, ("id", "name", "qualification", "score", "status")),
         Kind("batch", "batches", False, ("id", "formula", "date", "customer", "disposition")),
         Kind("interaction", "interactions", False, ("id", "customer", "date", "channel", "by")),
-        Kind("order", "orders", False,
-             ("id", "customer", "date", "delivery.status", "payment.status")),
-        Kind("feedback", "feedback", False,
-             ("id", "customer", "type", "severity", "status", "response_due")),
+        Kind(
+            "order",
+            "orders",
+            False,
+            ("id", "customer", "date", "delivery.status", "payment.status"),
+        ),
+        Kind(
+            "feedback",
+            "feedback",
+            False,
+            ("id", "customer", "type", "severity", "status", "response_due"),
+        ),
         Kind("survey", "surveys", False, ("id", "customer", "date", "scores.overall")),
     )
 }

@@ -11,7 +11,9 @@ from .yamlio import pointer_part
 
 # A step is a mapping key, a list index, or a (field, value) selector of a list item.
 Step = str | int | tuple[str, str]
-_STEP = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]|\[([A-Za-z_][A-Za-z0-9_]*)=([^\]]+)\]")
+_STEP = re.compile(
+    r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]|\[([A-Za-z_][A-Za-z0-9_]*)=([^\]]+)\]"
+)
 
 
 def parse_field_path(text: str) -> list[Step]:
@@ -22,7 +24,8 @@ def parse_field_path(text: str) -> list[Step]:
         if not found or (position == 0 and text.startswith(".")):
             raise FormulaError(
                 f"`{text}` is not a field path",
-                "write fields like name, contacts[0].phone or ingredients[material=M-00012].percent",
+                "write fields like name, contacts[0].phone or "
+                "ingredients[material=M-00012].percent",
                 rule="bad-field",
             )
         key, index, field, value = found.groups()
@@ -34,8 +37,9 @@ def parse_field_path(text: str) -> list[Step]:
             steps.append((field, value))
         position = found.end()
     if not steps or not isinstance(steps[0], str):
-        raise FormulaError(f"`{text}` is not a field path", "start with a field name",
-                           rule="bad-field")
+        raise FormulaError(
+            f"`{text}` is not a field path", "start with a field name", rule="bad-field"
+        )
     return steps
 
 
@@ -97,13 +101,9 @@ def unset_at(data: dict[str, Any], steps: list[Step], text: str) -> None:
     last = steps[-1]
     if isinstance(last, tuple):
         node.remove(_step_into(node, last, text))
-    elif isinstance(last, str) and isinstance(node, dict) and last in node:
-        del node[last]
-    elif isinstance(last, int) and isinstance(node, list) and last < len(node):
-        del node[last]
-    else:
-        raise FormulaError(f"the record has no `{text}`", "check the field with `show`",
-                           rule="bad-field")
+        return
+    _step_into(node, last, text)  # refuses a path the record does not have
+    del node[last]
 
 
 def _step_into(node: Any, step: Step, text: str) -> Any:
@@ -115,8 +115,9 @@ def _step_into(node: Any, step: Step, text: str) -> Any:
         found = _select(node, step)
         if found is not None:
             return found
-    raise FormulaError(f"the record has no `{text}`", "check the field with `show`",
-                       rule="bad-field")
+    raise FormulaError(
+        f"the record has no `{text}`", "check the field with `show`", rule="bad-field"
+    )
 
 
 def _select(items: list[Any], selector: tuple[str, str]) -> dict[str, Any] | None:
@@ -128,8 +129,11 @@ def _select(items: list[Any], selector: tuple[str, str]) -> dict[str, Any] | Non
 
 
 def _not_here(text: str, step: Step) -> FormulaError:
-    return FormulaError(f"cannot set `{text}`: `{step}` does not fit the record's shape there",
-                        "check the field with `show`", rule="bad-field")
+    return FormulaError(
+        f"cannot set `{text}`: `{step}` does not fit the record's shape there",
+        "check the field with `show`",
+        rule="bad-field",
+    )
 
 
 def walk(data: Any, path: tuple[str, ...], pointer: str = "") -> Iterator[tuple[str, Any]]:

@@ -35,8 +35,9 @@ class Condition:
 def parse_condition(text: str) -> Condition:
     split = split_assignment(text)
     if split is None:
-        raise FormulaError(f"`{text}` is not FIELD=VALUE", "write it like status=approved",
-                           rule="usage")
+        raise FormulaError(
+            f"`{text}` is not FIELD=VALUE", "write it like status=approved", rule="usage"
+        )
     name, value = split
     parse_field_path(name)
     return Condition(name, value)
@@ -50,8 +51,9 @@ def value_at(data: Any, dotted: str) -> Any:
     return data
 
 
-def select_records(store: Store, kind: str, where: Iterable[Condition],
-                   cache: BlobCache) -> Selection:
+def select_records(
+    store: Store, kind: str, where: Iterable[Condition], cache: BlobCache
+) -> Selection:
     conditions = list(where)
     prefix = f"{RECORDS_DIR}/{KINDS[kind].folder}/"
     selection = Selection()

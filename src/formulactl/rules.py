@@ -43,8 +43,9 @@ def record_rule(*kinds: str) -> Callable[[RecordRule], RecordRule]:
 
 
 def check_record(context: RuleContext, data: dict[str, Any]) -> list[Problem]:
-    return [problem for rule in RECORD_RULES[context.schema.kind]
-            for problem in rule(context, data)]
+    return [
+        problem for rule in RECORD_RULES[context.schema.kind] for problem in rule(context, data)
+    ]
 
 
 # ------------------------------------------------------------------------ record rules
@@ -56,14 +57,18 @@ def ingredient_sum(context: RuleContext, data: dict[str, Any]) -> Iterator[Probl
     if not isinstance(lines, list) or not lines:
         return
     percents = [line.get("percent") if isinstance(line, dict) else None for line in lines]
-    if not all(_is_number(value) for value in percents):
+    numbers = [number for number in map(_number, percents) if number is not None]
+    if len(numbers) < len(percents):
         return  # a sealed or wrong value is reported elsewhere; no sum to check
-    total = math.fsum(percents)
+    total = math.fsum(numbers)
     tolerance = context.settings.percent_tolerance
     if abs(total - 100) > tolerance + 1e-9:
-        yield Problem("/ingredients", "percent-sum",
-                      f"ingredient percentages sum to {total:.6g}, not 100",
-                      f"adjust them; this store allows ±{tolerance:g}")
+        yield Problem(
+            "/ingredients",
+            "percent-sum",
+            f"ingredient percentages sum to {total:.6g}, not 100",
+            f"adjust them; this store allows ±{tolerance:g}",
+        )
 
 
 @record_rule("material")
@@ -77,9 +82,12 @@ def cas_check_digit(context: RuleContext, data: dict[str, Any]) -> Iterator[Prob
     body, check = digits[:-1], int(digits[-1])
     expected = sum(int(d) * weight for weight, d in enumerate(reversed(body), start=1)) % 10
     if expected != check:
-        yield Problem("/cas", "cas-check-digit",
-                      f"CAS number {cas} fails its check digit (expected {expected})",
-                      "retype it from the supplier's safety data sheet")
+        yield Problem(
+            "/cas",
+            "cas-check-digit",
+            f"CAS number {cas} fails its check digit (expected {expected})",
+            "retype it from the supplier's safety data sheet",
+        )
 
 
 @record_rule("customer")
@@ -88,23 +96,33 @@ def tax_id_check_digit(context: RuleContext, data: dict[str, Any]) -> Iterator[P
     if not isinstance(code, str) or len(code) != 18:
         return
     if any(char not in USCC_ALPHABET for char in code):
-        yield Problem("/tax_id", "tax-id", f"{code} is not a unified social credit code",
-                      "its 18 characters never include I, O, S, V or Z; check the business licence")
+        yield Problem(
+            "/tax_id",
+            "tax-id",
+            f"{code} is not a unified social credit code",
+            "its 18 characters never include I, O, S, V or Z; check the business licence",
+        )
         return
     total = sum(USCC_ALPHABET.index(char) * w for char, w in zip(code, USCC_WEIGHTS, strict=False))
     expected = USCC_ALPHABET[(31 - total % 31) % 31]
     if code[-1] != expected:
-        yield Problem("/tax_id", "tax-id",
-                      f"unified social credit code {code} fails its check character "
-                      f"(expected {expected})", "check it against the business licence")
+        yield Problem(
+            "/tax_id",
+            "tax-id",
+            f"unified social credit code {code} fails its check character (expected {expected})",
+            "check it against the business licence",
+        )
 
 
 @record_rule("customer", "formula", "material", "supplier")
 def approved_needs_review_due(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
     if data.get("status") == "approved" and "review_due" not in data:
-        yield Problem("/status", "review-due",
-                      f"approved {context.schema.kind} has no review_due",
-                      "add review_due: YYYY-MM-DD for its next periodic review")
+        yield Problem(
+            "/status",
+            "review-due",
+            f"approved {context.schema.kind} has no review_due",
+            "add review_due: YYYY-MM-DD for its next periodic review",
+        )
 
 
 @record_rule()
@@ -119,9 +137,12 @@ def unique_list_keys(context: RuleContext, data: dict[str, Any]) -> Iterator[Pro
                     continue
                 key = ", ".join(f"{name} {item.get(name)}" for name in keys if name in item)
                 if key and key in seen:
-                    yield Problem(pointer + pointer_part(index), "duplicate-line",
-                                  f"two lines in `{path[-1]}` with {key}",
-                                  "merge them into one line")
+                    yield Problem(
+                        pointer + pointer_part(index),
+                        "duplicate-line",
+                        f"two lines in `{path[-1]}` with {key}",
+                        "merge them into one line",
+                    )
                 seen.add(key)
 
 
@@ -129,11 +150,19 @@ def unique_list_keys(context: RuleContext, data: dict[str, Any]) -> Iterator[Pro
 def feedback_closure(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
     status = data.get("status")
     if status in ("resolved", "closed") and "resolution" not in data:
-        yield Problem("/status", "feedback-resolution", f"feedback is {status} without a resolution",
-                      "write what was done in `resolution`")
+        yield Problem(
+            "/status",
+            "feedback-resolution",
+            f"feedback is {status} without a resolution",
+            "write what was done in `resolution`",
+        )
     if status == "closed" and "closed_on" not in data:
-        yield Problem("/status", "feedback-closed-on", "closed feedback has no closed_on date",
-                      "add closed_on: YYYY-MM-DD")
+        yield Problem(
+            "/status",
+            "feedback-closed-on",
+            "closed feedback has no closed_on date",
+            "add closed_on: YYYY-MM-DD",
+        )
     yield from _not_before(data, "response_due", "date")
     yield from _not_before(data, "closed_on", "date")
 
@@ -146,23 +175,35 @@ def next_date_after_contact(context: RuleContext, data: dict[str, Any]) -> Itera
 @record_rule("material")
 def restricted_needs_note(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
     if data.get("restricted") is True and "restriction_notes" not in data:
-        yield Problem("/restricted", "restricted-note", "restricted material has no restriction_notes",
-                      "say where it may and may not be used")
+        yield Problem(
+            "/restricted",
+            "restricted-note",
+            "restricted material has no restriction_notes",
+            "say where it may and may not be used",
+        )
 
 
 @record_rule("customer")
 def contacts_need_consent(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
     contacts = data.get("contacts")
     personal = isinstance(contacts, list) and any(
-        isinstance(c, dict) and ({"phone", "email", "wechat"} & set(c)) for c in contacts)
+        isinstance(c, dict) and ({"phone", "email", "wechat"} & set(c)) for c in contacts
+    )
     consent = data.get("consent")
     if personal and not isinstance(consent, dict):
-        yield Problem("/contacts", "consent", "contacts' personal details are kept without consent",
-                      "record the consent (purpose, date, recorded_by) or remove the details")
+        yield Problem(
+            "/contacts",
+            "consent",
+            "contacts' personal details are kept without consent",
+            "record the consent (purpose, date, recorded_by) or remove the details",
+        )
     elif personal and isinstance(consent, dict) and "withdrawn_on" in consent:
-        yield Problem("/contacts", "consent",
-                      "consent was withdrawn but contacts' personal details are still kept",
-                      "remove phone, email and wechat from the contacts")
+        yield Problem(
+            "/contacts",
+            "consent",
+            "consent was withdrawn but contacts' personal details are still kept",
+            "remove phone, email and wechat from the contacts",
+        )
 
 
 @record_rule("formula")
@@ -171,27 +212,42 @@ def specification_limits(context: RuleContext, data: dict[str, Any]) -> Iterator
     for index, spec in enumerate(specs if isinstance(specs, list) else []):
         if not isinstance(spec, dict):
             continue
-        low, high, target = spec.get("min"), spec.get("max"), spec.get("target")
-        if _is_number(low) and _is_number(high) and low > high:
-            yield Problem(f"/specifications/{index}/min", "spec-limits",
-                          f"specification {spec.get('property')}: min {low} is above max {high}",
-                          "swap or correct the limits")
-        elif _is_number(target) and ((_is_number(low) and target < low)
-                                     or (_is_number(high) and target > high)):
-            yield Problem(f"/specifications/{index}/target", "spec-limits",
-                          f"specification {spec.get('property')}: target {target} is outside "
-                          "its min/max", "correct the target or the limits")
+        low, high, target = (_number(spec.get(name)) for name in ("min", "max", "target"))
+        if low is not None and high is not None and low > high:
+            yield Problem(
+                f"/specifications/{index}/min",
+                "spec-limits",
+                f"specification {spec.get('property')}: min {low:g} is above max {high:g}",
+                "swap or correct the limits",
+            )
+        elif target is not None and (
+            (low is not None and target < low) or (high is not None and target > high)
+        ):
+            yield Problem(
+                f"/specifications/{index}/target",
+                "spec-limits",
+                f"specification {spec.get('property')}: target {target:g} is outside its min/max",
+                "correct the target or the limits",
+            )
 
 
 def _not_before(data: Mapping[str, Any], later: str, earlier: str) -> Iterator[Problem]:
     first, second = data.get(earlier), data.get(later)
     if isinstance(first, str) and isinstance(second, str) and second < first:
-        yield Problem(pointer_part(later), "date-order", f"{later} {second} is before {earlier} {first}",
-                      "correct the dates")
+        yield Problem(
+            pointer_part(later),
+            "date-order",
+            f"{later} {second} is before {earlier} {first}",
+            "correct the dates",
+        )
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if _is_number(value) else None
 
 
 # ------------------------------------------------------------------------ facts and store rules
@@ -205,7 +261,7 @@ def record_facts(schema: KindSchema, data: dict[str, Any]) -> dict[str, Any]:
         for pointer, value in walk(data, ref.path)
     ]
     facts: dict[str, Any] = {"refs": refs}
-    for name in ("id", "status", "version", "tax_id"):
+    for name in ("id", "status", "version", "tax_id", "date"):
         if name in data:
             facts[name] = data[name]
     return facts
@@ -219,8 +275,12 @@ class Located:
     problem: Problem
 
 
-def check_references(settings: Settings, path: str, facts: Mapping[str, Any],
-                     target_facts: Callable[[str, str], Mapping[str, Any] | None]) -> Iterator[Located]:
+def check_references(
+    settings: Settings,
+    path: str,
+    facts: Mapping[str, Any],
+    target_facts: Callable[[str, str], Mapping[str, Any] | None],
+) -> Iterator[Located]:
     """Every reference names a well-formed ID of the right kind that exists (at that version)."""
     for pointer, kind, value, version_rule in facts.get("refs", []):
         if not isinstance(value, str):
@@ -230,9 +290,13 @@ def check_references(settings: Settings, path: str, facts: Mapping[str, Any],
             yield Located(path, Problem(pointer, "reference", *problem))
 
 
-def _reference_problem(settings: Settings, kind: str, value: str, version_rule: str,
-                       target_facts: Callable[[str, str], Mapping[str, Any] | None],
-                       ) -> tuple[str, str] | None:
+def _reference_problem(
+    settings: Settings,
+    kind: str,
+    value: str,
+    version_rule: str,
+    target_facts: Callable[[str, str], Mapping[str, Any] | None],
+) -> tuple[str, str] | None:
     fmt = settings.id_formats[kind]
     try:
         target, version = split_ref(value)
@@ -250,11 +314,15 @@ def _reference_problem(settings: Settings, kind: str, value: str, version_rule: 
     current = found.get("version")
     if version is not None and isinstance(current, int):
         if version > current:
-            return (f"{target} has no version {version} (its current version is {current})",
-                    "name a version that exists")
+            return (
+                f"{target} has no version {version} (its current version is {current})",
+                "name a version that exists",
+            )
         if version == current and found.get("status") not in ("approved", "archived"):
-            return (f"{target}@{version} is {found.get('status')}, not approved",
-                    "only approved versions may be used; approve it first")
+            return (
+                f"{target}@{version} is {found.get('status')}, not approved",
+                "only approved versions may be used; approve it first",
+            )
     return None
 
 
@@ -268,6 +336,12 @@ def check_unique_tax_ids(customers: Iterable[tuple[str, Mapping[str, Any]]]) -> 
     for code, found in holders.items():
         for path, record_id in found if len(found) > 1 else ():
             others = ", ".join(sorted(other for _p, other in found if other != record_id))
-            yield Located(path, Problem("/tax_id", "unique-tax-id",
-                                        f"tax ID {code} is also used by {others}",
-                                        "one customer per tax ID: merge the records"))
+            yield Located(
+                path,
+                Problem(
+                    "/tax_id",
+                    "unique-tax-id",
+                    f"tax ID {code} is also used by {others}",
+                    "one customer per tax ID: merge the records",
+                ),
+            )

@@ -22,13 +22,38 @@ from .yamlio import Shape, pointer_part
 
 # Keywords whose meaning is the same in draft 2020-12 (jsonschema) and draft-07
 # (fastjsonschema); a schema using anything else is refused, so the two never disagree.
-KEYWORDS = frozenset({
-    "$schema", "$defs", "$ref", "title", "description", "type", "properties", "required",
-    "additionalProperties", "items", "enum", "const", "pattern", "minimum", "maximum",
-    "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems",
-    "uniqueItems", "format",
-    "x-sensitive", "x-ref", "x-ref-version", "x-key", "x-hint",
-})
+KEYWORDS = frozenset(
+    {
+        "$schema",
+        "$defs",
+        "$ref",
+        "title",
+        "description",
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "enum",
+        "const",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "format",
+        "x-sensitive",
+        "x-ref",
+        "x-ref-version",
+        "x-key",
+        "x-hint",
+    }
+)
 FORMATS = frozenset({"date"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -84,7 +109,7 @@ class KindSchema:
         import fastjsonschema
 
         draft7 = dict(self.schema, **{"$schema": "http://json-schema.org/draft-07/schema#"})
-        return fastjsonschema.compile(draft7, formats={"date": is_date})  # type: ignore[no-any-return]
+        return fastjsonschema.compile(draft7, formats={"date": is_date})
 
     @cached_property
     def _full(self) -> Any:
@@ -127,31 +152,51 @@ def load_kind_schema(kind: str, path: Path) -> KindSchema:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FormulaError(
-            f"the schema for `{kind}` records is missing", "restore it from git or reinstall",
-            str(path), rule="schema-missing",
+            f"the schema for `{kind}` records is missing",
+            "restore it from git or reinstall",
+            str(path),
+            rule="schema-missing",
         ) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FormulaError(f"the schema is not valid JSON: {exc}", "restore it from git",
-                           str(path), rule="schema-invalid") from None
+        raise FormulaError(
+            f"the schema is not valid JSON: {exc}",
+            "restore it from git",
+            str(path),
+            rule="schema-invalid",
+        ) from None
     found = KindSchema(kind, schema)
     _walk(found, schema, schema, (), str(path), 0)
     return found
 
 
-def _walk(found: KindSchema, root: dict[str, Any], node: dict[str, Any], path: FieldPath,
-          where: str, depth: int) -> None:
+def _walk(
+    found: KindSchema,
+    root: dict[str, Any],
+    node: dict[str, Any],
+    path: FieldPath,
+    where: str,
+    depth: int,
+) -> None:
     """Check the keywords and collect refs, sensitive fields and list keys."""
     unknown = set(node) - KEYWORDS
     if unknown:
-        raise FormulaError(f"schema keyword `{sorted(unknown)[0]}` is not supported here",
-                           "use the keywords listed in formulactl's schema docs", where,
-                           rule="schema-invalid")
+        raise FormulaError(
+            f"schema keyword `{sorted(unknown)[0]}` is not supported here",
+            "use the keywords listed in formulactl's schema docs",
+            where,
+            rule="schema-invalid",
+        )
     if node.get("format", "date") not in FORMATS:
-        raise FormulaError(f"format `{node['format']}` is not supported", "use `date`", where,
-                           rule="schema-invalid")
+        raise FormulaError(
+            f"format `{node['format']}` is not supported",
+            "use `date`",
+            where,
+            rule="schema-invalid",
+        )
     if depth > 32:
-        raise FormulaError("schema nests too deep (recursive $ref?)", "", where,
-                           rule="schema-invalid")
+        raise FormulaError(
+            "schema nests too deep (recursive $ref?)", "", where, rule="schema-invalid"
+        )
     node = _resolve(root, node)
     if "x-ref" in node:
         found.refs.append(Ref(path, node["x-ref"], node.get("x-ref-version", "no")))
@@ -208,38 +253,67 @@ def _explain(error: Any) -> Iterator[Problem]:
     hint = schema.get("x-hint", "") if isinstance(schema, dict) else ""
     if keyword == "required":
         for missing in (m for m in error.validator_value if m not in value):
-            yield Problem(pointer, "schema-required", f"missing required field `{missing}`",
-                          f"add `{missing}:` to {name}")
+            yield Problem(
+                pointer,
+                "schema-required",
+                f"missing required field `{missing}`",
+                f"add `{missing}:` to {name}",
+            )
     elif keyword == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         for extra in (key for key in value if key not in allowed):
             close = difflib.get_close_matches(extra, allowed, n=1)
             advice = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(allowed)
-            yield Problem(pointer + pointer_part(extra), "schema-unknown-field",
-                          f"unknown field `{extra}` in {name}", advice)
+            yield Problem(
+                pointer + pointer_part(extra),
+                "schema-unknown-field",
+                f"unknown field `{extra}` in {name}",
+                advice,
+            )
     elif keyword == "enum":
         choices = [str(choice) for choice in error.validator_value]
         close = difflib.get_close_matches(str(value), choices, n=1)
-        yield Problem(pointer, "schema-enum", f"`{name}` is {value!r}, not one of the allowed values",
-                      (f"did you mean `{close[0]}`? " if close else "") + "use one of: "
-                      + ", ".join(choices))
+        yield Problem(
+            pointer,
+            "schema-enum",
+            f"`{name}` is {value!r}, not one of the allowed values",
+            (f"did you mean `{close[0]}`? " if close else "") + "use one of: " + ", ".join(choices),
+        )
     elif keyword == "type":
-        yield Problem(pointer, "schema-type", f"`{name}` must be {_type_words(schema['type'])}, "
-                      f"found {_describe(value)}", hint or _type_hint(schema["type"], value))
+        yield Problem(
+            pointer,
+            "schema-type",
+            f"`{name}` must be {_type_words(schema['type'])}, found {_describe(value)}",
+            hint or _type_hint(schema["type"], value),
+        )
     elif keyword == "format":
-        yield Problem(pointer, "schema-format", f"`{name}` {value!r} is not a valid {schema['format']}",
-                      hint or "write dates as YYYY-MM-DD")
+        yield Problem(
+            pointer,
+            "schema-format",
+            f"`{name}` {value!r} is not a valid {schema['format']}",
+            hint or "write dates as YYYY-MM-DD",
+        )
     elif keyword == "pattern":
-        yield Problem(pointer, "schema-pattern", f"`{name}` {value!r} is not in the expected form",
-                      hint or f"it must match {schema['pattern']}")
+        yield Problem(
+            pointer,
+            "schema-pattern",
+            f"`{name}` {value!r} is not in the expected form",
+            hint or f"it must match {schema['pattern']}",
+        )
     else:
         yield Problem(pointer, f"schema-{keyword}", f"`{name}`: {error.message}", hint)
 
 
 def _type_words(expected: str | list[str]) -> str:
     names = [expected] if isinstance(expected, str) else expected
-    words = {"string": "text", "number": "a number", "integer": "a whole number",
-             "boolean": "true or false", "object": "a mapping of fields", "array": "a list"}
+    words = {
+        "string": "text",
+        "number": "a number",
+        "integer": "a whole number",
+        "boolean": "true or false",
+        "object": "a mapping of fields",
+        "array": "a list",
+    }
     return " or ".join(words.get(name, name) for name in names)
 
 

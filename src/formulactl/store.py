@@ -62,8 +62,7 @@ class Store:
             if (folder / SETTINGS_FILE).is_file():
                 return cls(folder)
         where = f"{start} is not a store" if explicit else f"no store in {start} or above"
-        raise FormulaError(where, "run `formulactl init DIR`, or pass --store DIR",
-                           rule="no-store")
+        raise FormulaError(where, "run `formulactl init DIR`, or pass --store DIR", rule="no-store")
 
     @cached_property
     def settings(self) -> Settings:
@@ -84,8 +83,9 @@ class Store:
         if problems:
             first = problems[0]
             line, col = yamlio.locate(raw, [first.pointer])[first.pointer]
-            raise FormulaError(first.message, first.hint, name, line, col, first.rule,
-                               first.pointer)
+            raise FormulaError(
+                first.message, first.hint, name, line, col, first.rule, first.pointer
+            )
         return data
 
     # ---------------------------------------------------------------- IDs and paths
@@ -96,8 +96,11 @@ class Store:
         kind = self.settings.kind_of(base)
         if kind is None:
             examples = ", ".join(fmt.example() for fmt in self.settings.id_formats.values())
-            raise FormulaError(f"`{record_id}` is not a record ID in this store",
-                               f"IDs look like {examples}", rule="bad-id")
+            raise FormulaError(
+                f"`{record_id}` is not a record ID in this store",
+                f"IDs look like {examples}",
+                rule="bad-id",
+            )
         return kind
 
     def record_path(self, record_id: str) -> str:
@@ -108,8 +111,9 @@ class Store:
         folder = self.root / RECORDS_DIR / KINDS[kind].folder
         if not folder.is_dir():
             return []
-        return sorted(entry.name[:-5] for entry in os.scandir(folder)
-                      if entry.name.endswith(".yaml"))
+        return sorted(
+            entry.name[:-5] for entry in os.scandir(folder) if entry.name.endswith(".yaml")
+        )
 
     def new_id(self, kind: str, today: date) -> str:
         return self.settings.id_formats[kind].next_id(self.ids(kind), today)
@@ -123,26 +127,33 @@ class Store:
         try:
             size = full.stat().st_size
             if size > limit:
-                raise yamlio.YamlError(
-                    f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit for a record",
-                    "check that this is a record file; split it if it really is one",
-                    path, rule="yaml-size")
+                raise yamlio.too_big(size, limit, path)
             return full.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
-            raise FormulaError(f"{path} does not exist", "check the ID with `formulactl list`",
-                               path, rule="missing") from None
+            raise FormulaError(
+                f"{path} does not exist",
+                "check the ID with `formulactl list`",
+                path,
+                rule="missing",
+            ) from None
         except IsADirectoryError:
-            raise FormulaError(f"{path} is a folder, not a record file", "", path,
-                               rule="unreadable") from None
+            raise FormulaError(
+                f"{path} is a folder, not a record file", "", path, rule="unreadable"
+            ) from None
         except PermissionError:
-            raise FormulaError(f"{path} cannot be read (permission denied)",
-                               "check the file's permissions", path, rule="unreadable") from None
+            raise FormulaError(
+                f"{path} cannot be read (permission denied)",
+                "check the file's permissions",
+                path,
+                rule="unreadable",
+            ) from None
 
     def load(self, record_id: str) -> Record:
         path = self.record_path(record_id)
         if not (self.root / path).is_file():
-            raise FormulaError(f"no record {record_id}", "check the ID with `formulactl list`",
-                               rule="missing")
+            raise FormulaError(
+                f"no record {record_id}", "check the ID with `formulactl list`", rule="missing"
+            )
         return self.parse(path, self.read_bytes(path))
 
     def parse(self, path: str, data: bytes) -> Record:
@@ -150,9 +161,12 @@ class Store:
         parts = path.split("/")
         kind = FOLDERS.get(parts[-2]) if len(parts) >= 3 else None
         if kind is None or parts[0] != RECORDS_DIR or not path.endswith(".yaml"):
-            raise FormulaError(f"{path} is not in a record folder",
-                               "records live in records/<kind>/<ID>.yaml", path,
-                               rule="not-a-record")
+            raise FormulaError(
+                f"{path} is not in a record folder",
+                "records live in records/<kind>/<ID>.yaml",
+                path,
+                rule="not-a-record",
+            )
         content = yamlio.load_record(data, path, self.settings.max_record_bytes)
         return Record(parts[-1][:-5], kind.name, path, content)
 
@@ -189,8 +203,11 @@ class Store:
             for folder, _dirs, files in os.walk(self.root / RECORDS_DIR):
                 relative = Path(folder).relative_to(self.root).as_posix()
                 listed.update((f"{relative}/{name}", None) for name in files)
-        return {path: blob for path, blob in listed.items()
-                if not path.rsplit("/", 1)[-1].startswith(".")}
+        return {
+            path: blob
+            for path, blob in listed.items()
+            if not path.rsplit("/", 1)[-1].startswith(".")
+        }
 
     @cached_property
     def cache_dir(self) -> Path:
@@ -202,8 +219,9 @@ class Store:
 def create_store(root: Path) -> Store:
     """`formulactl init`: settings with a fresh store ID, team skeleton, schemas, folders."""
     if (root / SETTINGS_FILE).exists():
-        raise FormulaError(f"{root} already holds a store", "use it, or pick an empty folder",
-                           rule="exists")
+        raise FormulaError(
+            f"{root} already holds a store", "use it, or pick an empty folder", rule="exists"
+        )
     root.mkdir(parents=True, exist_ok=True)
     if gitio.git_dir(root) is None:
         gitio.init(root)

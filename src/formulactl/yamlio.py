@@ -8,6 +8,8 @@ duplicate keys, one document, text keys only.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,23 +32,16 @@ from yaml.nodes import ScalarNode
 
 from .errors import FormulaError
 
-try:
-    from yaml.cyaml import CParser as _Parser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml.parser import Parser as _ParserBase
-    from yaml.reader import Reader as _Reader
-    from yaml.scanner import Scanner as _Scanner
 
-    class _Parser(_Reader, _Scanner, _ParserBase):  # type: ignore[no-redef]
-        def __init__(self, stream: bytes) -> None:
-            _Reader.__init__(self, stream)
-            _Scanner.__init__(self)
-            _ParserBase.__init__(self)
-
-        def dispose(self) -> None:
-            pass
+def _parser_class() -> Any:
+    """libyaml's event parser (every PyYAML wheel has it), else the pure-Python one."""
+    try:
+        return importlib.import_module("yaml._yaml").CParser
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        return yaml.SafeLoader
 
 
+_Parser = _parser_class()
 MAX_DEPTH = 64
 STR_TAG = "tag:yaml.org,2002:str"
 
@@ -106,10 +101,8 @@ def load_value(text: str, what: str) -> Any:
 def locate(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
     """1-based line and column of each JSON pointer (or of its nearest existing parent)."""
     marks: dict[str, tuple[int, int]] = {"": (1, 1)}
-    try:
+    with contextlib.suppress(YamlError):  # an unreadable file is reported on its own
         _load(data, "", len(data), marks)
-    except YamlError:
-        pass
     found: dict[str, tuple[int, int]] = {}
     for pointer in pointers:
         probe = pointer
@@ -119,22 +112,27 @@ def locate(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
     return found
 
 
+def too_big(size: int, limit: int, path: str) -> YamlError:
+    return YamlError(
+        f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit for a record",
+        "check that this is a record file; split it if it really is one",
+        path,
+        rule="yaml-size",
+    )
+
+
 def pointer_part(key: str | int) -> str:
     return "/" + str(key).replace("~", "~0").replace("/", "~1")
 
 
 def _load(data: bytes, path: str, max_bytes: int, marks: dict[str, tuple[int, int]] | None) -> Any:
     if len(data) > max_bytes:
-        raise YamlError(
-            f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit for a record",
-            "check that this is a record file; split it if it really is one",
-            path,
-            rule="yaml-size",
-        )
+        raise too_big(len(data), max_bytes, path)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise YamlError("file is UTF-16", "save it as UTF-8", path, 1, 1, rule="yaml-encoding")
-    parser = _Parser(data)
+    parser = None
     try:
+        parser = _Parser(data)
         return _build(parser, path, marks)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, data, path) from None
@@ -149,7 +147,8 @@ def _load(data: bytes, path: str, max_bytes: int, marks: dict[str, tuple[int, in
             rule="yaml-encoding",
         ) from None
     finally:
-        parser.dispose()
+        if parser is not None:
+            parser.dispose()
 
 
 def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> Any:
@@ -157,8 +156,9 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> 
     get()  # StreamStart
     event = get()
     if type(event) is StreamEndEvent:
-        raise YamlError("file is empty", "a record needs at least its `id`", path, 1, 1,
-                        rule="yaml-structure")
+        raise YamlError(
+            "file is empty", "a record needs at least its `id`", path, 1, 1, rule="yaml-structure"
+        )
     _check_document_start(event, path)
     # Each entry: [container, pending key or _NO_KEY, pointer of the container]
     stack: list[list[Any]] = []
@@ -168,9 +168,7 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> 
         cls = type(event)
         if cls is ScalarEvent:
             _check_plain_node(event, path)
-            value: Any = (
-                event.value if event.style or event.tag else resolve_plain(event.value)
-            )
+            value: Any = event.value if event.style or event.tag else resolve_plain(event.value)
             if not stack:
                 root = value
                 break
@@ -178,8 +176,13 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> 
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
             _check_plain_node(event, path)
             if len(stack) >= MAX_DEPTH:
-                raise _error(event, path, f"nesting deeper than {MAX_DEPTH} levels",
-                             "records are shallow; check the indentation", "yaml-structure")
+                raise _error(
+                    event,
+                    path,
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    "records are shallow; check the indentation",
+                    "yaml-structure",
+                )
             new: Any = {} if cls is MappingStartEvent else []
             pointer = _attach(stack, new, event, path, marks) if stack else ""
             stack.append([new, _NO_KEY, pointer])
@@ -188,8 +191,13 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> 
             if not stack:
                 break
         elif cls is AliasEvent:
-            raise _error(event, path, "aliases (`*name`) are not allowed",
-                         "write the value out in full", "yaml-alias")
+            raise _error(
+                event,
+                path,
+                "aliases (`*name`) are not allowed",
+                "write the value out in full",
+                "yaml-alias",
+            )
         else:  # pragma: no cover - libyaml only emits the events above inside a document
             raise _error(event, path, "unexpected YAML structure", "", "yaml-structure")
     _check_document_end(get, path)
@@ -204,7 +212,10 @@ _NO_KEY = _NoKey()
 
 
 def _attach(
-    stack: list[list[Any]], value: Any, event: Event, path: str,
+    stack: list[list[Any]],
+    value: Any,
+    event: Event,
+    path: str,
     marks: dict[str, tuple[int, int]] | None,
 ) -> str:
     """Put `value` into the innermost open collection; returns its pointer when tracking marks."""
@@ -219,17 +230,29 @@ def _attach(
     elif top[1] is _NO_KEY:
         if type(value) is not str:
             shown = "a list or mapping" if isinstance(value, (dict, list)) else repr(value)
-            raise _error(event, path, f"field names must be text, found {shown}",
-                         "quote the field name", "yaml-key")
+            raise _error(
+                event,
+                path,
+                f"field names must be text, found {shown}",
+                "quote the field name",
+                "yaml-key",
+            )
         if value in container:
-            raise _error(event, path, f"duplicate field `{value}`",
-                         "keep one; YAML would silently drop the other", "yaml-duplicate-key")
+            raise _error(
+                event,
+                path,
+                f"duplicate field `{value}`",
+                "keep one; YAML would silently drop the other",
+                "yaml-duplicate-key",
+            )
         top[1] = value
         if marks is not None:
             marks[top[2] + pointer_part(value)] = _place(event)
     else:
         if marks is not None:
             pointer = top[2] + pointer_part(top[1])
+            if type(event) is ScalarEvent:  # a scalar's own place; a block's stays at its key
+                marks[pointer] = _place(event)
         container[top[1]] = value
         top[1] = _NO_KEY
     return pointer
@@ -237,23 +260,35 @@ def _attach(
 
 def _check_plain_node(event: Any, path: str) -> None:
     if event.anchor is not None:
-        raise _error(event, path, f"anchors (`&{event.anchor}`) are not allowed",
-                     "write the value out in full", "yaml-alias")
+        raise _error(
+            event,
+            path,
+            f"anchors (`&{event.anchor}`) are not allowed",
+            "write the value out in full",
+            "yaml-alias",
+        )
     tag = event.tag
     if tag is not None and tag not in (STR_TAG, "!"):
-        raise _error(event, path, f"custom tag `{tag}` is not allowed",
-                     "remove the tag; quote the value if it must stay text", "yaml-tag")
+        raise _error(
+            event,
+            path,
+            f"custom tag `{tag}` is not allowed",
+            "remove the tag; quote the value if it must stay text",
+            "yaml-tag",
+        )
 
 
 def _check_document_start(event: Any, path: str) -> None:
     if type(event) is not DocumentStartEvent:  # pragma: no cover - libyaml guarantees it
         raise _error(event, path, "expected a YAML document", "", "yaml-structure")
     if event.version not in (None, (1, 2)):
-        raise _error(event, path, "only YAML 1.2 is read", "remove the %YAML directive",
-                     "yaml-directive")
+        raise _error(
+            event, path, "only YAML 1.2 is read", "remove the %YAML directive", "yaml-directive"
+        )
     if event.tags:
-        raise _error(event, path, "%TAG directives are not allowed", "remove them",
-                     "yaml-directive")
+        raise _error(
+            event, path, "%TAG directives are not allowed", "remove them", "yaml-directive"
+        )
 
 
 def _check_document_end(get: Any, path: str) -> None:
@@ -261,12 +296,17 @@ def _check_document_end(get: Any, path: str) -> None:
     if type(event) is DocumentEndEvent:
         event = get()
     if type(event) is not StreamEndEvent:
-        raise _error(event, path, "more than one YAML document in the file",
-                     "keep one record per file; remove the `---` line", "yaml-structure")
+        raise _error(
+            event,
+            path,
+            "more than one YAML document in the file",
+            "keep one record per file; remove the `---` line",
+            "yaml-structure",
+        )
 
 
 def _place(event: Event) -> tuple[int, int]:
-    mark = event.start_mark
+    mark: Any = event.start_mark
     return mark.line + 1, mark.column + 1
 
 
@@ -276,8 +316,8 @@ def _error(event: Event, path: str, message: str, hint: str, rule: str) -> YamlE
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, data: bytes, path: str) -> YamlError:
-    mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    mark: Any = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     problem = exc.problem or exc.context or "not valid YAML"
     hint = "fix the YAML syntax here"
     text_line = data.split(b"\n")[line - 1] if line else b""
@@ -313,8 +353,9 @@ class Shape:
 
 
 _YAML11 = yaml.resolver.Resolver()
-_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*")
-_NEEDS_ESCAPE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\"\\]")
+_UNPRINTABLE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff"
+_PLAIN = re.compile(rf"[^\s\-?:,\[\]{{}}#&*!|>'\"%@`{_UNPRINTABLE}][^{_UNPRINTABLE}]*")
+_NEEDS_ESCAPE = re.compile(rf"[{_UNPRINTABLE}\"\\]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
@@ -326,8 +367,9 @@ def dump(data: Mapping[str, Any], shape: Shape | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _emit_mapping(data: Mapping[str, Any], shape: Shape | None, indent: int,
-                  lines: list[str]) -> None:
+def _emit_mapping(
+    data: Mapping[str, Any], shape: Shape | None, indent: int, lines: list[str]
+) -> None:
     pad = " " * indent
     for key in _ordered_keys(data, shape):
         value = data[key]
@@ -335,14 +377,12 @@ def _emit_mapping(data: Mapping[str, Any], shape: Shape | None, indent: int,
         _emit_member(head, value, shape.child(key) if shape else None, indent, lines)
 
 
-def _emit_sequence(items: list[Any], shape: Shape | None, indent: int,
-                   lines: list[str]) -> None:
+def _emit_sequence(items: list[Any], shape: Shape | None, indent: int, lines: list[str]) -> None:
     for item in items:
         _emit_member(" " * indent + "-", item, shape, indent, lines)
 
 
-def _emit_member(head: str, value: Any, shape: Shape | None, indent: int,
-                 lines: list[str]) -> None:
+def _emit_member(head: str, value: Any, shape: Shape | None, indent: int, lines: list[str]) -> None:
     """Write `head` (a `key:` or `-`) followed by the value, inline or as a block below."""
     is_item = head.endswith("-")
     if isinstance(value, dict) and value:
@@ -407,8 +447,9 @@ def _text(value: str) -> str:
     if _plain_ok(value):
         return value
     if _SURROGATE.search(value):
-        raise FormulaError(f"text {value!r} holds an invalid character",
-                           "retype the value as plain UTF-8 text")
+        raise FormulaError(
+            f"text {value!r} holds an invalid character", "retype the value as plain UTF-8 text"
+        )
     return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
 
 
@@ -427,16 +468,15 @@ def _plain_ok(value: str) -> bool:
         return False
     if resolve_plain(value) is not value:
         return False
-    return bool(_YAML11.resolve(ScalarNode, value, (True, False)) == STR_TAG)
+    tag = _YAML11.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag == STR_TAG)
 
 
 def _literal_ok(value: str) -> bool:
     if "\n" not in value or value.endswith("\n\n") or _SURROGATE.search(value):
         return False
-    if re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]", value):
+    if re.search(f"[{_UNPRINTABLE}]", value.replace("\n", "")):
         return False
     lines = value.rstrip("\n").split("\n")
     first = next((line for line in lines if line), "")
-    return bool(first) and not first[0].isspace() and all(
-        line == line.rstrip() for line in lines
-    )
+    return bool(first) and not first[0].isspace() and all(line == line.rstrip() for line in lines)

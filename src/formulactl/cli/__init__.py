@@ -6,7 +6,6 @@ import sys
 import traceback
 from pathlib import Path
 
-import click
 import typer
 
 from ..errors import FormulaError, Interrupted
@@ -36,20 +35,22 @@ def run(argv: list[str] | None = None) -> int:
     except FormulaError as error:
         sys.stderr.write(f"formulactl: {error}\n")
         return 2
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort, Interrupted):
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except typer.TyperException as error:  # usage errors: typer prints them, exit code 2
+        error.show()  # type: ignore[attr-defined]
+        return int(getattr(error, "exit_code", 2))
+    except (KeyboardInterrupt, typer.Abort, Interrupted):
         sys.stderr.write("formulactl: interrupted; nothing was written\n")
         return 130
     except BrokenPipeError:
         return 0
     except Exception:
         log = _crash_log()
-        sys.stderr.write(f"formulactl: internal error; details were written to {log}. "
-                         "Please report it with that file.\n")
+        sys.stderr.write(
+            f"formulactl: internal error; details were written to {log}. "
+            "Please report it with that file.\n"
+        )
         return 3
 
 

@@ -25,8 +25,9 @@ from .common import (
 
 PathsArgument = Annotated[
     list[Path] | None,
-    typer.Argument(metavar="[PATH]...", help="Files or folders (default: the whole store).",
-                   show_default=False),
+    typer.Argument(
+        metavar="[PATH]...", help="Files or folders (default: the whole store).", show_default=False
+    ),
 ]
 
 
@@ -35,8 +36,9 @@ def register(app: typer.Typer) -> None:
     app.command("fmt")(fmt_command)
 
 
-def validate_command(paths: PathsArgument = None, as_json: JsonOption = False,
-                     store: StoreOption = None) -> None:
+def validate_command(
+    paths: PathsArgument = None, as_json: JsonOption = False, store: StoreOption = None
+) -> None:
     """Check records against their schemas and the store's rules; report every finding."""
     found = open_store(store)
     report = validate(found, paths or [], check_cache(found))
@@ -51,8 +53,9 @@ def validate_command(paths: PathsArgument = None, as_json: JsonOption = False,
 
 def fmt_command(
     paths: PathsArgument = None,
-    check: Annotated[bool, typer.Option("--check", help="Only list files not in canonical form.")
-                     ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only list files not in canonical form.")
+    ] = False,
     store: StoreOption = None,
 ) -> None:
     """Rewrite records in canonical form (schema key order, block style, stable quoting)."""

@@ -18,8 +18,12 @@ from ..store import Store
 
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="The store folder (default: the nearest one above here).",
-                 envvar="FORMULACTL_STORE", show_default=False),
+    typer.Option(
+        "--store",
+        help="The store folder (default: the nearest one above here).",
+        envvar="FORMULACTL_STORE",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
@@ -48,6 +52,18 @@ def err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
+def ask(question: str, default: bool) -> bool:
+    """A yes/no question on stderr; end of input means no, Ctrl-C interrupts."""
+    sys.stderr.write(f"{question} [{'Y/n' if default else 'y/N'}] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")
+        return False
+    answer = answer.strip().lower()
+    return default if not answer else answer in ("y", "yes")
+
+
 def print_json(value: Any) -> None:
     out(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
 
@@ -57,15 +73,31 @@ def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> 
         print_json([finding.as_dict() for finding in findings])
         return
     for finding in findings:
-        shown = Finding(shown_path(store, finding.path), finding.line, finding.col,
-                        finding.pointer, finding.rule, finding.message, finding.hint)
+        shown = Finding(
+            shown_path(store, finding.path),
+            finding.line,
+            finding.col,
+            finding.pointer,
+            finding.rule,
+            finding.message,
+            finding.hint,
+        )
         out(shown.as_line())
 
 
 def refuse(store: Store, findings: Sequence[Finding], what: str) -> NoReturn:
     """Show why nothing was written and stop with the input-error code."""
     for finding in findings:
-        err(Finding(shown_path(store, finding.path), finding.line, finding.col, finding.pointer,
-                    finding.rule, finding.message, finding.hint).as_line())
+        err(
+            Finding(
+                shown_path(store, finding.path),
+                finding.line,
+                finding.col,
+                finding.pointer,
+                finding.rule,
+                finding.message,
+                finding.hint,
+            ).as_line()
+        )
     err(f"{what}: nothing was written.")
     raise typer.Exit(EXIT_INPUT)

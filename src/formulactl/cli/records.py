@@ -25,6 +25,7 @@ from ..store import Record, Store, create_store
 from .common import (
     JsonOption,
     StoreOption,
+    ask,
     check_cache,
     err,
     open_store,
@@ -49,8 +50,9 @@ def register(app: typer.Typer) -> None:
     app.command("edit")(edit)
 
 
-def init(directory: Annotated[Path, typer.Argument(help="Folder for the new store.")] = Path(".")
-         ) -> None:
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new store.")] = Path("."),
+) -> None:
     """Create a store: git repository, settings, team file, schemas, record folders."""
     store = create_store(directory.resolve())
     out(f"Created a store in {store.root}")
@@ -59,11 +61,17 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder for the new stor
 
 
 def new(
-    kind: Annotated[str, typer.Argument(help="customer, formula, material, supplier, batch, "
-                                        "interaction, order, feedback or survey")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="customer, formula, material, supplier, batch, "
+            "interaction, order, feedback or survey"
+        ),
+    ],
     sets: SetOption = None,
-    from_file: Annotated[Path | None, typer.Option("--from", help="Start from this YAML file.",
-                                                   show_default=False)] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="Start from this YAML file.", show_default=False)
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Create a record with the next free ID; nothing invalid is written."""
@@ -74,8 +82,12 @@ def new(
         try:
             raw = from_file.read_bytes()
         except OSError as error:
-            raise FormulaError(f"cannot read {from_file}: {error.strerror}", "check the path",
-                               str(from_file), rule="usage") from None
+            raise FormulaError(
+                f"cannot read {from_file}: {error.strerror}",
+                "check the path",
+                str(from_file),
+                rule="usage",
+            ) from None
         base = yamlio.load_record(raw, str(from_file), found.settings.max_record_bytes)
     schema = found.schema(record_kind)
     apply(base, [parse_assignment(schema, text) for text in sets or []], [])
@@ -100,8 +112,10 @@ def show(
 
 def list_records(
     kind: Annotated[str, typer.Argument(help="The kind of record to list.")],
-    where: Annotated[list[str] | None, typer.Option(
-        "--where", help="FIELD=VALUE; repeat to narrow further.", show_default=False)] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="FIELD=VALUE; repeat to narrow further.", show_default=False),
+    ] = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
@@ -112,29 +126,40 @@ def list_records(
     cache = BlobCache(found.cache_dir / "records.marshal", tool_version())
     selection = select_records(found, record_kind.name, conditions, cache)
     for finding in selection.skipped:
-        err(f"skipped {shown_path(found, finding.path)}: {finding.message} — run `formulactl "
-            "validate` for details")
+        err(
+            f"skipped {shown_path(found, finding.path)}: {finding.message} — run `formulactl "
+            "validate` for details"
+        )
     if as_json:
         print_json([record.data for record in selection.records])
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*record_kind.columns, box=None, header_style="bold", pad_edge=False)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in record_kind.columns:
+        table.add_column(column, no_wrap=True)
     for record in selection.records:
         table.add_row(*(_cell(value_at(record.data, column)) for column in record_kind.columns))
-    console = Console(soft_wrap=True)
+    console = Console(width=None if sys.stdout.isatty() else 1000)
     console.print(table)
     console.print(f"{len(selection.records)} {record_kind.folder}", style="dim")
 
 
 def set_fields(
     record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")],
-    assignments: Annotated[list[str] | None, typer.Argument(
-        metavar="FIELD=VALUE...", help="Fields to set, like name=华彩 or contacts[0].phone=…",
-        show_default=False)] = None,
-    unset: Annotated[list[str] | None, typer.Option(
-        "--unset", help="Remove this field; repeat for more.", show_default=False)] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="FIELD=VALUE...",
+            help="Fields to set, like name=华彩 or contacts[0].phone=…",
+            show_default=False,
+        ),
+    ] = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option("--unset", help="Remove this field; repeat for more.", show_default=False),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Change fields of a record; nothing invalid is written."""
@@ -143,8 +168,7 @@ def set_fields(
     found = open_store(store)
     record = found.load(record_id)
     schema = found.schema(record.kind)
-    apply(record.data, [parse_assignment(schema, text) for text in assignments or []],
-          unset or [])
+    apply(record.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
     _save(found, record, f"set {record_id}")
     out(f"Saved {record_id}")
 
@@ -177,7 +201,7 @@ def edit(
                 return
             for finding in findings:
                 err(finding.as_line().replace(record.path, str(draft), 1))
-            if not typer.confirm("Reopen the editor to fix this?", default=True, err=True):
+            if not ask("Reopen the editor to fix this?", default=True):
                 refuse(found, [], f"edit {record_id}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -187,11 +211,17 @@ def _run_editor(editor: list[str], path: Path) -> None:
     try:
         done = subprocess.run([*editor, str(path)], check=False)
     except FileNotFoundError:
-        raise FormulaError(f"editor `{editor[0]}` was not found",
-                           "set EDITOR to an editor you have, such as nano", rule="usage") from None
+        raise FormulaError(
+            f"editor `{editor[0]}` was not found",
+            "set EDITOR to an editor you have, such as nano",
+            rule="usage",
+        ) from None
     if done.returncode != 0:
-        raise FormulaError(f"the editor exited with status {done.returncode}",
-                           "nothing was saved; try again", rule="usage")
+        raise FormulaError(
+            f"the editor exited with status {done.returncode}",
+            "nothing was saved; try again",
+            rule="usage",
+        )
 
 
 def _save(store: Store, record: Record, what: str) -> None:
