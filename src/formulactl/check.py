@@ -6,10 +6,10 @@ unchanged store lists the tree, reads the cache, and runs only the cheap store r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from .rules import (
     check_references,
     check_unique_tax_ids,
     record_facts,
+    reference_pointers,
 )
 from .schema import Problem
 from .store import Store
@@ -40,16 +41,17 @@ class Report:
     unreadable: int = 0
 
 
-def tool_version() -> str:
-    try:
-        return version("formulactl")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "source"
+def code_version() -> str:
+    """A digest of formulactl's own code: any change to it makes old cache entries stale."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 def check_context(store: Store) -> str:
     """What every cached result depends on besides the file itself."""
-    digest = hashlib.sha256(tool_version().encode())
+    digest = hashlib.sha256(code_version().encode())
     for name in [SETTINGS_FILE, *(f"{SCHEMAS_DIR}/{kind}.schema.json" for kind in KINDS)]:
         try:
             digest.update(name.encode() + b"\0" + (store.root / name).read_bytes())
@@ -64,6 +66,7 @@ class Checker:
         self.cache = cache
         self.listing = store.listing()
         self.results: dict[str, FileResult] = {}
+        self.verdicts: dict[tuple[str, str, str], tuple[str, str] | None] = {}
 
     def result(self, path: str) -> FileResult:
         if path not in self.results:
@@ -94,6 +97,19 @@ class Checker:
             return None
         return self.result(path)[0] or {}
 
+    def run_key(self, wanted: set[str]) -> str | None:
+        """Names this exact run: the same key means the same findings, without any checking."""
+        digest = hashlib.sha256(self.cache.context.encode())
+        for name in sorted(STORE_FILES):
+            with contextlib.suppress(OSError):
+                digest.update(name.encode() + b"\0" + (self.store.root / name).read_bytes())
+        for path in sorted(self.listing):
+            blob = self.listing[path]
+            if blob is None:
+                return None  # a changed file: only reading it can tell
+            digest.update(f"{path}\0{blob}\0{path in wanted}\n".encode())
+        return digest.hexdigest()
+
 
 def check_file(store: Store, path: str, data: bytes) -> FileResult:
     """Everything that depends only on this file's bytes: parse, schema, record rules."""
@@ -108,10 +124,32 @@ def check_file(store: Store, path: str, data: bytes) -> FileResult:
     return facts, _locate(data, problems)
 
 
-def validate(store: Store, paths: Iterable[Path] = (), cache: BlobCache | None = None) -> Report:
+def validate(
+    store: Store,
+    paths: Iterable[Path] = (),
+    cache: BlobCache | None = None,
+    runs: BlobCache | None = None,
+) -> Report:
+    """Check the whole store or the files under `paths`; `runs` remembers whole runs."""
     cache = cache or BlobCache(None, "")
     checker = Checker(store, cache)
     wanted = select(store, checker.listing, list(paths))
+    key = checker.run_key(wanted) if runs is not None else None
+    remembered = runs.get(key) if runs is not None and key else None
+    if remembered is not None:
+        files, unreadable, rows = remembered
+        return Report([Finding(*row) for row in rows], files, unreadable)
+    report = _validate(checker, wanted)
+    cache.save(prune=not paths)
+    if runs is not None and key:
+        runs.entries.clear()  # only the latest run is worth remembering
+        runs.put(key, (report.files, report.unreadable, [astuple(f) for f in report.findings]))
+        runs.save(prune=False)
+    return report
+
+
+def _validate(checker: Checker, wanted: set[str]) -> Report:
+    store = checker.store
     report = Report(files=len(wanted))
     located: list[Located] = []
     for path in sorted(wanted):
@@ -123,14 +161,13 @@ def validate(store: Store, paths: Iterable[Path] = (), cache: BlobCache | None =
         if facts is None:
             report.unreadable += 1
             continue
-        located += _store_rules(checker, path, facts)
+        located += _store_rules(checker, path, facts, store.read_bytes)
     if any(path.startswith(CUSTOMERS) for path in wanted):
         located += [
             item for item in check_unique_tax_ids(_customers(checker)) if item.path in wanted
         ]
     report.findings += _place(located, store.read_bytes)
     report.findings.sort(key=lambda f: (f.path, f.line, f.col, f.rule))
-    cache.save(prune=not paths)
     return report
 
 
@@ -141,7 +178,7 @@ def check_unsaved(store: Store, path: str, data: bytes, cache: BlobCache) -> lis
     if facts is None:
         return findings
     checker = Checker(store, cache)
-    located = _store_rules(checker, path, facts)
+    located = _store_rules(checker, path, facts, lambda _path: data)
     if path.startswith(CUSTOMERS):
         others = [(other, facts_) for other, facts_ in _customers(checker) if other != path]
         located += [
@@ -151,11 +188,19 @@ def check_unsaved(store: Store, path: str, data: bytes, cache: BlobCache) -> lis
     return findings + _place(located, lambda _path: data)
 
 
-def _store_rules(checker: Checker, path: str, facts: Mapping[str, Any]) -> list[Located]:
-    return [
-        *_path_rules(checker.store, path, facts),
-        *check_references(checker.store.settings, path, facts, checker.facts_of),
-    ]
+def _store_rules(
+    checker: Checker, path: str, facts: Mapping[str, Any], read: Callable[[str], bytes]
+) -> list[Located]:
+    found = _path_rules(checker.store, path, facts)
+    settings = checker.store.settings
+    broken = list(check_references(settings, facts, checker.facts_of, checker.verdicts))
+    if broken:  # rare: parse the file again to say where each reference is
+        record = checker.store.parse(path, read(path))
+        schema = checker.store.schema(record.kind)
+        for kind, value, message, hint in broken:
+            for pointer in reference_pointers(schema, record.data, kind, value):
+                found.append(Located(path, Problem(pointer, "reference", message, hint)))
+    return found
 
 
 def _customers(checker: Checker) -> list[tuple[str, dict[str, Any]]]:

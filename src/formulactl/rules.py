@@ -255,11 +255,14 @@ def _number(value: Any) -> float | None:
 
 def record_facts(schema: KindSchema, data: dict[str, Any]) -> dict[str, Any]:
     """What store rules need from a record, small enough to cache for every file."""
-    refs = [
-        [pointer, ref.kind, value, ref.version]
-        for ref in schema.refs
-        for pointer, value in walk(data, ref.path)
-    ]
+    refs = sorted(
+        {
+            (ref.kind, value, ref.version)
+            for ref in schema.refs
+            for _pointer, value in walk(data, ref.path)
+            if isinstance(value, str)  # the schema reports any other type
+        }
+    )
     facts: dict[str, Any] = {"refs": refs}
     for name in ("id", "status", "version", "tax_id", "date"):
         if name in data:
@@ -277,17 +280,35 @@ class Located:
 
 def check_references(
     settings: Settings,
-    path: str,
     facts: Mapping[str, Any],
     target_facts: Callable[[str, str], Mapping[str, Any] | None],
-) -> Iterator[Located]:
-    """Every reference names a well-formed ID of the right kind that exists (at that version)."""
-    for pointer, kind, value, version_rule in facts.get("refs", []):
-        if not isinstance(value, str):
-            continue  # the schema reports the type
-        problem = _reference_problem(settings, kind, value, version_rule, target_facts)
+    verdicts: dict[tuple[str, str, str], tuple[str, str] | None],
+) -> Iterator[tuple[str, str, str, str]]:
+    """(kind, value, message, hint) for each reference that does not resolve.
+
+    A store holds far fewer distinct targets than references, so each verdict is
+    reached once per run and shared through `verdicts`.
+    """
+    for kind, value, version_rule in facts.get("refs", ()):
+        key = (kind, value, version_rule)
+        if key not in verdicts:
+            verdicts[key] = _reference_problem(settings, kind, value, version_rule, target_facts)
+        problem = verdicts[key]
         if problem:
-            yield Located(path, Problem(pointer, "reference", *problem))
+            yield kind, value, *problem
+
+
+def reference_pointers(
+    schema: KindSchema, data: dict[str, Any], kind: str, value: str
+) -> list[str]:
+    """Where in a record a reference to `value` appears, to place its finding."""
+    return [
+        pointer
+        for ref in schema.refs
+        if ref.kind == kind
+        for pointer, found in walk(data, ref.path)
+        if found == value
+    ]
 
 
 def _reference_problem(

@@ -41,7 +41,8 @@ def validate_command(
 ) -> None:
     """Check records against their schemas and the store's rules; report every finding."""
     found = open_store(store)
-    report = validate(found, paths or [], check_cache(found))
+    runs = BlobCache(found.cache_dir / "check-run.marshal", check_context(found))
+    report = validate(found, paths or [], check_cache(found), runs)
     print_findings(found, report.findings, as_json)
     if not as_json:
         err(f"{report.files} files checked, {len(report.findings)} findings")

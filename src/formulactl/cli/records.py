@@ -16,7 +16,7 @@ import typer
 
 from .. import yamlio
 from ..cache import BlobCache
-from ..check import check_unsaved, tool_version
+from ..check import check_unsaved, code_version
 from ..editing import apply, new_record, parse_assignment
 from ..errors import FormulaError
 from ..kinds import kind_named
@@ -123,7 +123,7 @@ def list_records(
     found = open_store(store)
     record_kind = kind_named(kind)
     conditions = [parse_condition(text) for text in where or []]
-    cache = BlobCache(found.cache_dir / "records.marshal", tool_version())
+    cache = BlobCache(found.cache_dir / "records.marshal", code_version())
     selection = select_records(found, record_kind.name, conditions, cache)
     for finding in selection.skipped:
         err(
