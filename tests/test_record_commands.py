@@ -255,3 +255,21 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
         small_store.write_text("records/customers/C-00002.yaml", "id: C-00002\n")
     assert path.read_bytes() == before
     assert sorted(os.listdir(path.parent)) == [".gitkeep", "C-00001.yaml", "C-00002.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["show"], "formulactl show: Missing argument 'ID' — see `formulactl show --help`"),
+        (["nosuch"], "formulactl: No such command 'nosuch' — see `formulactl --help`"),
+        (
+            ["validate", "--bogus"],
+            "formulactl validate: No such option: --bogus — see `formulactl validate --help`",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line_with_the_way_out(
+    small_store: Store, invoke: Invoke, args: list[str], line: str
+) -> None:
+    done = invoke(*args, cwd=small_store.root)
+    assert (done.code, done.err) == (2, line + "\n")

@@ -37,8 +37,8 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     except typer.Exit as done:
         return int(done.exit_code)
-    except typer.TyperException as error:  # usage errors: typer prints them, exit code 2
-        error.show()  # type: ignore[attr-defined]
+    except typer.TyperException as error:  # a usage error, such as a missing argument
+        sys.stderr.write(_usage_line(error) + "\n")
         return int(getattr(error, "exit_code", 2))
     except (KeyboardInterrupt, typer.Abort, Interrupted):
         sys.stderr.write("formulactl: interrupted; nothing was written\n")
@@ -52,6 +52,14 @@ def run(argv: list[str] | None = None) -> int:
             "Please report it with that file.\n"
         )
         return 3
+
+
+def _usage_line(error: Exception) -> str:
+    """Click's three-line usage message as one line with the way out."""
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "formulactl"
+    message = getattr(error, "format_message", lambda: str(error))()
+    return f"{command}: {message.rstrip('.')} — see `{command} --help`"
 
 
 def _crash_log() -> Path:
