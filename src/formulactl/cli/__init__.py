@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=argv, prog_name="formulactl", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except FormulaError as error:
         sys.stderr.write(f"formulactl: {error}\n")
