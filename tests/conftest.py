@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,3 +85,79 @@ def small_store(empty_store: Store) -> Store:
     from records_fixture import write_records
 
     return write_records(empty_store)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    key: Path  # the private key; its public half is key + ".pub"
+
+    @property
+    def public(self) -> Path:
+        return self.key.with_name(self.key.name + ".pub")
+
+
+# The team every signed test store starts with.
+TEAM = (
+    ("chen.jing", "陈静 Chen Jing", ("approver",)),  # founds the store, so also admin
+    ("zhang.min", "张敏 Zhang Min", ("entry",)),
+    ("wang.fang", "王芳 Wang Fang", ("entry", "approver")),
+    ("li.wei", "李伟 Li Wei", ("entry", "reviewer")),
+)
+
+
+def make_key(folder: Path, name: str) -> Path:
+    """A real, throwaway ed25519 key pair made by ssh-keygen."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    return key
+
+
+@pytest.fixture(scope="session")
+def team_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Member]:
+    folder = tmp_path_factory.mktemp("keys")
+    return {
+        person_id: Member(person_id, name, roles, make_key(folder, person_id))
+        for person_id, name, roles in TEAM
+    }
+
+
+def act_as(store: Store, member: Member) -> None:
+    """Sign the next commits in this store's repository as `member`."""
+    from formulactl.signing import setup_signing
+
+    setup_signing(store, member.key)
+    store.__dict__.pop("team", None)
+
+
+@pytest.fixture
+def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Path) -> Store:
+    """The small store founded by chen.jing, with the whole team, its records imported in an
+    admin's signed commit, and zhang.min (entry) signing from here on."""
+    from formulactl.actions import import_records
+    from formulactl.membership import add_person
+    from formulactl.signing import read_public_key
+
+    staged = tmp_path / "to-import"
+    shutil.copytree(small_store.root / "records", staged)
+    for record in (small_store.root / "records").glob("*/*.yaml"):
+        record.unlink()
+    founder = team_keys["chen.jing"]
+    act_as(small_store, founder)
+    for member in team_keys.values():
+        add_person(
+            small_store,
+            member.id,
+            member.name,
+            f"{member.id}@example.com",
+            list(member.roles),
+            read_public_key(member.public),
+        )
+    import_records(small_store, staged, "the records kept before formulactl")
+    act_as(small_store, team_keys["zhang.min"])
+    return small_store

@@ -48,7 +48,7 @@ def test_commands_find_the_store_from_a_subfolder_or_from_store(
 
 
 def test_new_allocates_the_next_id_and_fills_workflow_fields(
-    small_store: Store, invoke: Invoke
+    signed_store: Store, invoke: Invoke
 ) -> None:
     done = invoke(
         "new",
@@ -61,17 +61,17 @@ def test_new_allocates_the_next_id_and_fills_workflow_fields(
         "class=C",
         "--set",
         "owner=wang.fang",
-        cwd=small_store.root,
+        cwd=signed_store.root,
     )
     assert (done.code, done.out) == (0, "C-00003\n")
-    assert (small_store.root / "records/customers/C-00003.yaml").read_text() == (
+    assert (signed_store.root / "records/customers/C-00003.yaml").read_text() == (
         "id: C-00003\nname: 蓝天胶粘剂\ntype: potential\nclass: C\nowner: wang.fang\n"
         "status: draft\nversion: 1\n"
     )
 
 
 def test_new_event_records_get_dated_ids_that_do_not_collide(
-    small_store: Store, invoke: Invoke
+    signed_store: Store, invoke: Invoke
 ) -> None:
     made = {
         invoke(
@@ -85,7 +85,7 @@ def test_new_event_records_get_dated_ids_that_do_not_collide(
             "by=li.wei",
             "--set",
             "summary=回访",
-            cwd=small_store.root,
+            cwd=signed_store.root,
         ).out.strip()
         for _ in range(5)
     }
@@ -93,8 +93,10 @@ def test_new_event_records_get_dated_ids_that_do_not_collide(
     assert all(re.fullmatch(r"I-[0-9]{8}-[0-9a-f]{4}", made_id) for made_id in made)
 
 
-def test_new_refuses_invalid_content_and_writes_nothing(small_store: Store, invoke: Invoke) -> None:
-    before = sorted(os.listdir(small_store.root / "records/formulas"))
+def test_new_refuses_invalid_content_and_writes_nothing(
+    signed_store: Store, invoke: Invoke
+) -> None:
+    before = sorted(os.listdir(signed_store.root / "records/formulas"))
     done = invoke(
         "new",
         "formula",
@@ -104,20 +106,20 @@ def test_new_refuses_invalid_content_and_writes_nothing(small_store: Store, invo
         "product=x",
         "--set",
         "ingredients[material=M-00001].percent=100",
-        cwd=small_store.root,
+        cwd=signed_store.root,
     )
     assert done.code == 2
     assert "customer C-00042 does not exist" in done.err
     assert "nothing was written" in done.err
-    assert sorted(os.listdir(small_store.root / "records/formulas")) == before
+    assert sorted(os.listdir(signed_store.root / "records/formulas")) == before
 
 
-def test_new_from_a_file(small_store: Store, invoke: Invoke, tmp_path: Path) -> None:
+def test_new_from_a_file(signed_store: Store, invoke: Invoke, tmp_path: Path) -> None:
     source = tmp_path / "supplier.yaml"
     source.write_text("name: 万华化学\nqualification: pending\ncountry: CN\n")
-    done = invoke("new", "supplier", "--from", source, cwd=small_store.root)
+    done = invoke("new", "supplier", "--from", source, cwd=signed_store.root)
     assert (done.code, done.out) == (0, "S-0002\n")
-    shown = invoke("show", "S-0002", "--json", cwd=small_store.root)
+    shown = invoke("show", "S-0002", "--json", cwd=signed_store.root)
     assert json.loads(shown.out)["name"] == "万华化学"
 
 
@@ -141,27 +143,31 @@ def test_list_filters_with_where(small_store: Store, invoke: Invoke) -> None:
     assert json.loads(none.out) == []
 
 
-def test_set_changes_fields_and_keeps_typed_text(small_store: Store, invoke: Invoke) -> None:
+def test_set_changes_fields_and_keeps_typed_text(signed_store: Store, invoke: Invoke) -> None:
     done = invoke(
         "set",
         "C-00002",
         "industry=胶粘剂",
         "region=0012",
         "tags=[export, EU]",
-        cwd=small_store.root,
+        cwd=signed_store.root,
     )
     assert done.code == 0
-    data = json.loads(invoke("show", "C-00002", "--json", cwd=small_store.root).out)
+    data = json.loads(invoke("show", "C-00002", "--json", cwd=signed_store.root).out)
     assert (data["industry"], data["region"], data["tags"]) == ("胶粘剂", "0012", ["export", "EU"])
-    assert invoke("set", "C-00002", "--unset", "tags", cwd=small_store.root).code == 0
-    assert "tags" not in json.loads(invoke("show", "C-00002", "--json", cwd=small_store.root).out)
+    assert invoke("set", "C-00002", "--unset", "tags", cwd=signed_store.root).code == 0
+    assert "tags" not in json.loads(invoke("show", "C-00002", "--json", cwd=signed_store.root).out)
 
 
-def test_set_refuses_invalid_values_and_writes_nothing(small_store: Store, invoke: Invoke) -> None:
-    path = small_store.root / "records/formulas/F-000001.yaml"
+def test_set_refuses_invalid_values_and_writes_nothing(signed_store: Store, invoke: Invoke) -> None:
+    assert (
+        invoke("revise", "F-000001", "--reason", "new pigment grade", cwd=signed_store.root).code
+        == 0
+    )
+    path = signed_store.root / "records/formulas/F-000001.yaml"
     before = path.read_bytes()
     done = invoke(
-        "set", "F-000001", "ingredients[material=M-00002].percent=40", cwd=small_store.root
+        "set", "F-000001", "ingredients[material=M-00002].percent=40", cwd=signed_store.root
     )
     assert done.code == 2
     assert "sum to 102.5, not 100" in done.err
@@ -186,22 +192,26 @@ def write_editor(tmp_path: Path, steps: list[tuple[str, str]]) -> str:
 
 
 def test_edit_saves_valid_changes_in_canonical_form(
-    small_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("EDITOR", write_editor(tmp_path, [("name: 华彩涂料", "name:   华彩")]))
-    done = invoke("edit", "C-00001", cwd=small_store.root)
-    assert (done.code, done.out) == (0, "Saved C-00001\n")
-    assert "\nname: 华彩\n" in (small_store.root / "records/customers/C-00001.yaml").read_text()
+    monkeypatch.setenv(
+        "EDITOR",
+        write_editor(tmp_path, [("name: Nordic Adhesives AB", "name:   Nordic Adhesives")]),
+    )
+    done = invoke("edit", "C-00002", cwd=signed_store.root)
+    assert (done.code, done.out) == (0, "Saved C-00002\n")
+    text = (signed_store.root / "records/customers/C-00002.yaml").read_text()
+    assert "\nname: Nordic Adhesives\n" in text
 
 
 def test_edit_never_saves_invalid_content(
-    small_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = small_store.root / "records/customers/C-00001.yaml"
+    path = signed_store.root / "records/customers/C-00001.yaml"
     before = path.read_bytes()
     monkeypatch.setenv("EDITOR", write_editor(tmp_path, [("class: A", "class: D")]))
     monkeypatch.setattr("sys.stdin", open(os.devnull))  # noqa: SIM115 - closed by pytest
-    done = invoke("edit", "C-00001", cwd=small_store.root)
+    done = invoke("edit", "C-00001", cwd=signed_store.root)
     assert done.code == 2
     assert "`class` is 'D', not one of the allowed values" in done.err
     assert "nothing was written" in done.err
@@ -209,36 +219,36 @@ def test_edit_never_saves_invalid_content(
 
 
 def test_edit_reopens_until_the_content_is_valid(
-    small_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    editor = write_editor(tmp_path, [("class: A", "class: D"), ("class: D", "class: B")])
+    editor = write_editor(tmp_path, [("class: B", "class: D"), ("class: D", "class: C")])
     monkeypatch.setenv("EDITOR", editor)
     answers = tmp_path / "answers"
     answers.write_text("y\n")
     monkeypatch.setattr("sys.stdin", answers.open())
-    done = invoke("edit", "C-00001", cwd=small_store.root)
+    done = invoke("edit", "C-00002", cwd=signed_store.root)
     assert done.code == 0
-    assert "\nclass: B\n" in (small_store.root / "records/customers/C-00001.yaml").read_text()
+    assert "\nclass: C\n" in (signed_store.root / "records/customers/C-00002.yaml").read_text()
 
 
 def test_edit_without_changes_saves_nothing(
-    small_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EDITOR", write_editor(tmp_path, [("no such text", "")]))
-    assert invoke("edit", "C-00001", cwd=small_store.root).out == "No changes to C-00001.\n"
+    assert invoke("edit", "C-00001", cwd=signed_store.root).out == "No changes to C-00001.\n"
 
 
 def test_fmt_check_lists_non_canonical_files_and_fmt_rewrites_them(
-    small_store: Store, invoke: Invoke
+    signed_store: Store, invoke: Invoke
 ) -> None:
-    assert invoke("fmt", "--check", cwd=small_store.root).code == 0
-    path = replace_in(small_store, "materials/M-00001.yaml", "name: 去离子水\n", "")
+    assert invoke("fmt", "--check", cwd=signed_store.root).code == 0
+    path = replace_in(signed_store, "materials/M-00001.yaml", "name: 去离子水\n", "")
     path.write_text(path.read_text() + "name:    '去离子水'\n")
-    check = invoke("fmt", "--check", cwd=small_store.root)
+    check = invoke("fmt", "--check", cwd=signed_store.root)
     assert (check.code, check.out) == (1, "not canonical: records/materials/M-00001.yaml\n")
-    assert invoke("fmt", cwd=small_store.root).code == 0
+    assert invoke("fmt", cwd=signed_store.root).code == 0
     assert path.read_text().splitlines()[1] == "name: 去离子水"
-    assert invoke("fmt", "--check", cwd=small_store.root).code == 0
+    assert invoke("fmt", "--check", cwd=signed_store.root).code == 0
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(

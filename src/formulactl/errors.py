@@ -17,6 +17,8 @@ class Finding:
     rule: str
     message: str
     hint: str = ""
+    commit: str = ""  # for findings about history: the commit and the person who signed it
+    person: str = ""
 
     def located(self, line: int, col: int) -> Finding:
         return replace(self, line=line, col=col)
@@ -29,6 +31,8 @@ class Finding:
         where = self.path
         if where and self.line:
             where += f":{self.line}:{self.col}"
+        if self.commit:
+            where = f"{self.commit[:10]} {where}".strip()
         text = f"{where}: {self.message}" if where else self.message
         return f"{text} — {self.hint}" if self.hint else text
 
@@ -51,6 +55,14 @@ class FormulaError(Exception):
 
     def __str__(self) -> str:
         return self.finding.as_line()
+
+
+class Refused(FormulaError):
+    """A change whose result would have findings; nothing was written."""
+
+    def __init__(self, what: str, findings: list[Finding]) -> None:
+        super().__init__(f"{what}: nothing was written", rule="refused")
+        self.findings = findings
 
 
 class Interrupted(Exception):

@@ -16,7 +16,7 @@ from .store import Store
 
 @dataclass
 class FormatReport:
-    changed: list[str] = field(default_factory=list)
+    changed: dict[str, str] = field(default_factory=dict)  # path → its canonical text
     unreadable: list[Finding] = field(default_factory=list)
     files: int = 0
 
@@ -28,10 +28,8 @@ def canonical_text(store: Store, path: str, data: bytes) -> str:
     return store.canonical(store.parse(path, data))
 
 
-def format_files(
-    store: Store, paths: Iterable[Path], check_only: bool, cache: BlobCache
-) -> FormatReport:
-    """Files not in canonical form are rewritten (or only listed with `check_only`)."""
+def format_files(store: Store, paths: Iterable[Path], cache: BlobCache) -> FormatReport:
+    """The canonical text of every file not in canonical form; nothing is written here."""
     listing = store.listing()
     report = FormatReport()
     wanted = sorted(select(store, listing, list(paths)))
@@ -49,8 +47,6 @@ def format_files(
         if text.encode("utf-8") == data:
             cache.put(blob or gitio.blob_id(data), True)
             continue
-        report.changed.append(path)
-        if not check_only:
-            store.write_text(path, text)
+        report.changed[path] = text
     cache.save(prune=not list(paths))
     return report

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FormulaError
@@ -97,3 +98,202 @@ def list_blobs(root: Path, folder: str) -> dict[str, str | None] | None:
         else:
             blobs.pop(path, None)
     return blobs
+
+
+def config_get(root: Path, key: str) -> str | None:
+    """The effective value (repository, then the user's global config), read only."""
+    done = run(root, ["config", "--get", "--end-of-options", key], check=False)
+    return done.stdout.decode("utf-8", "surrogateescape").strip() if done.returncode == 0 else None
+
+
+def config_set(root: Path, key: str, value: str) -> None:
+    """Always this repository's own config: the user's global config is never written."""
+    run(root, ["config", "--local", "--end-of-options", key, value])
+
+
+def head(root: Path) -> str | None:
+    done = run(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False)
+    return done.stdout.decode().strip() or None
+
+
+def prefix(root: Path) -> str:
+    """Where `root` sits inside its repository (`""` at the top, else `sub/dir/`)."""
+    return run(root, ["rev-parse", "--show-prefix"]).stdout.decode().strip()
+
+
+def is_shallow(root: Path) -> bool:
+    done = run(root, ["rev-parse", "--is-shallow-repository"], check=False)
+    return done.stdout.strip() == b"true"
+
+
+def resolve(root: Path, revision: str) -> str:
+    """The commit a user's revision names; refused when it names none."""
+    done = run(
+        root,
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"],
+        check=False,
+    )
+    if done.returncode != 0:
+        raise FormulaError(
+            f"`{revision}` is not a commit here", "check it with `git log`", rule="usage"
+        )
+    return done.stdout.decode().strip()
+
+
+def dirty(root: Path, paths: Sequence[str]) -> list[str]:
+    """Which of `paths` differ from the last commit (changed, new or deleted)."""
+    done = run(root, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths])
+    return [
+        entry[3:].decode("utf-8", "surrogateescape")
+        for entry in done.stdout.split(b"\0")
+        if len(entry) > 3
+    ]
+
+
+def commit(
+    root: Path, paths: Sequence[str], message: str, sign: bool, env: Mapping[str, str] | None = None
+) -> str:
+    """Commit exactly `paths` (other staged work stays staged) and return the new commit,
+    or "" when they hold nothing new."""
+    run(root, ["add", "--all", "--", *paths])
+    if run(root, ["diff", "--cached", "--quiet", "--", *paths], check=False).returncode == 0:
+        return ""
+    signing = ["--gpg-sign"] if sign else ["--no-gpg-sign"]
+    done = run(
+        root,
+        ["commit", "--quiet", *signing, "--cleanup=whitespace", "--file=-", "--only", "--", *paths],
+        input=message.encode("utf-8"),
+        check=False,
+        env=env,
+    )
+    if done.returncode != 0:
+        run(root, ["reset", "--quiet", "--", *paths], check=False)
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = next(
+            (line for line in lines if "error" in line.lower()),
+            lines[-1] if lines else f"exit status {done.returncode}",
+        )
+        raise FormulaError(
+            f"git could not make the commit: {reason.strip()}",
+            "check `formulactl whoami`; nothing was committed",
+            rule="git",
+        )
+    found = head(root)
+    assert found is not None
+    return found
+
+
+class CatFile:
+    """One `git cat-file --batch` process answering many object requests."""
+
+    def __init__(self, root: Path) -> None:
+        self.process = subprocess.Popen(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, **_ENV},
+        )
+
+    def read(self, name: str) -> tuple[str, str, bytes] | None:
+        """(id, type, content) of an object such as a blob id or `HEAD:team.yaml`, or None."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+        self.process.stdin.flush()
+        header = self.process.stdout.readline().split()
+        if len(header) != 3:
+            return None
+        content = self.process.stdout.read(int(header[2]) + 1)[:-1]
+        return header[0].decode(), header[1].decode(), content
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait()
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    old: str | None  # blob ids; None where the file did not exist
+    new: str | None
+
+
+@dataclass(frozen=True)
+class LoggedCommit:
+    id: str
+    parents: tuple[str, ...]
+    changes: tuple[Change, ...]  # against the first parent; empty for merges
+
+
+_NO_BLOB = "0" * 40
+
+
+def log(root: Path, revisions: Sequence[str], paths: Sequence[str] = ()) -> Iterator[LoggedCommit]:
+    """Commits oldest first (parents before children) with their changed files, streamed."""
+    process = subprocess.Popen(
+        [
+            "git",
+            "-C",
+            str(root),
+            "log",
+            "--reverse",
+            "--topo-order",
+            "--raw",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--diff-merges=off",
+            "--format=%x01%H %P",
+            "--end-of-options",
+            *revisions,
+            "--",
+        ],
+        stdout=subprocess.PIPE,
+        env={**os.environ, **_ENV},
+    )
+    assert process.stdout is not None
+    buffer = b""
+    for chunk in iter(lambda: process.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+        buffer += chunk
+        *complete, buffer = buffer.split(b"\x01")
+        for entry in complete:
+            if entry:
+                yield _logged(entry)
+    if buffer:
+        yield _logged(buffer)
+    if process.wait() != 0:
+        raise FormulaError("git log failed on this range", "check the revisions", rule="git")
+
+
+def _logged(entry: bytes) -> LoggedCommit:
+    head_line, _, rest = entry.partition(b"\0")
+    ids = head_line.decode().split()
+    fields = rest.lstrip(b"\n").split(b"\0")
+    changes = []
+    for info, path in zip(fields[::2], fields[1::2], strict=False):
+        parts = info.decode().split()
+        if len(parts) < 5:
+            continue
+        old, new = parts[2], parts[3]
+        changes.append(
+            Change(
+                path.decode("utf-8", "surrogateescape"),
+                None if old == _NO_BLOB else old,
+                None if new == _NO_BLOB else new,
+            )
+        )
+    return LoggedCommit(ids[0], tuple(ids[1:]), tuple(changes))
+
+
+def merge_tree(root: Path, first: str, second: str) -> str | None:
+    """The tree a clean merge of two commits gives, or None when they conflict."""
+    done = run(root, ["merge-tree", "--write-tree", "--no-messages", first, second], check=False)
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode().split()[0]

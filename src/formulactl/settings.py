@@ -78,7 +78,9 @@ class Settings:
     id_formats: Mapping[str, IdFormat]
     percent_tolerance: float
     review_interval_days: Mapping[str, int]
+    response_due_days: Mapping[str, int]
     max_record_bytes: int
+    allow_unsigned: bool
     raw: Mapping[str, Any]
 
     @classmethod
@@ -92,7 +94,9 @@ class Settings:
             },
             percent_tolerance=float(data.get("percent_tolerance", 0.01)),
             review_interval_days=dict(data.get("review_interval_days", {})),
+            response_due_days=dict(data.get("response_due_days", {})),
             max_record_bytes=int(data.get("max_record_kb", 1024)) * 1024,
+            allow_unsigned=bool(data.get("allow_unsigned", False)),
             raw=data,
         )
 

@@ -18,6 +18,7 @@ from .errors import FormulaError
 from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
 from .schema import KindSchema, load_kind_schema
 from .settings import Settings, split_ref
+from .team import Team
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "format": 1,
@@ -35,7 +36,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     },
     "percent_tolerance": 0.01,
     "review_interval_days": {"customer": 365, "formula": 365, "material": 730, "supplier": 365},
+    "response_due_days": {"low": 14, "medium": 7, "high": 3, "critical": 1},
     "max_record_kb": 1024,
+    "allow_unsigned": False,
 }
 
 
@@ -68,6 +71,10 @@ class Store:
     def settings(self) -> Settings:
         data = self.load_checked(SETTINGS_FILE, "settings")
         return Settings.from_data(data)
+
+    @cached_property
+    def team(self) -> Team:
+        return Team.from_data(self.load_checked(TEAM_FILE, "team"))
 
     def schema(self, kind: str) -> KindSchema:
         if kind not in self._schemas:
@@ -176,14 +183,15 @@ class Store:
     def write(self, record: Record) -> None:
         self.write_text(record.path, self.canonical(record))
 
-    def write_text(self, path: str, text: str) -> None:
+    def write_text(self, path: str, text: str | bytes) -> None:
         """Write through a temporary file and a rename, so a crash leaves old or new, never half."""
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8") if isinstance(text, str) else text
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
             os.chmod(temporary, 0o644)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..errors import FormulaError, Interrupted
-from . import checking, records
+from . import checking, records, team, workflow
 
 app = typer.Typer(
     name="formulactl",
@@ -20,6 +20,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 records.register(app)
+workflow.register(app)
+team.register(app)
 checking.register(app)
 
 

@@ -1,4 +1,4 @@
-"""Checking commands: validate, fmt."""
+"""Checking commands: validate (records or history), fmt."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import typer
 
 from ..cache import BlobCache
 from ..check import check_context, validate
+from ..commits import commit_files
+from ..errors import FormulaError
 from ..formatting import format_files
+from ..signing import actor
+from ..verify import verify_history
 from .common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     JsonOption,
     StoreOption,
     check_cache,
+    committed,
     err,
     open_store,
     out,
@@ -24,9 +29,12 @@ from .common import (
 )
 
 PathsArgument = Annotated[
-    list[Path] | None,
+    list[str] | None,
     typer.Argument(
-        metavar="[PATH]...", help="Files or folders (default: the whole store).", show_default=False
+        metavar="[PATH]... | [REV_RANGE]",
+        help="Files or folders (default: the whole store); with --history, a "
+        "revision range such as main..HEAD (default: all of history).",
+        show_default=False,
     ),
 ]
 
@@ -37,37 +45,82 @@ def register(app: typer.Typer) -> None:
 
 
 def validate_command(
-    paths: PathsArgument = None, as_json: JsonOption = False, store: StoreOption = None
+    paths: PathsArgument = None,
+    history: Annotated[
+        bool,
+        typer.Option("--history", help="Check commits: signatures, roles, four eyes, approvals."),
+    ] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
 ) -> None:
-    """Check records against their schemas and the store's rules; report every finding."""
+    """Check records against their schemas and rules, or (--history) the commits themselves."""
     found = open_store(store)
+    if history:
+        if paths and len(paths) > 1:
+            raise FormulaError(
+                "--history takes one revision range", "such as main..HEAD", rule="usage"
+            )
+        report = verify_history(found, paths[0] if paths else None)
+        print_findings(found, report.findings, as_json)
+        if not as_json:
+            err(
+                f"{report.commits} commits checked ({report.signed} signed), "
+                f"{len(report.findings)} findings"
+            )
+        if report.findings:
+            raise typer.Exit(EXIT_FINDINGS)
+        return
     runs = BlobCache(found.cache_dir / "check-run.marshal", check_context(found))
-    report = validate(found, paths or [], check_cache(found), runs)
-    print_findings(found, report.findings, as_json)
+    records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
+    print_findings(found, records.findings, as_json)
     if not as_json:
-        err(f"{report.files} files checked, {len(report.findings)} findings")
-    if report.unreadable:
+        err(f"{records.files} files checked, {len(records.findings)} findings")
+    if records.unreadable:
         raise typer.Exit(EXIT_INPUT)
-    if report.findings:
+    if records.findings:
         raise typer.Exit(EXIT_FINDINGS)
 
 
 def fmt_command(
-    paths: PathsArgument = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH]...",
+            help="Files or folders (default: the whole store).",
+            show_default=False,
+        ),
+    ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Only list files not in canonical form.")
     ] = False,
     store: StoreOption = None,
 ) -> None:
-    """Rewrite records in canonical form (schema key order, block style, stable quoting)."""
+    """Rewrite files in canonical form (schema key order, block style, stable quoting)."""
     found = open_store(store)
     cache = BlobCache(found.cache_dir / "fmt.marshal", check_context(found))
-    report = format_files(found, paths or [], check, cache)
+    report = format_files(found, paths or [], cache)
     for finding in report.unreadable:
         err(finding.as_line().replace(finding.path, shown_path(found, finding.path), 1))
     for path in report.changed:
         out(f"{'not canonical' if check else 'formatted'}: {shown_path(found, path)}")
     if report.unreadable:
         raise typer.Exit(EXIT_INPUT)
-    if check and report.changed:
-        raise typer.Exit(EXIT_FINDINGS)
+    if check:
+        if report.changed:
+            raise typer.Exit(EXIT_FINDINGS)
+        return
+    if report.changed and found.team.people:
+        if actor(found) is None:
+            raise FormulaError(
+                "you are not in this store's team", "run `formulactl whoami`", rule="not-in-team"
+            )
+        commit = commit_files(
+            found,
+            report.changed,
+            f"fmt {len(report.changed)} files",
+            [("Action", "fmt"), ("Meaning", "authored")],
+        )
+        committed(commit, "fmt")
+    elif report.changed:
+        for path, text in report.changed.items():
+            found.write_text(path, text)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -13,7 +14,7 @@ import typer
 
 from ..cache import BlobCache
 from ..check import check_context
-from ..errors import Finding
+from ..errors import Finding, Refused
 from ..store import Store
 
 StoreOption = Annotated[
@@ -83,6 +84,21 @@ def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> 
             finding.hint,
         )
         out(shown.as_line())
+
+
+@contextmanager
+def refusals(store: Store) -> Iterator[None]:
+    """Show a refused change's findings, each where the user can open it."""
+    try:
+        yield
+    except Refused as refused:
+        refuse(
+            store, refused.findings, refused.finding.message.removesuffix(": nothing was written")
+        )
+
+
+def committed(commit: str, what: str) -> None:
+    err(f"committed {commit[:10]}: {what}" if commit else f"{what}: no change to commit")
 
 
 def refuse(store: Store, findings: Sequence[Finding], what: str) -> NoReturn:

@@ -14,23 +14,25 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import yamlio
+from .. import actions, yamlio
 from ..cache import BlobCache
 from ..check import check_unsaved, code_version
 from ..editing import apply, new_record, parse_assignment
 from ..errors import FormulaError
 from ..kinds import kind_named
 from ..query import parse_condition, select_records, value_at
-from ..store import Record, Store, create_store
+from ..store import Record, create_store
 from .common import (
     JsonOption,
     StoreOption,
     ask,
     check_cache,
+    committed,
     err,
     open_store,
     out,
     print_json,
+    refusals,
     refuse,
     shown_path,
 )
@@ -39,6 +41,7 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="FIELD=VALUE; repeat for more fields.", show_default=False),
 ]
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +60,10 @@ def init(
     store = create_store(directory.resolve())
     out(f"Created a store in {store.root}")
     out(f"  store ID  {store.settings.store_id}")
-    out("  next: add people with `formulactl team add`, then records with `formulactl new KIND`")
+    out(
+        "  next: `formulactl setup-signing --key KEY`, then `formulactl team add` for the "
+        "first admin"
+    )
 
 
 def new(
@@ -74,7 +80,7 @@ def new(
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Create a record with the next free ID; nothing invalid is written."""
+    """Create a record with the next free ID as a signed commit; nothing invalid is written."""
     found = open_store(store)
     record_kind = kind_named(kind).name
     base: dict[str, Any] = {}
@@ -92,15 +98,13 @@ def new(
     schema = found.schema(record_kind)
     apply(base, [parse_assignment(schema, text) for text in sets or []], [])
     record = new_record(found, record_kind, base, date.today())
-    _save(found, record, "new record")
+    with refusals(found):
+        done = actions.create(found, record, check_cache(found))
+    committed(done.commit, f"new {record.id}")
     out(record.id)
 
 
-def show(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")],
-    as_json: JsonOption = False,
-    store: StoreOption = None,
-) -> None:
+def show(record_id: IdArgument, as_json: JsonOption = False, store: StoreOption = None) -> None:
     """Print a record."""
     found = open_store(store)
     record = found.load(record_id)
@@ -147,7 +151,7 @@ def list_records(
 
 
 def set_fields(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")],
+    record_id: IdArgument,
     assignments: Annotated[
         list[str] | None,
         typer.Argument(
@@ -162,26 +166,26 @@ def set_fields(
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Change fields of a record; nothing invalid is written."""
+    """Change fields of a draft record as a signed commit; nothing invalid is written."""
     if not assignments and not unset:
         raise FormulaError("nothing to set", "give FIELD=VALUE or --unset FIELD", rule="usage")
     found = open_store(store)
-    record = found.load(record_id)
-    schema = found.schema(record.kind)
-    apply(record.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
-    _save(found, record, f"set {record_id}")
+    before = found.load(record_id)
+    after = found.load(record_id)
+    schema = found.schema(after.kind)
+    apply(after.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
+    with refusals(found):
+        done = actions.change(found, before, after, "set", check_cache(found))
+    committed(done.commit, f"set {record_id}")
     out(f"Saved {record_id}")
 
 
-def edit(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")],
-    store: StoreOption = None,
-) -> None:
-    """Open a record in $EDITOR; invalid content is never saved."""
+def edit(record_id: IdArgument, store: StoreOption = None) -> None:
+    """Open a draft record in $EDITOR; invalid content is never saved."""
     found = open_store(store)
-    record = found.load(record_id)
+    before = found.load(record_id)
     editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-    original = found.canonical(record)
+    original = found.canonical(before)
     folder = Path(tempfile.mkdtemp(prefix="formulactl-edit-"))
     try:
         draft = folder / f"{record_id}.yaml"
@@ -193,14 +197,17 @@ def edit(
                 out(f"No changes to {record_id}.")
                 return
             cache = check_cache(found)
-            findings = check_unsaved(found, record.path, text, cache)
+            findings = check_unsaved(found, before.path, text, cache)
             if not findings:
-                data = found.parse(record.path, text).data
-                found.write(Record(record.id, record.kind, record.path, data))
+                data = found.parse(before.path, text).data
+                after = Record(before.id, before.kind, before.path, data)
+                with refusals(found):
+                    done = actions.change(found, before, after, "edit", cache)
+                committed(done.commit, f"edit {record_id}")
                 out(f"Saved {record_id}")
                 return
             for finding in findings:
-                err(finding.as_line().replace(record.path, str(draft), 1))
+                err(finding.as_line().replace(before.path, str(draft), 1))
             if not ask("Reopen the editor to fix this?", default=True):
                 refuse(found, [], f"edit {record_id}")
     finally:
@@ -222,14 +229,6 @@ def _run_editor(editor: list[str], path: Path) -> None:
             "nothing was saved; try again",
             rule="usage",
         )
-
-
-def _save(store: Store, record: Record, what: str) -> None:
-    text = store.canonical(record).encode("utf-8")
-    findings = check_unsaved(store, record.path, text, check_cache(store))
-    if findings:
-        refuse(store, findings, what)
-    store.write_text(record.path, text.decode("utf-8"))
 
 
 def _cell(value: Any) -> str:

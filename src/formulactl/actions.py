@@ -1,0 +1,248 @@
+"""Every change to records as one checked, signed commit: new, set, edit, workflow steps,
+feedback progress and imports. Each checks the actor's role before anything is written."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import gitio
+from .cache import BlobCache
+from .check import check_unsaved, validate
+from .commits import commit_files
+from .errors import FormulaError, Refused
+from .history import History
+from .kinds import KINDS, RECORDS_DIR
+from .signing import actor
+from .store import Record, Store
+from .team import Person
+from .workflow import (
+    FEEDBACK_STEPS,
+    STEPS,
+    WORKFLOW_FIELDS,
+    content_digest,
+    next_review,
+    record_ref,
+    require_role,
+)
+
+
+@dataclass(frozen=True)
+class Done:
+    record: Record
+    commit: str
+
+
+def create(store: Store, record: Record, cache: BlobCache) -> Done:
+    """Commit a new record made by `editing.new_record`."""
+    require_role(actor(store), ("entry",), record.kind, record.id, record.data, "create")
+    return _commit_record(store, record, cache, "new", "authored", [])
+
+
+def change(store: Store, before: Record, after: Record, action: str, cache: BlobCache) -> Done:
+    """Commit a `set` or `edit`: only content changes, only where the record may change."""
+    require_role(actor(store), ("entry",), before.kind, before.id, before.data, action)
+    status = before.data.get("status")
+    if KINDS[before.kind].master and status != "draft":
+        hint = (
+            "run `formulactl revise ID --reason …` to start the next version"
+            if status == "approved"
+            else "reject it back to draft first"
+            if status == "in_review"
+            else "archived records do not change"
+        )
+        raise FormulaError(
+            f"{before.id} is {status}; only drafts are edited", hint, before.path, rule="not-draft"
+        )
+    if before.kind == "feedback" and status == "closed":
+        raise FormulaError(
+            f"{before.id} is closed", "closed feedback does not change", before.path, rule="closed"
+        )
+    moved = sorted(
+        name
+        for name in WORKFLOW_FIELDS | {"version"}
+        if before.data.get(name) != after.data.get(name)
+        and (KINDS[before.kind].master or before.kind == "feedback")
+    )
+    if moved:
+        raise FormulaError(
+            f"`{moved[0]}` changes only through the workflow commands",
+            "use submit, approve, reject, revise, archive, reaffirm or feedback",
+            before.path,
+            rule="workflow-field",
+        )
+    return _commit_record(store, after, cache, action, "authored", [])
+
+
+def take_step(
+    store: Store, record_id: str, name: str, reason: str, today: date, cache: BlobCache
+) -> Done:
+    """submit, approve, reject, revise, archive or reaffirm one master record."""
+    step = STEPS[name]
+    record = store.load(record_id)
+    if not KINDS[record.kind].master:
+        raise FormulaError(
+            f"{record.kind} records are not reviewed or approved",
+            "they are signed when they are made",
+            rule="not-master",
+        )
+    status = record.data.get("status")
+    if status not in step.starts:
+        raise FormulaError(
+            f"{record_id} is {status}; {name} needs it {' or '.join(step.starts)}",
+            _next_step_hint(str(status)),
+            record.path,
+            rule="wrong-status",
+        )
+    person = require_role(actor(store), step.roles, record.kind, record_id, record.data, name)
+    if step.needs_reason and not reason.strip():
+        raise FormulaError(f"{name} needs a reason", 'add --reason "…"', rule="usage")
+    if gitio.dirty(store.root, [record.path]):
+        raise FormulaError(
+            f"{record.path} has changes that are not committed",
+            "commit them (formulactl set/edit) or discard them first",
+            record.path,
+            rule="dirty",
+        )
+    data = dict(record.data, status=step.ends)
+    trailers: list[tuple[str, str]] = []
+    interval = store.settings.review_interval_days.get(record.kind)
+    if name == "approve":
+        _four_eyes(store, record, person)
+        data["review_due"] = next_review(today, interval) or data.get("review_due")
+        data = {key: value for key, value in data.items() if value is not None}
+        trailers.append(("Approves", f"{record_ref(data, record_id)} {content_digest(data)}"))
+    elif name == "reaffirm":
+        data["review_due"] = next_review(today, interval) or data.get("review_due")
+    elif name == "revise":
+        data["version"] = int(data.get("version", 1)) + 1
+        data.pop("review_due", None)
+    if reason.strip():
+        trailers.append(("Reason", reason))
+    after = Record(record.id, record.kind, record.path, data)
+    return _commit_record(store, after, cache, name, step.meaning, trailers)
+
+
+def progress_feedback(
+    store: Store, record_id: str, status: str, resolution: str, today: date, cache: BlobCache
+) -> Done:
+    """Move feedback along open → investigating → resolved → closed."""
+    record = store.load(record_id)
+    if record.kind != "feedback":
+        raise FormulaError(f"{record_id} is not feedback", "give an FB-… ID", rule="usage")
+    starts, roles = FEEDBACK_STEPS[status]
+    current = record.data.get("status")
+    if current not in starts:
+        raise FormulaError(
+            f"{record_id} is {current}; it cannot become {status} from there",
+            f"{status} follows {' or '.join(starts)}",
+            record.path,
+            rule="wrong-status",
+        )
+    require_role(actor(store), roles, "feedback", record_id, record.data, f"set to {status}")
+    data = dict(record.data, status=status)
+    if resolution:
+        data["resolution"] = resolution
+    if status == "resolved":
+        data["resolved_on"] = today.isoformat()
+    if status == "closed":
+        data["closed_on"] = today.isoformat()
+    after = Record(record.id, record.kind, record.path, data)
+    meaning = "reviewed" if status == "closed" else "authored"
+    return _commit_record(store, after, cache, "feedback", meaning, [])
+
+
+def import_records(store: Store, source: Path, reason: str) -> tuple[list[str], str]:
+    """Bring existing record files in as they are (an admin's migration), in one commit."""
+    person = actor(store)
+    if person is None or "admin" not in person.roles:
+        raise FormulaError("only an admin imports records", "ask an admin", rule="not-allowed")
+    if not reason.strip():
+        raise FormulaError("import needs a reason", 'add --reason "…"', rule="usage")
+    folder = source / RECORDS_DIR if (source / RECORDS_DIR).is_dir() else source
+    copied: list[str] = []
+    for kind in KINDS.values():
+        for file in sorted((folder / kind.folder).glob("*.yaml")):
+            target = f"{RECORDS_DIR}/{kind.folder}/{file.name}"
+            if (store.root / target).exists():
+                raise FormulaError(
+                    f"{target} already exists", "import only new records", rule="exists"
+                )
+            copied.append(target)
+    if not copied:
+        raise FormulaError(
+            f"no record files in {source}",
+            "give a folder holding customers/, formulas/, … folders",
+            rule="usage",
+        )
+    try:
+        for target in copied:
+            (store.root / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / target.removeprefix(f"{RECORDS_DIR}/"), store.root / target)
+        report = validate(store, [store.root / RECORDS_DIR])
+        if report.findings:
+            raise Refused("import", report.findings)
+        texts = {path: (store.root / path).read_text(encoding="utf-8") for path in copied}
+        commit = commit_files(
+            store,
+            texts,
+            f"import {len(copied)} records",
+            [("Action", "import"), ("Meaning", "authored"), ("Reason", reason)],
+        )
+    except BaseException:
+        for target in copied:
+            (store.root / target).unlink(missing_ok=True)
+        raise
+    return copied, commit
+
+
+def _four_eyes(store: Store, record: Record, person: Person) -> None:
+    with History(store) as history:
+        authors = history.authors_since_approval(record.path)
+    if person.id in authors:
+        raise FormulaError(
+            f"{person.id} changed {record.id} since its last approval and may not approve it",
+            "four eyes: another approver must approve it",
+            record.path,
+            rule="self-approval",
+        )
+
+
+def _commit_record(
+    store: Store,
+    record: Record,
+    cache: BlobCache,
+    action: str,
+    meaning: str,
+    trailers: list[tuple[str, str]],
+) -> Done:
+    text = store.canonical(record)
+    findings = check_unsaved(store, record.path, text.encode("utf-8"), cache)
+    if findings:
+        raise Refused(f"{action} {record.id}", findings)
+    ref = record_ref(record.data, record.id)
+    title = _title(record.data)
+    subject = f"{action} {ref}" + (f": {title}" if title else "")
+    trailers = [("Action", action), ("Record", ref), ("Meaning", meaning), *trailers]
+    commit = commit_files(store, {record.path: text}, subject, trailers)
+    return Done(record, commit)
+
+
+def _title(data: dict[str, Any]) -> str:
+    for name in ("product", "name", "subject", "description", "summary"):
+        value = data.get(name)
+        if isinstance(value, str):
+            return value.splitlines()[0][:60]
+    return ""
+
+
+def _next_step_hint(status: str) -> str:
+    return {
+        "draft": "submit it for review first",
+        "in_review": "it is waiting for approval or rejection",
+        "approved": "revise it to change it, or reaffirm it at its review date",
+        "archived": "archived records stay as they are",
+    }.get(status, "check its status with `formulactl show`")

@@ -1,0 +1,129 @@
+"""Workflow commands: submit, approve, reject, revise, archive, reaffirm, feedback, due, import."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import actions
+from ..cache import BlobCache
+from ..check import code_version
+from ..reports import due_items
+from .common import (
+    JsonOption,
+    StoreOption,
+    check_cache,
+    committed,
+    open_store,
+    out,
+    print_json,
+    refusals,
+)
+
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("submit")(submit)
+    app.command("approve")(approve)
+    app.command("reject")(reject)
+    app.command("revise")(revise)
+    app.command("archive")(archive)
+    app.command("reaffirm")(reaffirm)
+    app.command("feedback")(feedback)
+    app.command("due")(due)
+    app.command("import")(import_command)
+
+
+def _step(record_id: str, name: str, reason: str, store: Path | None) -> None:
+    found = open_store(store)
+    with refusals(found):
+        done = actions.take_step(found, record_id, name, reason, date.today(), check_cache(found))
+    status = done.record.data.get("status")
+    committed(done.commit, f"{name} {record_id}")
+    out(f"{record_id} is {status} (version {done.record.data.get('version')})")
+
+
+def submit(record_id: IdArgument, store: StoreOption = None) -> None:
+    """Send a draft for review (draft → in_review)."""
+    _step(record_id, "submit", "", store)
+
+
+def approve(record_id: IdArgument, store: StoreOption = None) -> None:
+    """Approve a record in review; binds the approval to its exact content (four eyes)."""
+    _step(record_id, "approve", "", store)
+
+
+def reject(record_id: IdArgument, reason: ReasonOption, store: StoreOption = None) -> None:
+    """Send a record in review back to draft, saying why."""
+    _step(record_id, "reject", reason, store)
+
+
+def revise(record_id: IdArgument, reason: ReasonOption, store: StoreOption = None) -> None:
+    """Start the next version of an approved record (approved → draft, version + 1)."""
+    _step(record_id, "revise", reason, store)
+
+
+def archive(record_id: IdArgument, reason: ReasonOption, store: StoreOption = None) -> None:
+    """Withdraw a record from use; it stays in the store as it was."""
+    _step(record_id, "archive", reason, store)
+
+
+def reaffirm(record_id: IdArgument, store: StoreOption = None) -> None:
+    """Confirm an approved record at its periodic review; moves its review_due."""
+    _step(record_id, "reaffirm", "", store)
+
+
+def feedback(
+    record_id: IdArgument,
+    status: Annotated[str, typer.Argument(help="investigating, resolved or closed")],
+    resolution: Annotated[str, typer.Option("--resolution", help="What was done.")] = "",
+    store: StoreOption = None,
+) -> None:
+    """Move feedback along open → investigating → resolved → closed."""
+    found = open_store(store)
+    if status not in ("investigating", "resolved", "closed"):
+        raise typer.BadParameter("use investigating, resolved or closed", param_hint="STATUS")
+    with refusals(found):
+        done = actions.progress_feedback(
+            found, record_id, status, resolution, date.today(), check_cache(found)
+        )
+    committed(done.commit, f"feedback {record_id} {status}")
+    out(f"{record_id} is {status}")
+
+
+def due(
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only what is past its date.")] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """What needs review, approval or an answer, when, and by whom."""
+    found = open_store(store)
+    cache = BlobCache(found.cache_dir / "records.marshal", code_version())
+    items = [item for item in due_items(found, date.today(), cache) if item.overdue or not overdue]
+    if as_json:
+        print_json([item.as_dict() for item in items])
+        return
+    for item in items:
+        flag = "OVERDUE " if item.overdue else ""
+        out(
+            f"{item.due or 'waiting':<10}  {flag}{item.task:<8} {item.record:<16} "
+            f"by {', '.join(item.who) or 'nobody (no one holds the role)'}"
+        )
+
+
+def import_command(
+    source: Annotated[Path, typer.Argument(help="A folder of record files (customers/, …).")],
+    reason: ReasonOption,
+    store: StoreOption = None,
+) -> None:
+    """Bring existing records in as they are, in one admin-signed commit."""
+    found = open_store(store)
+    with refusals(found):
+        paths, commit = actions.import_records(found, source, reason)
+    committed(commit, f"import {len(paths)} records")
+    out(f"Imported {len(paths)} records")

@@ -1,0 +1,39 @@
+"""Writing records and committing them as one step: a signed commit, or nothing at all."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+
+from . import gitio
+from .store import Store
+from .workflow import trailer_lines
+
+
+def commit_files(
+    store: Store, writes: Mapping[str, str | None], subject: str, trailers: list[tuple[str, str]]
+) -> str:
+    """Write (or delete, for None) store files and commit exactly them; on any failure the
+    files are put back as they were, so a refused signature loses nothing and adds nothing."""
+    previous: dict[str, bytes | None] = {}
+    for path in writes:
+        with contextlib.suppress(FileNotFoundError):
+            previous[path] = (store.root / path).read_bytes()
+        previous.setdefault(path, None)
+    message = f"{subject}\n\n{trailer_lines(trailers)}\n"
+    try:
+        for path, text in writes.items():
+            if text is None:
+                (store.root / path).unlink(missing_ok=True)
+            else:
+                store.write_text(path, text)
+        return gitio.commit(
+            store.root, list(writes), message, sign=not store.settings.allow_unsigned
+        )
+    except BaseException:
+        for path, data in previous.items():
+            if data is None:
+                (store.root / path).unlink(missing_ok=True)
+            else:
+                store.write_text(path, data)
+        raise

@@ -1,0 +1,254 @@
+"""Reading history: commits with their signers, changed records and the team of the day.
+
+One `git log` stream lists commits and changed files; one `git cat-file --batch` process
+answers every object. Signature verdicts are cached by commit ID and record states by
+blob ID, so a second walk over the same history parses nothing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from . import gitio, yamlio
+from .cache import BlobCache
+from .errors import FormulaError
+from .kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from .schema import load_kind_schema
+from .signatures import Verdict, parse_commit, verify_commit
+from .store import Store
+from .team import Person, Team
+from .workflow import body_digest, content_digest, read_trailers
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """A record as one blob holds it: enough to judge a workflow step."""
+
+    kind: str
+    id: str
+    status: str | None
+    version: int | None
+    digest: str
+    body: str
+    review_due: str | None
+    customer: str | None
+
+
+@dataclass(frozen=True)
+class Commit:
+    id: str
+    parents: tuple[str, ...]
+    timestamp: int
+    offset: str  # the committer's own time zone, as `+0800`
+    verdict: Verdict
+    trailers: dict[str, str]
+    subject: str
+    changes: tuple[gitio.Change, ...]  # store-relative paths
+
+    @property
+    def day(self) -> str:
+        """The commit's date in the committer's own time zone (YYYY-MM-DD)."""
+        sign = -1 if self.offset.startswith("-") else 1
+        minutes = sign * (int(self.offset[1:3]) * 60 + int(self.offset[3:5]))
+        zone = timezone(timedelta(minutes=minutes))
+        return datetime.fromtimestamp(self.timestamp, zone).date().isoformat()
+
+    def touches_store(self) -> bool:
+        return any(is_store_path(change.path) for change in self.changes)
+
+
+def is_approval(before: RecordState | None, after: RecordState | None) -> bool:
+    return (
+        after is not None
+        and after.status == "approved"
+        and (before is None or before.status != "approved")
+    )
+
+
+def content_changed(before: RecordState | None, after: RecordState | None) -> bool:
+    return before is None or after is None or before.digest != after.digest
+
+
+def who_signed(history: History, commit: Commit) -> str:
+    """A person's ID, else the unknown key, else `unsigned`: how findings name a signer."""
+    person = history.signer(commit)
+    if person is not None:
+        return person.id
+    return commit.verdict.key or "unsigned"
+
+
+def is_store_path(path: str) -> bool:
+    return path in (TEAM_FILE, SETTINGS_FILE) or path.startswith(
+        (f"{RECORDS_DIR}/", f"{SCHEMAS_DIR}/")
+    )
+
+
+def is_admin_path(path: str) -> bool:
+    """Files that set the rules: changing them takes an admin."""
+    return path in (TEAM_FILE, SETTINGS_FILE) or path.startswith(f"{SCHEMAS_DIR}/")
+
+
+def record_id_of(path: str) -> tuple[str, str] | None:
+    """(kind, ID) for `records/<folder>/<ID>.yaml`, else None."""
+    parts = path.split("/")
+    if len(parts) != 3 or parts[0] != RECORDS_DIR or not parts[2].endswith(".yaml"):
+        return None
+    kind = FOLDERS.get(parts[1])
+    return (kind.name, parts[2][:-5]) if kind else None
+
+
+class History:
+    """Commits of a store's repository, read once and judged by the team of their parent."""
+
+    def __init__(self, store: Store, cache_dir: Path | None = None) -> None:
+        if gitio.git_dir(store.root) is None:
+            raise FormulaError(
+                f"{store.root} is not in a git repository",
+                "history needs the store's git repository",
+                rule="no-git",
+            )
+        if gitio.is_shallow(store.root):
+            raise FormulaError(
+                "this clone is shallow: the commits needed to verify history are missing",
+                "run `git fetch --unshallow` (CI: fetch-depth 0), then try again",
+                rule="shallow",
+            )
+        self.store = store
+        self.prefix = gitio.prefix(store.root)
+        self.objects = gitio.CatFile(store.root)
+        where = cache_dir or store.cache_dir
+        self.verdicts = BlobCache(where / "verdicts.marshal", "1")
+        self.states = BlobCache(where / "states.marshal", "1")
+        self._teams: dict[str, Team | None] = {}
+
+    def close(self) -> None:
+        self.objects.close()
+        self.verdicts.save(prune=False)
+        self.states.save(prune=False)
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def commits(self, revisions: list[str], paths: tuple[str, ...] = ()) -> Iterator[Commit]:
+        """Every commit reachable from `revisions` (touching `paths`), parents first."""
+        full = tuple(self.prefix + path for path in paths)
+        for logged in gitio.log(self.store.root, revisions, full):
+            yield self.commit(logged)
+
+    def signer(self, commit: Commit) -> Person | None:
+        """The team member whose valid key signed `commit`, judged by its parent's team."""
+        if commit.verdict.status != "good":
+            return None
+        team = self.team_at(commit.parents[0] if commit.parents else commit.id)
+        found = team.signer(commit.verdict.key) if team else None
+        if found is None or found[1].problem_on(commit.day):
+            return None
+        return found[0]
+
+    def authors_since_approval(self, path: str) -> set[str]:
+        """Who changed this record's content since it was last approved (four eyes)."""
+        authors: set[str] = set()
+        for commit in self.commits(["HEAD"], (path,)):
+            for change in commit.changes:
+                if change.path != path:
+                    continue
+                before, after = self.state(path, change.old), self.state(path, change.new)
+                if is_approval(before, after):
+                    authors.clear()
+                elif content_changed(before, after):
+                    authors.add(who_signed(self, commit))
+        return authors
+
+    def commit(self, logged: gitio.LoggedCommit) -> Commit:
+        found = self.objects.read(logged.id)
+        raw = found[2] if found else b""
+        parsed = parse_commit(raw)
+        cached = self.verdicts.get(logged.id)
+        if cached is None:
+            verdict = verify_commit(raw)
+            self.verdicts.put(logged.id, (verdict.status, verdict.key, verdict.reason))
+        else:
+            verdict = Verdict(*cached)
+        committer = parsed.headers.get("committer", ["x <x> 0 +0000"])[0].rsplit(" ", 2)
+        changes = tuple(
+            gitio.Change(change.path[len(self.prefix) :], change.old, change.new)
+            for change in logged.changes
+            if change.path.startswith(self.prefix)
+        )
+        return Commit(
+            id=logged.id,
+            # The object's own parents: a path-limited log shows simplified ones.
+            parents=tuple(parsed.headers.get("parent", [])),
+            timestamp=int(committer[1]),
+            offset=committer[2],
+            verdict=verdict,
+            trailers=read_trailers(parsed.message),
+            subject=parsed.message.split("\n", 1)[0],
+            changes=changes,
+        )
+
+    def team_at(self, commit: str) -> Team | None:
+        """The team file as it stood in `commit` (None when it had none or it is unreadable)."""
+        found = self.objects.read(f"{commit}:{self.prefix}{TEAM_FILE}")
+        if found is None:
+            return None
+        blob, _kind, data = found
+        if blob not in self._teams:
+            self._teams[blob] = _parse_team(self.store, data)
+        return self._teams[blob]
+
+    def state(self, path: str, blob: str | None) -> RecordState | None:
+        """The record a blob holds; an unreadable one still gets a digest of its bytes."""
+        place = record_id_of(path)
+        if blob is None or place is None:
+            return None
+        kind, record_id = place
+        cached = self.states.get(f"{blob}:{kind}")
+        if cached is None:
+            found = self.objects.read(blob)
+            cached = _state_fields(kind, record_id, found[2] if found else b"")
+            self.states.put(f"{blob}:{kind}", cached)
+        return RecordState(kind, record_id, *cached)
+
+    def blob(self, blob: str) -> bytes:
+        found = self.objects.read(blob)
+        return found[2] if found else b""
+
+
+def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
+    import hashlib
+
+    try:
+        content = yamlio.load_record(data, record_id, len(data) + 1)
+    except FormulaError:
+        digest = "unreadable:" + hashlib.sha256(data).hexdigest()
+        return (None, None, digest, digest, None, None)
+    status, version = content.get("status"), content.get("version")
+    customer = record_id if kind == "customer" else content.get("customer")
+    return (
+        status if isinstance(status, str) else None,
+        version if isinstance(version, int) and not isinstance(version, bool) else None,
+        content_digest(content),
+        body_digest(content),
+        content.get("review_due") if isinstance(content.get("review_due"), str) else None,
+        customer if isinstance(customer, str) else None,
+    )
+
+
+def _parse_team(store: Store, data: bytes) -> Team | None:
+    """A team file from history, trusted only as far as it is readable and valid."""
+    try:
+        content = yamlio.load_record(data, TEAM_FILE, 1 << 20)
+    except FormulaError:
+        return None
+    schema = load_kind_schema("team", store.root / SCHEMAS_DIR / "team.schema.json")
+    if schema.problems(content):
+        return None
+    return Team.from_data(content)

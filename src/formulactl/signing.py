@@ -1,0 +1,148 @@
+"""Who signs here: this repository's signing key, and the team member it belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from . import gitio
+from .errors import FormulaError
+from .store import Store
+from .team import Person, key_text
+
+
+@dataclass(frozen=True)
+class Signer:
+    key: str  # `ssh-ed25519 AAAA…`
+    person: Person | None
+
+
+def public_key_of(private_key: Path) -> str:
+    """The public half of an SSH private key file (from KEY.pub, or from the key itself)."""
+    if private_key.name.endswith(".pub"):
+        raise FormulaError(
+            f"{private_key} is a public key",
+            "give the private key file; its .pub file is found beside it",
+            str(private_key),
+            rule="usage",
+        )
+    companion = private_key.with_name(private_key.name + ".pub")
+    if companion.is_file():
+        return key_text(companion.read_text(encoding="utf-8", errors="replace"))
+    try:
+        loaded = serialization.load_ssh_private_key(private_key.read_bytes(), password=None)
+    except FileNotFoundError:
+        raise FormulaError(
+            f"{private_key} does not exist", "check the path", str(private_key), rule="usage"
+        ) from None
+    except (ValueError, TypeError):
+        raise FormulaError(
+            f"cannot read the public key of {private_key}",
+            f"put its public key next to it as {companion.name}",
+            str(private_key),
+            rule="usage",
+        ) from None
+    public = loaded.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    return key_text(public.decode("ascii"))
+
+
+def read_public_key(path: Path) -> str:
+    """A public key file's key (`--key` of `team add`)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise FormulaError(
+            f"cannot read {path}: {error}", "give an SSH public key file", str(path), rule="usage"
+        ) from None
+    key = key_text(text)
+    if not key.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-")) or len(key.split()) != 2:
+        raise FormulaError(
+            f"{path} is not an SSH public key",
+            "give the .pub file, such as ~/.ssh/id_ed25519.pub",
+            str(path),
+            rule="usage",
+        )
+    return key
+
+
+def configured_key(store: Store) -> str | None:
+    """The public key of this repository's `user.signingkey`, if signing is set up."""
+    value = gitio.config_get(store.root, "user.signingkey")
+    if not value:
+        return None
+    if value.startswith("key::"):
+        return key_text(value[5:])
+    if value.startswith(("ssh-", "ecdsa-")):
+        return key_text(value)
+    path = Path(value).expanduser()
+    return read_public_key(path) if path.name.endswith(".pub") else public_key_of(path)
+
+
+def current_signer(store: Store) -> Signer | None:
+    key = configured_key(store)
+    if key is None:
+        return None
+    found = store.team.signer(key)
+    return Signer(key, found[0] if found else None)
+
+
+def setup_signing(store: Store, private_key: Path) -> Signer:
+    """Sign every commit in this repository with `private_key`; global config is untouched."""
+    private_key = private_key.expanduser().resolve()
+    key = public_key_of(private_key)
+    settings = {
+        "gpg.format": "ssh",
+        "user.signingkey": str(private_key),
+        "commit.gpgsign": "true",
+        "tag.gpgsign": "true",
+    }
+    for name, value in settings.items():
+        gitio.config_set(store.root, name, value)
+    write_allowed_signers(store)
+    found = store.team.signer(key)
+    if found:
+        setup_identity(store, found[0].name, found[0].email)
+    return Signer(key, found[0] if found else None)
+
+
+def setup_identity(store: Store, name: str, email: str) -> None:
+    """Commits here carry the team file's name and email for the signing person."""
+    gitio.config_set(store.root, "user.name", name)
+    gitio.config_set(store.root, "user.email", email)
+
+
+def actor(store: Store) -> Person | None:
+    """The person acting here: the owner of the signing key, or (unsigned stores only) the
+    team member with this repository's `user.email`."""
+    signer = current_signer(store)
+    if signer is not None:
+        return signer.person
+    if store.settings.allow_unsigned:
+        email = gitio.config_get(store.root, "user.email")
+        return next((p for p in store.team.people.values() if p.email == email), None)
+    raise FormulaError(
+        "signing is not set up in this repository",
+        "run `formulactl setup-signing --key ~/.ssh/id_ed25519`",
+        rule="no-signing",
+    )
+
+
+def write_allowed_signers(store: Store) -> None:
+    """Let `git log --show-signature` name team members too (formulactl never relies on it)."""
+    lines = []
+    for person in store.team.people.values():
+        for key in person.keys:
+            options = 'namespaces="git"'
+            if key.valid_from:
+                options += f',valid-after="{key.valid_from.replace("-", "")}"'
+            if key.valid_until:
+                options += f',valid-before="{key.valid_until.replace("-", "")}"'
+            lines.append(f"{person.email} {options} {key.key}\n")
+    path = store.cache_dir / "allowed_signers"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines), encoding="utf-8")
+    gitio.config_set(store.root, "gpg.ssh.allowedSignersFile", str(path))

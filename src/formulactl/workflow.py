@@ -1,0 +1,131 @@
+"""Status transitions, versions, digests and trailers: what each workflow step may do."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from .errors import FormulaError
+from .kinds import KINDS
+from .team import Person
+
+# Fields that record where a record is in its workflow, not what it says.
+WORKFLOW_FIELDS = frozenset({"status", "review_due"})
+MASTER_STATUSES = ("draft", "in_review", "approved", "archived")
+FEEDBACK_STATUSES = ("open", "investigating", "resolved", "closed")
+
+
+def content_digest(data: Mapping[str, Any]) -> str:
+    """sha256 of the record without its workflow fields, so an approval binds the content."""
+    content = {key: value for key, value in data.items() if key not in WORKFLOW_FIELDS}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def body_digest(data: Mapping[str, Any]) -> str:
+    """The content digest without the version either: what `revise` must leave unchanged."""
+    return content_digest({key: value for key, value in data.items() if key != "version"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One workflow command: where it may start, where it leads, who may take it."""
+
+    name: str
+    starts: tuple[str, ...]
+    ends: str
+    roles: tuple[str, ...]
+    meaning: str
+    needs_reason: bool = False
+
+
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in (
+        Step("submit", ("draft",), "in_review", ("entry",), "authored"),
+        Step("approve", ("in_review",), "approved", ("approver",), "approved"),
+        Step("reject", ("in_review",), "draft", ("reviewer", "approver"), "reviewed", True),
+        Step("revise", ("approved",), "draft", ("entry",), "authored", True),
+        Step(
+            "archive",
+            ("draft", "in_review", "approved"),
+            "archived",
+            ("approver",),
+            "archived",
+            True,
+        ),
+        Step("reaffirm", ("approved",), "approved", ("approver",), "reviewed"),
+    )
+}
+FEEDBACK_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # target status: (statuses it may follow, roles that may set it)
+    "investigating": (("open", "resolved"), ("entry", "reviewer", "approver")),
+    "resolved": (("open", "investigating"), ("entry", "reviewer", "approver")),
+    "closed": (("resolved",), ("reviewer", "approver")),
+}
+
+
+def record_ref(data: Mapping[str, Any], record_id: str) -> str:
+    """`F-000123@3` for versioned records, the bare ID for the others."""
+    version = data.get("version")
+    return f"{record_id}@{version}" if isinstance(version, int) else record_id
+
+
+def allowed(person: Person | None, roles: tuple[str, ...], kind: str, customer: str | None) -> bool:
+    return person is not None and any(person.may(role, kind, customer) for role in roles)
+
+
+def customer_of(kind: str, record_id: str, data: Mapping[str, Any]) -> str | None:
+    """The customer a record belongs to, for customer scopes."""
+    if kind == "customer":
+        return record_id
+    value = data.get("customer")
+    return value if isinstance(value, str) else None
+
+
+def require_role(
+    person: Person | None,
+    roles: tuple[str, ...],
+    kind: str,
+    record_id: str,
+    data: Mapping[str, Any],
+    doing: str,
+) -> Person:
+    """The acting person, or a one-line refusal saying which role is missing."""
+    if person is None:
+        raise FormulaError(
+            "you are not in this store's team",
+            "run `formulactl whoami`; an admin adds you with `formulactl team add`",
+            rule="not-in-team",
+        )
+    if not allowed(person, roles, kind, customer_of(kind, record_id, data)):
+        wanted = " or ".join(roles)
+        raise FormulaError(
+            f"{person.id} may not {doing} {record_id}",
+            f"this needs the {wanted} role for {KINDS[kind].folder}"
+            + (" of this customer" if person.customers is not None else ""),
+            rule="not-allowed",
+        )
+    return person
+
+
+def next_review(today: date, days: int | None) -> str | None:
+    return (today + timedelta(days=days)).isoformat() if days else None
+
+
+def trailer_lines(trailers: list[tuple[str, str]]) -> str:
+    """`Formulactl-Name: value` lines; values are folded to one line each."""
+    return "\n".join(f"Formulactl-{name}: {' '.join(value.split())}" for name, value in trailers)
+
+
+def read_trailers(message: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for line in message.splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.startswith("Formulactl-") and " " not in name:
+            found[name.removeprefix("Formulactl-")] = value.strip()
+    return found
