@@ -145,7 +145,7 @@ def test_team_change_by_a_non_admin(
     team = signed_store.root / "team.yaml"
     team.write_text(team.read_text().replace("李伟 Li Wei", "李伟 Wei Li"))
     commit_as(signed_store.root, team_keys["li.wei"], "fix my name")
-    code, found = findings(invoke, signed_store)
+    _code, found = findings(invoke, signed_store)
     assert [(f["rule"], f["path"], f["person"]) for f in found] == [
         ("admin-required", "team.yaml", "li.wei")
     ]
@@ -159,7 +159,7 @@ def test_self_approval(signed_store: Store, invoke: Invoke, team_keys: dict[str,
     assert refused.code == 2
     assert "wang.fang changed C-00002 since its last approval" in refused.err
     hand_approval(signed_store, "customers/C-00002.yaml", team_keys["wang.fang"])
-    code, found = findings(invoke, signed_store)
+    _code, found = findings(invoke, signed_store)
     assert [(f["rule"], f["person"]) for f in found] == [("self-approval", "wang.fang")]
 
 
@@ -168,7 +168,7 @@ def test_approval_by_a_non_approver(
 ) -> None:
     submitted_draft(invoke, signed_store, team_keys)
     hand_approval(signed_store, "customers/C-00002.yaml", team_keys["li.wei"])
-    code, found = findings(invoke, signed_store)
+    _code, found = findings(invoke, signed_store)
     assert [(f["rule"], f["person"]) for f in found] == [("not-authorized", "li.wei")]
     assert found[0]["message"] == "li.wei may not approve C-00002"
 
@@ -207,7 +207,7 @@ def test_approved_version_edited_in_place(
 ) -> None:
     edit_record(signed_store, "customers/C-00001.yaml", industry="涂料")
     commit_as(signed_store.root, team_keys["zhang.min"], "small fix")
-    code, found = findings(invoke, signed_store)
+    _code, found = findings(invoke, signed_store)
     assert [(f["rule"], f["path"]) for f in found] == [
         ("approved-edited", "records/customers/C-00001.yaml")
     ]

@@ -86,7 +86,7 @@ def test_in_process_verdicts_agree_with_git_verify_commit(
         capture_output=True,
         check=True,
     )
-    revisions = git(root, "rev-list", "HEAD").split() + [forged.stdout.decode().strip()]
+    revisions = [*git(root, "rev-list", "HEAD").split(), forged.stdout.decode().strip()]
     team = Team.from_data(signed_store.load_checked("team.yaml", "team"))
     allowed = tmp_path / "allowed_signers"
     allowed.write_text(
