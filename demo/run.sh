@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's demo: a throwaway store made from the sample records, and the main commands on it.
+# The README's demo: two people with throwaway keys share a store through a server
+# repository. One enters a formula, the other approves it, and anyone can verify it.
 set -euo pipefail
 project="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$project/.venv/bin:$PATH"
@@ -7,38 +8,69 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/formulactl-demo.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 # Nothing here may read or change your own git config or keys.
 export HOME="$work/home" GIT_CONFIG_GLOBAL="$work/home/.gitconfig" GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
+mkdir -p "$HOME" "$work/keys"
 
 say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
-run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
-fails() { printf '\033[2m$ %s\033[0m\n' "$*"; if "$@"; then echo "demo: expected a refusal" >&2; exit 1; fi; }
+run() { printf '\033[2m%s$ %s\033[0m\n' "${who:-}" "$*"; "$@"; }
+fails() {
+  printf '\033[2m%s$ %s\033[0m\n' "${who:-}" "$*"
+  if "$@"; then echo "demo: expected a refusal" >&2; exit 1; fi
+}
 
-say "Create a store and copy in the sample records (customers, formulas, materials, ...)"
-run formulactl init "$work/store"
-cp -r "$project/records/." "$work/store/records/"
-cd "$work/store"
+say "Two people, each with a throwaway SSH key: 陈静 (QA lead) and 张敏 (formulator)"
+ssh-keygen -q -t ed25519 -N "" -C chen.jing -f "$work/keys/chen"
+ssh-keygen -q -t ed25519 -N "" -C zhang.min -f "$work/keys/zhang"
+git init -q --bare --initial-branch=main "$work/server.git"
 
-say "Check every record against its schema and the store's rules"
+say "陈静 creates the store, founds its team and imports the existing archive"
+who="chen "
+run formulactl init "$work/chen"
+cd "$work/chen"
+run formulactl setup-signing --key "$work/keys/chen"
+run formulactl team add chen.jing --name "陈静 Chen Jing" --email chen.jing@example.com \
+  --role entry --role approver --key "$work/keys/chen.pub"
+run formulactl team add zhang.min --name "张敏 Zhang Min" --email zhang.min@example.com \
+  --role entry --key "$work/keys/zhang.pub"
+run formulactl import "$project/records" --reason "customer archive kept before formulactl"
 run formulactl validate
+git remote add origin "$work/server.git" && git push -q origin main
 
-say "List and show records"
-run formulactl list formula --where status=approved
-run formulactl show F-000005
+say "张敏 clones it, enters a new formula version and submits it for review"
+who="zhang "
+git clone -q "$work/server.git" "$work/zhang"
+cd "$work/zhang"
+run formulactl setup-signing --key "$work/keys/zhang"
+run formulactl whoami
+run formulactl list formula --where customer=C-00001
+formula=$(formulactl new formula --set customer=C-00001 --set "product=JH-N310 净味内墙乳胶漆" \
+  --set "ingredients[material=M-00001].percent=30" --set "ingredients[material=M-00024].percent=42" \
+  --set "ingredients[material=M-00002].percent=18" --set "ingredients[material=M-00003].percent=10")
+run formulactl show "$formula"
+run formulactl submit "$formula"
+fails formulactl approve "$formula"
+git push -q origin main
 
-say "Log a customer visit: a new record with the next free ID"
-visit=$(formulactl new interaction --set customer=C-00001 --set channel=visit --set by=li.wei \
-  --set "summary=回访：客户确认新批次颜色一致")
-run formulactl show "$visit"
+say "陈静 reviews and approves it; the approval is a signed commit bound to the content"
+who="chen "
+cd "$work/chen" && git pull -q --no-rebase origin main
+run formulactl list formula --where status=in_review
+run formulactl approve "$formula"
+run git log -1 --format=%B
+git push -q origin main
 
-say "A change that breaks a rule is refused, and nothing is written"
-fails formulactl set F-000007 "ingredients[0].percent=99"
+say "Anyone with a clone can verify the whole history offline"
+run formulactl validate --history
+
+say "Four eyes: 陈静 revises the formula herself, so she may not approve it"
+run formulactl revise "$formula" --reason "customer asks for lower odour"
+run formulactl set "$formula" "notes=更换低气味成膜助剂后复测"
+fails formulactl set "$formula" "ingredients[material=M-00001].percent=35"
+run formulactl submit "$formula"
+fails formulactl approve "$formula"
 
 say "YAML pitfalls are errors with file:line:col, never silent type changes"
 printf 'id: C-00099\nname: Pitfall Ltd\nname: again\n' > records/customers/C-00099.yaml
 fails formulactl validate records/customers/C-00099.yaml
 rm records/customers/C-00099.yaml
 
-say "Files stay in canonical form, so diffs stay minimal"
-run formulactl fmt --check
-
-say "Done. The store was at $work/store and is removed now."
+say "Done. Everything was in $work and is removed now."
