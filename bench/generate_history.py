@@ -20,6 +20,7 @@ import random
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -31,12 +32,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import SEED, customer, formula, formulactl_command, material, percents, supplier
-
 from formulactl import yamlio
-from formulactl.kinds import KINDS, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from formulactl.kinds import KINDS, SETTINGS_FILE, TEAM_FILE
 from formulactl.store import Store
 from formulactl.workflow import content_digest, next_review, record_ref, trailer_lines
+from generate import SEED, customer, formula, formulactl_command, material, percents, supplier
 
 ZONE = timezone(timedelta(hours=8))
 OFFSET = "+0800"
@@ -99,9 +99,7 @@ class SshKey:
         header = ssh_string(b"git") + ssh_string(b"") + ssh_string(b"sha512")
         signed = MAGIC + header + ssh_string(hashlib.sha512(payload).digest())
         signature = ssh_string(b"ssh-ed25519") + ssh_string(self.private.sign(signed))
-        blob = (
-            MAGIC + struct.pack(">I", 1) + ssh_string(self.blob) + header + ssh_string(signature)
-        )
+        blob = MAGIC + struct.pack(">I", 1) + ssh_string(self.blob) + header + ssh_string(signature)
         text = base64.b64encode(blob).decode("ascii")
         lines = [text[at : at + 70] for at in range(0, len(text), 70)]
         return "\n".join(["-----BEGIN SSH SIGNATURE-----", *lines, "-----END SSH SIGNATURE-----"])
@@ -186,7 +184,7 @@ def commit_text(tree: str, parent: str | None, who: Member, when: int, message: 
 
 
 def signed_commit(unsigned: str, key: SshKey) -> bytes:
-    """Insert the `gpgsig` header after the committer line; continuation lines start with a space."""
+    """Add the `gpgsig` header after the committer line; continuation lines begin with a space."""
     head, _, message = unsigned.partition("\n\n")
     signature = key.sign(unsigned.encode("utf-8"))
     return f"{head}\ngpgsig {signature.replace(chr(10), chr(10) + ' ')}\n\n{message}".encode()
@@ -377,16 +375,33 @@ def creation_plan(records: int) -> list[str]:
     return plan
 
 
+def init_files(seed: int) -> dict[str, bytes]:
+    """Run `formulactl init` in a scratch folder (anything it writes beside the store goes
+    with it) and return the founding files."""
+    with tempfile.TemporaryDirectory(prefix="formulactl-init-") as scratch:
+        store = Path(scratch) / "store"
+        subprocess.run(
+            [formulactl_command(), "init", str(store)], check=True, stdout=subprocess.DEVNULL
+        )
+        return founding_files(store, seed)
+
+
 def founding_files(root: Path, seed: int) -> dict[str, bytes]:
-    """What `formulactl init` made, with a store ID from the seed and the team filled in."""
+    """Every file `formulactl init` made, with a store ID from the seed and the team filled in."""
     store = Store(root)
-    settings = yamlio.load_record((root / SETTINGS_FILE).read_bytes(), SETTINGS_FILE, 1 << 20)
+    files = {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.relative_to(root).parts[0] != ".git"
+    }
+    settings = yamlio.load_record(files[SETTINGS_FILE], SETTINGS_FILE, 1 << 20)
     settings["store_id"] = "fst-" + hashlib.sha256(f"store:{seed}".encode()).hexdigest()[:32]
-    files = {SETTINGS_FILE: yamlio.dump(settings, store.schema("settings").shape).encode()}
-    for schema in sorted((root / SCHEMAS_DIR).glob("*.schema.json")):
-        files[f"{SCHEMAS_DIR}/{schema.name}"] = schema.read_bytes()
-    for kind in KINDS.values():
-        files[f"records/{kind.folder}/.gitkeep"] = b""
+    if isinstance(settings.get("encryption"), dict):
+        # Confidential fields stay plain text here: this store measures signatures and
+        # workflow, not sealing. Without sealing the (random) recovery recipient is moot.
+        settings["encryption"]["require"] = False
+        settings["encryption"].pop("recovery", None)
+    files[SETTINGS_FILE] = yamlio.dump(settings, store.schema("settings").shape).encode()
     files[TEAM_FILE] = team_text(store, seed).encode()
     return files
 
@@ -411,8 +426,12 @@ def generate_history(
     """Create the store at `root` (new or empty) with `commits` signed commits; a summary."""
     records = records if records is not None else max(12, commits // 25)
     if commits < 2 * records + 1:
-        raise SystemExit(f"{commits} commits are too few for {records} records (need 2 × + 1)")
-    subprocess.run([formulactl_command(), "init", str(root)], check=True, stdout=subprocess.DEVNULL)
+        raise SystemExit(f"{records} records need at least {2 * records + 1} commits")
+    founding = init_files(seed)
+    subprocess.run(["git", "init", "-q", "--initial-branch=main", str(root)], check=True)
+    for path, data in founding.items():  # what the founding commit holds, also on disk
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
     keys = {p.id: SshKey(seed, p.id) for p in TEAM}
     for person, key in keys.items():
         key.write(root / ".git" / KEYS_DIR / person, f"{person}@formulactl-bench")
@@ -424,7 +443,7 @@ def generate_history(
         + trailer_lines([("Action", "team-add"), ("Record", ADMIN.id), ("Meaning", "administered")])
         + "\n"
     )
-    repo.commit(ADMIN, flow.clock, founding_files(root, seed), message)
+    repo.commit(ADMIN, flow.clock, founding, message)
     plan = creation_plan(records)
     # Every record is created within the first 60 % of the history.
     pace = len(plan) / (0.6 * (commits - 1))

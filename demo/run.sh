@@ -17,9 +17,8 @@ fails() {
   if "$@"; then echo "demo: expected a refusal" >&2; exit 1; fi
 }
 
-say "Two people, each with a throwaway SSH key: 陈静 (QA lead) and 张敏 (formulator)"
-ssh-keygen -q -t ed25519 -N "" -C chen.jing -f "$work/keys/chen"
-ssh-keygen -q -t ed25519 -N "" -C zhang.min -f "$work/keys/zhang"
+say "Three people, each with a throwaway SSH key: 陈静 (QA lead), 张敏 (formulator), 王芳 (auditor)"
+for person in chen zhang wang; do ssh-keygen -q -t ed25519 -N "" -C "$person" -f "$work/keys/$person"; done
 git init -q --bare --initial-branch=main "$work/server.git"
 
 say "陈静 creates the store, founds its team and imports the existing archive"
@@ -31,6 +30,8 @@ run formulactl team add chen.jing --name "陈静 Chen Jing" --email chen.jing@ex
   --role entry --role approver --key "$work/keys/chen.pub"
 run formulactl team add zhang.min --name "张敏 Zhang Min" --email zhang.min@example.com \
   --role entry --key "$work/keys/zhang.pub"
+run formulactl team add wang.fang --name "王芳 Wang Fang" --email wang.fang@example.com \
+  --role auditor --key "$work/keys/wang.pub"
 run formulactl import "$project/records" --reason "customer archive kept before formulactl"
 run formulactl validate
 git remote add origin "$work/server.git" && git push -q origin main
@@ -61,10 +62,24 @@ git push -q origin main
 say "Anyone with a clone can verify the whole history offline"
 run formulactl validate --history
 
+say "Percentages are sealed in the file; only the formula's readers can open them"
+run grep -m 2 "percent:" "records/formulas/$formula.yaml"
+run formulactl show "$formula" --decrypt --identity "$work/keys/zhang"
+fails formulactl show "$formula" --decrypt --identity "$work/keys/wang"
+run formulactl access "$formula"
+
+say "张敏 moves to another plant: after a rekey her key no longer opens the formulas"
+run formulactl team remove zhang.min --reason "moved to another plant"
+run formulactl rekey --all --identity "$work/keys/chen"
+fails formulactl show "$formula" --decrypt --identity "$work/keys/zhang"
+run formulactl access --history "$formula"
+run formulactl validate
+run formulactl validate --history
+
 say "Four eyes: 陈静 revises the formula herself, so she may not approve it"
 run formulactl revise "$formula" --reason "customer asks for lower odour"
 run formulactl set "$formula" "notes=更换低气味成膜助剂后复测"
-fails formulactl set "$formula" "ingredients[material=M-00001].percent=35"
+fails formulactl set "$formula" "ingredients[material=M-00001].percent=35" --identity "$work/keys/chen"
 run formulactl submit "$formula"
 fails formulactl approve "$formula"
 

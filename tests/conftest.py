@@ -79,11 +79,24 @@ def sample_store(empty_store: Store) -> Store:
     return empty_store
 
 
+def change_settings(store: Store, **encryption: object) -> None:
+    """Change `encryption` settings in formulactl.yaml (before the store is founded)."""
+    from formulactl import yamlio
+
+    path = store.root / "formulactl.yaml"
+    data = yamlio.load_record(path.read_bytes(), "formulactl.yaml", 1 << 20)
+    data["encryption"] = dict(data.get("encryption", {}), **encryption)
+    path.write_text(yamlio.dump(data, store.schema("settings").shape), encoding="utf-8")
+    store.__dict__.pop("settings", None)
+
+
 @pytest.fixture
 def small_store(empty_store: Store) -> Store:
-    """A store with a handful of valid, linked records (see records_fixture.py)."""
+    """A store with a handful of valid, linked records kept in plain text, as before
+    formulactl (see records_fixture.py); this store does not require sealing."""
     from records_fixture import write_records
 
+    change_settings(empty_store, require=False)
     return write_records(empty_store)
 
 
@@ -140,6 +153,7 @@ def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     """The small store founded by chen.jing, with the whole team, its records imported in an
     admin's signed commit, and zhang.min (entry) signing from here on."""
     from formulactl.actions import import_records
+    from formulactl.crypto import new_identity
     from formulactl.membership import add_person
     from formulactl.signing import read_public_key
 
@@ -147,6 +161,9 @@ def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     shutil.copytree(small_store.root / "records", staged)
     for record in (small_store.root / "records").glob("*/*.yaml"):
         record.unlink()
+    secret, recovery = new_identity()
+    (tmp_path / "recovery-identity.txt").write_text(secret + "\n")
+    change_settings(small_store, require=True, recovery=recovery)
     founder = team_keys["chen.jing"]
     act_as(small_store, founder)
     for member in team_keys.values():

@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import PROJECT, SAMPLE_RECORDS, Invoke, Member, act_as
 from formulactl.store import Store
 
@@ -24,11 +26,11 @@ def in_readme(*lines: str) -> None:
 
 
 def test_the_tour_prints_what_the_readme_shows(
-    invoke: Invoke, tmp_path: Path, team_keys: dict[str, Member]
+    invoke: Invoke, tmp_path: Path, team_keys: dict[str, Member], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chen, zhang = team_keys["chen.jing"], team_keys["zhang.min"]
     done = invoke("init", "acme-store", cwd=tmp_path)
-    in_readme(*shown(done.out).replace(str(tmp_path / "acme-store"), "").splitlines()[1:])
+    in_readme(*shown(done.out).replace(str(tmp_path), "/home/chen").splitlines())
     root = tmp_path / "acme-store"
     store = Store(root)
     assert invoke("setup-signing", "--key", chen.key, cwd=root).code == 0
@@ -71,6 +73,7 @@ def test_the_tour_prints_what_the_readme_shows(
     )
 
     act_as(store, zhang)
+    monkeypatch.setenv("FORMULACTL_IDENTITY", str(zhang.key))  # as ~/.ssh/id_ed25519 would be
     done = invoke(
         "new",
         "customer",
@@ -114,6 +117,7 @@ def test_the_tour_prints_what_the_readme_shows(
     done = invoke("submit", "F-000014")
     in_readme(done.out)
     act_as(store, chen)
+    monkeypatch.setenv("FORMULACTL_IDENTITY", str(chen.key))
     done = invoke("approve", "F-000014")
     in_readme(done.out)
     message = subprocess.run(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke
+from conftest import Invoke, Member
 from formulactl.kinds import KINDS
 from formulactl.store import Store
 from records_fixture import replace_in
@@ -159,15 +159,23 @@ def test_set_changes_fields_and_keeps_typed_text(signed_store: Store, invoke: In
     assert "tags" not in json.loads(invoke("show", "C-00002", "--json", cwd=signed_store.root).out)
 
 
-def test_set_refuses_invalid_values_and_writes_nothing(signed_store: Store, invoke: Invoke) -> None:
+def test_set_refuses_invalid_values_and_writes_nothing(
+    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
     assert (
         invoke("revise", "F-000001", "--reason", "new pigment grade", cwd=signed_store.root).code
         == 0
     )
     path = signed_store.root / "records/formulas/F-000001.yaml"
     before = path.read_bytes()
+    zhang = team_keys["zhang.min"].key
     done = invoke(
-        "set", "F-000001", "ingredients[material=M-00002].percent=40", cwd=signed_store.root
+        "set",
+        "F-000001",
+        "ingredients[material=M-00002].percent=40",
+        "--identity",
+        zhang,
+        cwd=signed_store.root,
     )
     assert done.code == 2
     assert "sum to 102.5, not 100" in done.err

@@ -3,19 +3,21 @@ feedback progress and imports. Each checks the actor's role before anything is w
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import gitio
+from . import crypto, gitio
 from .cache import BlobCache
 from .check import check_unsaved, validate
 from .commits import commit_files
 from .errors import FormulaError, Refused
 from .history import History
 from .kinds import KINDS, RECORDS_DIR
+from .sealed import ENVELOPE
+from .sealing import data_key, open_secrets, readers, seal, secrets_in, stale, wrap_for
 from .signing import actor
 from .store import Record, Store
 from .team import Person
@@ -37,13 +39,25 @@ class Done:
 
 
 def create(store: Store, record: Record, cache: BlobCache) -> Done:
-    """Commit a new record made by `editing.new_record`."""
+    """Commit a new record made by `editing.new_record`, its secrets sealed for its readers."""
     require_role(actor(store), ("entry",), record.kind, record.id, record.data, "create")
-    return _commit_record(store, record, cache, "new", "authored", [])
+    return _commit_record(
+        store, _sealed(store, record, None, None, cache, "new"), cache, "new", "authored", []
+    )
 
 
-def change(store: Store, before: Record, after: Record, action: str, cache: BlobCache) -> Done:
-    """Commit a `set` or `edit`: only content changes, only where the record may change."""
+def change(
+    store: Store,
+    before: Record,
+    after: Record,
+    action: str,
+    cache: BlobCache,
+    opened: Opened | None = None,
+) -> Done:
+    """Commit a `set` or `edit`: only content changes, only where the record may change.
+
+    With `opened` (the record's data key and plain text), `after` is plain text and is
+    sealed again; without it, `after` is the sealed form and its secrets must not change."""
     require_role(actor(store), ("entry",), before.kind, before.id, before.data, action)
     status = before.data.get("status")
     if KINDS[before.kind].master and status != "draft":
@@ -74,7 +88,64 @@ def change(store: Store, before: Record, after: Record, action: str, cache: Blob
             before.path,
             rule="workflow-field",
         )
+    if opened is not None or ENVELOPE not in before.data:
+        after = _sealed(store, after, opened, before, cache, action)
+    else:
+        _secrets_unchanged(store, before, after)
     return _commit_record(store, after, cache, action, "authored", [])
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A sealed record's data key and its plain text, from a reader's identity."""
+
+    key: crypto.DataKey
+    plain: dict[str, Any]
+
+
+def open_record(store: Store, record: Record, identities: list[crypto.Identity]) -> Opened:
+    key = data_key(record.id, record.data, identities)
+    schema = store.schema(record.kind)
+    return Opened(key, open_secrets(store.settings, schema, record.id, record.data, key))
+
+
+def _sealed(
+    store: Store,
+    plain: Record,
+    opened: Opened | None,
+    before: Record | None,
+    cache: BlobCache,
+    action: str,
+) -> Record:
+    """Check the plain text, then seal its secrets (keeping unchanged ciphertexts)."""
+    text = store.canonical(plain).encode("utf-8")
+    findings = check_unsaved(store, plain.path, text, cache, plaintext_ok=True)
+    if findings:
+        raise Refused(f"{action} {plain.id}", findings)
+    data = seal(
+        store.settings,
+        store.team,
+        store.schema(plain.kind),
+        plain.id,
+        plain.data,
+        key=opened.key if opened else None,
+        previous=before.data if opened and before else None,
+        previous_plain=opened.plain if opened else None,
+    )
+    return Record(plain.id, plain.kind, plain.path, data)
+
+
+def _secrets_unchanged(store: Store, before: Record, after: Record) -> None:
+    schema = store.schema(before.kind)
+    old = {secret.name: secret.value for secret in secrets_in(schema, before.data)}
+    new = {secret.name: secret.value for secret in secrets_in(schema, after.data)}
+    if old != new or before.data.get(ENVELOPE) != after.data.get(ENVELOPE):
+        raise FormulaError(
+            f"changing {before.id} this way changes its confidential fields",
+            "that needs its data key: pass --identity with a reader's key",
+            before.path,
+            rule="needs-key",
+        )
 
 
 def take_step(
@@ -148,6 +219,8 @@ def progress_feedback(
         data["resolution"] = resolution
     if status == "resolved":
         data["resolved_on"] = today.isoformat()
+    if status == "investigating":
+        data.pop("resolved_on", None)  # reopened: it is not resolved any more
     if status == "closed":
         data["closed_on"] = today.isoformat()
     after = Record(record.id, record.kind, record.path, data)
@@ -180,8 +253,9 @@ def import_records(store: Store, source: Path, reason: str) -> tuple[list[str], 
         )
     try:
         for target in copied:
+            source_file = folder / target.removeprefix(f"{RECORDS_DIR}/")
             (store.root / target).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(folder / target.removeprefix(f"{RECORDS_DIR}/"), store.root / target)
+            store.write_text(target, _import_text(store, target, source_file.read_bytes()))
         report = validate(store, [store.root / RECORDS_DIR])
         if report.findings:
             raise Refused("import", report.findings)
@@ -197,6 +271,20 @@ def import_records(store: Store, source: Path, reason: str) -> tuple[list[str], 
             (store.root / target).unlink(missing_ok=True)
         raise
     return copied, commit
+
+
+def _import_text(store: Store, path: str, raw: bytes) -> str | bytes:
+    """An imported record in canonical form with its plain secrets sealed; a file that does
+    not read is kept as it is, for validate to explain."""
+    try:
+        record = store.parse(path, raw)
+    except FormulaError:
+        return raw
+    if ENVELOPE not in record.data:
+        schema = store.schema(record.kind)
+        data = seal(store.settings, store.team, schema, record.id, record.data)
+        record = Record(record.id, record.kind, record.path, data)
+    return store.canonical(record)
 
 
 def _four_eyes(store: Store, record: Record, person: Person) -> None:
@@ -246,3 +334,81 @@ def _next_step_hint(status: str) -> str:
         "approved": "revise it to change it, or reaffirm it at its review date",
         "archived": "archived records stay as they are",
     }.get(status, "check its status with `formulactl show`")
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    record: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def rekey(
+    store: Store,
+    record_ids: list[str],
+    keys: list[crypto.Identity],
+    progress: Callable[[str], None] = lambda _record: None,
+) -> tuple[list[Rekeyed], str]:
+    """Wrap each record's data key for today's readers, in one commit (an admin's). A reader
+    added gets a copy of the key; when anyone is removed, a new key is made and every value
+    sealed again. Records already right are left alone."""
+    person = actor(store)
+    if person is None or "admin" not in person.roles:
+        raise FormulaError(
+            "only an admin changes who reads records", "ask an admin", rule="not-allowed"
+        )
+    done: list[Rekeyed] = []
+    texts: dict[str, str] = {}
+    cache = BlobCache(None, "")
+    for record_id in record_ids:
+        progress(record_id)
+        planned = _rekeyed(store, store.load(record_id), keys)
+        if planned is None:
+            continue
+        record, added, removed = planned
+        text = store.canonical(record)
+        findings = check_unsaved(store, record.path, text.encode("utf-8"), cache)
+        if findings:
+            raise Refused(f"rekey {record.id}", findings)
+        texts[record.path] = text
+        done.append(Rekeyed(record.id, added, removed))
+    if not done:
+        return [], ""
+    summary = "; ".join(
+        f"{item.record} "
+        + ", ".join([*(f"+{n}" for n in item.added), *(f"-{n}" for n in item.removed)])
+        for item in done[:20]
+    ) + (f"; and {len(done) - 20} more" if len(done) > 20 else "")
+    trailers = [("Action", "rekey"), ("Meaning", "administered"), ("Reason", f"readers {summary}")]
+    commit = commit_files(store, texts, f"rekey {len(done)} records", trailers)
+    return done, commit
+
+
+def _rekeyed(
+    store: Store,
+    record: Record,
+    keys: list[crypto.Identity],
+) -> tuple[Record, tuple[str, ...], tuple[str, ...]] | None:
+    schema = store.schema(record.kind)
+    wanted = readers(store.settings, store.team, record.kind, record.id, record.data)
+    envelope = record.data.get(ENVELOPE)
+    if not isinstance(envelope, dict):
+        if not secrets_in(schema, record.data):
+            return None
+        data = seal(store.settings, store.team, schema, record.id, record.data)
+        return Record(record.id, record.kind, record.path, data), tuple(sorted(wanted)), ()
+    held = envelope["recipients"]
+    added = tuple(sorted(set(wanted) - set(held)))
+    removed = tuple(sorted((set(held) - set(wanted)) | stale(held, wanted)))
+    if not added and not removed:
+        return None
+    opened = open_record(store, record, keys)
+    if removed:  # a new key: what the removed could read stays in old commits only
+        data = seal(store.settings, store.team, schema, record.id, opened.plain)
+    else:
+        recipients = dict(held)
+        for name in added:
+            recipients[name] = wrap_for(opened.key, wanted[name])
+        data = dict(record.data)
+        data[ENVELOPE] = dict(envelope, recipients=dict(sorted(recipients.items())))
+    return Record(record.id, record.kind, record.path, data), added, removed

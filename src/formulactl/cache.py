@@ -7,6 +7,7 @@ answers. A broken or foreign cache file is ignored, never trusted.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import tempfile
@@ -14,6 +15,14 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
+
+
+def code_version() -> str:
+    """A digest of formulactl's own code: any change to it makes old cache entries stale."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 class BlobCache:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from . import gitio, yamlio
-from .cache import BlobCache
+from .cache import BlobCache, code_version
 from .errors import Finding, FormulaError
-from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES
+from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
 from .rules import (
     Located,
     RuleContext,
@@ -28,6 +28,7 @@ from .rules import (
 )
 from .schema import Problem
 from .store import Store
+from .team import Team
 
 CUSTOMERS = f"{RECORDS_DIR}/{KINDS['customer'].folder}/"
 # Cached per file: (facts or None when unreadable, [(line, col, pointer, rule, message, hint)])
@@ -41,18 +42,11 @@ class Report:
     unreadable: int = 0
 
 
-def code_version() -> str:
-    """A digest of formulactl's own code: any change to it makes old cache entries stale."""
-    digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.rglob("*.py")):
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
 def check_context(store: Store) -> str:
     """What every cached result depends on besides the file itself."""
     digest = hashlib.sha256(code_version().encode())
-    for name in [SETTINGS_FILE, *(f"{SCHEMAS_DIR}/{kind}.schema.json" for kind in KINDS)]:
+    files = [SETTINGS_FILE, TEAM_FILE, *(f"{SCHEMAS_DIR}/{kind}.schema.json" for kind in KINDS)]
+    for name in files:
         try:
             digest.update(name.encode() + b"\0" + (store.root / name).read_bytes())
         except OSError:
@@ -111,7 +105,7 @@ class Checker:
         return digest.hexdigest()
 
 
-def check_file(store: Store, path: str, data: bytes) -> FileResult:
+def check_file(store: Store, path: str, data: bytes, plaintext_ok: bool = False) -> FileResult:
     """Everything that depends only on this file's bytes: parse, schema, record rules."""
     try:
         record = store.parse(path, data)
@@ -119,7 +113,8 @@ def check_file(store: Store, path: str, data: bytes) -> FileResult:
         return None, [_row(error.finding)]
     schema = store.schema(record.kind)
     problems = schema.problems(record.data)
-    problems += check_record(RuleContext(store.settings, schema), record.data)
+    context = RuleContext(store.settings, schema, _team(store), record.id, plaintext_ok)
+    problems += check_record(context, record.data)
     facts = record_facts(schema, record.data)
     return facts, _locate(data, problems)
 
@@ -171,9 +166,12 @@ def _validate(checker: Checker, wanted: set[str]) -> Report:
     return report
 
 
-def check_unsaved(store: Store, path: str, data: bytes, cache: BlobCache) -> list[Finding]:
-    """Findings for content about to be written at `path`, placed in `data` itself."""
-    facts, rows = check_file(store, path, data)
+def check_unsaved(
+    store: Store, path: str, data: bytes, cache: BlobCache, plaintext_ok: bool = False
+) -> list[Finding]:
+    """Findings for content about to be written at `path`, placed in `data` itself
+    (`plaintext_ok`: it is the plain text of a record that will be sealed before writing)."""
+    facts, rows = check_file(store, path, data, plaintext_ok)
     findings = [Finding(path, row[0], row[1], *row[2:]) for row in rows]
     if facts is None:
         return findings
@@ -273,6 +271,14 @@ def _path_rules(store: Store, path: str, facts: Mapping[str, Any]) -> list[Locat
         )
         found.append(Located(path, problem))
     return found
+
+
+def _team(store: Store) -> Team:
+    """The team, or nobody while team.yaml itself has findings (reported on their own)."""
+    try:
+        return store.team
+    except FormulaError:
+        return Team({})
 
 
 def _check_store_file(store: Store, path: str) -> list[Finding]:

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Mapping
 
 from . import gitio
+from .signing import configured_key
 from .store import Store
 from .workflow import trailer_lines
 
@@ -27,9 +28,10 @@ def commit_files(
                 (store.root / path).unlink(missing_ok=True)
             else:
                 store.write_text(path, text)
-        return gitio.commit(
-            store.root, list(writes), message, sign=not store.settings.allow_unsigned
-        )
+        # Sign whenever a key is set up; a store that allows unsigned commits only spares
+        # the people who have none.
+        sign = configured_key(store) is not None or not store.settings.allow_unsigned
+        return gitio.commit(store.root, list(writes), message, sign=sign)
     except BaseException:
         for path, data in previous.items():
             if data is None:

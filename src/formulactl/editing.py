@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from . import yamlio
@@ -76,4 +77,9 @@ def new_record(store: Store, kind: str, base: dict[str, Any], today: date) -> Re
         data.setdefault("basis", "mass")
     if kind == "feedback":
         data.setdefault("status", "open")
+        days = store.settings.response_due_days.get(str(data.get("severity")))
+        if days and "response_due" not in data and isinstance(data.get("date"), str):
+            with contextlib.suppress(ValueError):
+                due = date.fromisoformat(data["date"]) + timedelta(days=days)
+                data["response_due"] = due.isoformat()
     return Record(record_id, kind, path, data)

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from . import gitio, yamlio
-from .cache import BlobCache
+from .cache import BlobCache, code_version
 from .errors import FormulaError
 from .kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
 from .schema import load_kind_schema
 from .signatures import Verdict, parse_commit, verify_commit
 from .store import Store
 from .team import Person, Team
-from .workflow import body_digest, content_digest, read_trailers
+from .workflow import body_digest, content_digest, read_trailers, shape_digest
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class RecordState:
     version: int | None
     digest: str
     body: str
+    shape: str
     review_due: str | None
     customer: str | None
 
@@ -71,6 +72,38 @@ def is_approval(before: RecordState | None, after: RecordState | None) -> bool:
 
 def content_changed(before: RecordState | None, after: RecordState | None) -> bool:
     return before is None or after is None or before.digest != after.digest
+
+
+def is_import(commit: Commit, signer: Person | None) -> bool:
+    """The founding commit, or an admin's import: records arrive as they were kept."""
+    return not commit.parents or (
+        commit.trailers.get("Action") == "import" and signer is not None and "admin" in signer.roles
+    )
+
+
+def is_rekey(
+    commit: Commit, signer: Person | None, before: RecordState | None, after: RecordState | None
+) -> bool:
+    """An admin re-sealing a record for new readers: the same content under a new key."""
+    return (
+        commit.trailers.get("Action") == "rekey"
+        and signer is not None
+        and "admin" in signer.roles
+        and before is not None
+        and after is not None
+        and before.shape == after.shape
+    )
+
+
+def authored(
+    commit: Commit, signer: Person | None, before: RecordState | None, after: RecordState | None
+) -> bool:
+    """Did this commit change what the record says (four eyes counts its signer)?"""
+    if not content_changed(before, after):
+        return False
+    if before is None and is_import(commit, signer):
+        return False
+    return not is_rekey(commit, signer, before, after)
 
 
 def who_signed(history: History, commit: Commit) -> str:
@@ -121,8 +154,8 @@ class History:
         self.prefix = gitio.prefix(store.root)
         self.objects = gitio.CatFile(store.root)
         where = cache_dir or store.cache_dir
-        self.verdicts = BlobCache(where / "verdicts.marshal", "1")
-        self.states = BlobCache(where / "states.marshal", "1")
+        self.verdicts = BlobCache(where / "verdicts.marshal", code_version())
+        self.states = BlobCache(where / "states.marshal", code_version())
         self._teams: dict[str, Team | None] = {}
 
     def close(self) -> None:
@@ -162,7 +195,7 @@ class History:
                 before, after = self.state(path, change.old), self.state(path, change.new)
                 if is_approval(before, after):
                     authors.clear()
-                elif content_changed(before, after):
+                elif authored(commit, self.signer(commit), before, after):
                     authors.add(who_signed(self, commit))
         return authors
 
@@ -229,7 +262,7 @@ def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
         content = yamlio.load_record(data, record_id, len(data) + 1)
     except FormulaError:
         digest = "unreadable:" + hashlib.sha256(data).hexdigest()
-        return (None, None, digest, digest, None, None)
+        return (None, None, digest, digest, digest, None, None)
     status, version = content.get("status"), content.get("version")
     customer = record_id if kind == "customer" else content.get("customer")
     return (
@@ -237,6 +270,7 @@ def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
         version if isinstance(version, int) and not isinstance(version, bool) else None,
         content_digest(content),
         body_digest(content),
+        shape_digest(content),
         content.get("review_due") if isinstance(content.get("review_due"), str) else None,
         customer if isinstance(customer, str) else None,
     )

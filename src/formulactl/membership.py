@@ -14,7 +14,7 @@ from .errors import FormulaError
 from .kinds import KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
 from .signing import actor, configured_key, setup_identity, write_allowed_signers
 from .store import Store
-from .team import ROLES, key_text
+from .team import ROLES, key_text, team_problems
 
 
 def add_person(
@@ -117,7 +117,23 @@ def _require_admin(store: Store, doing: str) -> None:
 
 
 def _team_text(store: Store, data: dict[str, Any]) -> str:
-    return yamlio.dump(data, store.schema("team").shape)
+    """The new team file, refused unless it is valid: a broken team file would lock
+    everyone out of every command."""
+    text = yamlio.dump(data, store.schema("team").shape)
+    problems = [*store.schema("team").problems(data), *team_problems(data)]
+    if problems:
+        first = problems[0]
+        line, col = yamlio.locate(text.encode("utf-8"), [first.pointer])[first.pointer]
+        raise FormulaError(
+            f"the team file would be invalid: {first.message}",
+            first.hint,
+            TEAM_FILE,
+            line,
+            col,
+            first.rule,
+            first.pointer,
+        )
+    return text
 
 
 def _founding_files(store: Store) -> dict[str, str]:
@@ -129,7 +145,6 @@ def _founding_files(store: Store) -> dict[str, str]:
         keep = f"{RECORDS_DIR}/{kind.folder}/.gitkeep"
         if (store.root / keep).exists():
             files[keep] = ""
-    for extra in (".gitattributes",):
-        if (store.root / extra).exists():
-            files[extra] = (store.root / extra).read_text(encoding="utf-8")
+    if (store.root / ".gitattributes").exists():
+        files[".gitattributes"] = (store.root / ".gitattributes").read_text(encoding="utf-8")
     return files

@@ -17,7 +17,9 @@ from .errors import FormulaError
 from .kinds import KINDS
 from .paths import walk
 from .schema import KindSchema, Problem
+from .sealing import envelope_problems
 from .settings import Settings, split_ref
+from .team import Team
 from .yamlio import pointer_part
 
 
@@ -25,6 +27,9 @@ from .yamlio import pointer_part
 class RuleContext:
     settings: Settings
     schema: KindSchema
+    team: Team
+    record_id: str
+    plaintext_ok: bool = False  # a record about to be sealed is checked in plain text
 
 
 RecordRule = Callable[[RuleContext, dict[str, Any]], Iterable[Problem]]
@@ -144,6 +149,17 @@ def unique_list_keys(context: RuleContext, data: dict[str, Any]) -> Iterator[Pro
                         "merge them into one line",
                     )
                 seen.add(key)
+
+
+@record_rule()
+def sealed_values(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    """The leak guard: confidential fields are sealed, for exactly the readers of today."""
+    if context.schema.sensitive:
+        for problem in envelope_problems(
+            context.settings, context.team, context.schema, context.record_id, data
+        ):
+            if not (context.plaintext_ok and problem.rule == "plaintext"):
+                yield problem
 
 
 @record_rule("feedback")

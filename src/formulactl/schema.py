@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FormulaError
+from .sealed import ENVELOPE, ENVELOPE_SCHEMA, SEALED_PATTERN, is_sealed
 from .yamlio import Shape, pointer_part
 
 # Keywords whose meaning is the same in draft 2020-12 (jsonschema) and draft-07
@@ -166,7 +167,23 @@ def load_kind_schema(kind: str, path: Path) -> KindSchema:
         ) from None
     found = KindSchema(kind, schema)
     _walk(found, schema, schema, (), str(path), 0)
+    if found.sensitive:
+        found.schema = _accept_sealed(schema)
+        found.schema["properties"][ENVELOPE] = ENVELOPE_SCHEMA
     return found
+
+
+def _accept_sealed(node: Any) -> Any:
+    """A confidential field holds its plain value or a sealed one (`fcx1:…`)."""
+    if isinstance(node, list):
+        return [_accept_sealed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {key: _accept_sealed(value) for key, value in node.items()}
+    if not copied.get("x-sensitive"):
+        return copied
+    plain = {key: value for key, value in copied.items() if key != "x-sensitive"}
+    return {"anyOf": [plain, {"type": "string", "pattern": SEALED_PATTERN}], "x-sensitive": True}
 
 
 def _walk(
@@ -279,6 +296,18 @@ def _explain(error: Any) -> Iterator[Problem]:
             f"`{name}` is {value!r}, not one of the allowed values",
             (f"did you mean `{close[0]}`? " if close else "") + "use one of: " + ", ".join(choices),
         )
+    elif keyword == "anyOf" and schema.get("x-sensitive") and is_sealed(value):
+        yield Problem(
+            pointer,
+            "sealed-malformed",
+            f"`{name}` holds a damaged sealed value",
+            "restore it from history, or set it again",
+        )
+    elif keyword == "anyOf" and schema.get("x-sensitive"):
+        # The field's own rules, not the sealed alternative, say what is wrong.
+        for inner in error.context or []:
+            if inner.relative_schema_path and inner.relative_schema_path[0] == 0:
+                yield from _explain(inner)
     elif keyword == "type":
         yield Problem(
             pointer,

@@ -73,6 +73,25 @@ class IdFormat:
 
 
 @dataclass(frozen=True)
+class EncryptionPolicy:
+    """Who reads the confidential fields of each kind, and the offline recovery recipient."""
+
+    require: bool
+    recovery: str | None
+    readers: Mapping[str, tuple[str, ...]]  # kind → roles
+    people: Mapping[str, tuple[str, ...]]  # kind → person IDs
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> EncryptionPolicy:
+        return cls(
+            require=bool(data.get("require", True)),
+            recovery=data.get("recovery"),
+            readers={kind: tuple(roles) for kind, roles in data.get("readers", {}).items()},
+            people={kind: tuple(ids) for kind, ids in data.get("people", {}).items()},
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     store_id: str
     id_formats: Mapping[str, IdFormat]
@@ -81,6 +100,7 @@ class Settings:
     response_due_days: Mapping[str, int]
     max_record_bytes: int
     allow_unsigned: bool
+    encryption: EncryptionPolicy
     raw: Mapping[str, Any]
 
     @classmethod
@@ -97,6 +117,7 @@ class Settings:
             response_due_days=dict(data.get("response_due_days", {})),
             max_record_bytes=int(data.get("max_record_kb", 1024)) * 1024,
             allow_unsigned=bool(data.get("allow_unsigned", False)),
+            encryption=EncryptionPolicy.from_data(data.get("encryption", {})),
             raw=data,
         )
 

@@ -23,7 +23,7 @@ def public_key_of(private_key: Path) -> str:
     """The public half of an SSH private key file (from KEY.pub, or from the key itself)."""
     if private_key.name.endswith(".pub"):
         raise FormulaError(
-            f"{private_key} is a public key",
+            "this is a public key",
             "give the private key file; its .pub file is found beside it",
             str(private_key),
             rule="usage",
@@ -35,11 +35,11 @@ def public_key_of(private_key: Path) -> str:
         loaded = serialization.load_ssh_private_key(private_key.read_bytes(), password=None)
     except FileNotFoundError:
         raise FormulaError(
-            f"{private_key} does not exist", "check the path", str(private_key), rule="usage"
+            "no such file", "check the path", str(private_key), rule="usage"
         ) from None
     except (ValueError, TypeError):
         raise FormulaError(
-            f"cannot read the public key of {private_key}",
+            "cannot read the public key of this key file",
             f"put its public key next to it as {companion.name}",
             str(private_key),
             rule="usage",
@@ -56,12 +56,15 @@ def read_public_key(path: Path) -> str:
         text = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as error:
         raise FormulaError(
-            f"cannot read {path}: {error}", "give an SSH public key file", str(path), rule="usage"
+            f"cannot be read ({getattr(error, 'strerror', None) or error})",
+            "give an SSH public key file",
+            str(path),
+            rule="usage",
         ) from None
     key = key_text(text)
     if not key.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-")) or len(key.split()) != 2:
         raise FormulaError(
-            f"{path} is not an SSH public key",
+            "this is not an SSH public key",
             "give the .pub file, such as ~/.ssh/id_ed25519.pub",
             str(path),
             rule="usage",
@@ -88,6 +91,11 @@ def current_signer(store: Store) -> Signer | None:
         return None
     found = store.team.signer(key)
     return Signer(key, found[0] if found else None)
+
+
+def configure_drivers(store: Store, command: str) -> None:
+    """`git diff` shows records through `formulactl textconv` (decrypted for key holders)."""
+    gitio.config_set(store.root, "diff.formulactl.textconv", f"{command} textconv")
 
 
 def setup_signing(store: Store, private_key: Path) -> Signer:

@@ -39,6 +39,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "response_due_days": {"low": 14, "medium": 7, "high": 3, "critical": 1},
     "max_record_kb": 1024,
     "allow_unsigned": False,
+    "encryption": {
+        "require": True,
+        "readers": {
+            "customer": ["entry", "approver"],
+            "formula": ["entry", "approver"],
+            "material": ["entry", "approver"],
+            "supplier": ["approver"],
+            "batch": ["entry", "approver"],
+            "order": ["entry", "approver"],
+        },
+    },
 }
 
 
@@ -224,12 +235,20 @@ class Store:
         return (found if found else self.root / ".formulactl-cache") / "formulactl"
 
 
-def create_store(root: Path) -> Store:
-    """`formulactl init`: settings with a fresh store ID, team skeleton, schemas, folders."""
+GITATTRIBUTES = "records/**/*.yaml diff=formulactl\n"
+
+
+def refuse_existing(root: Path) -> None:
     if (root / SETTINGS_FILE).exists():
         raise FormulaError(
             f"{root} already holds a store", "use it, or pick an empty folder", rule="exists"
         )
+
+
+def create_store(root: Path, recovery: str | None = None) -> Store:
+    """`formulactl init`: settings with a fresh store ID and the recovery recipient, team
+    skeleton, schemas, folders, and `.gitattributes` naming the diff driver for records."""
+    refuse_existing(root)
     root.mkdir(parents=True, exist_ok=True)
     if gitio.git_dir(root) is None:
         gitio.init(root)
@@ -241,8 +260,11 @@ def create_store(root: Path) -> Store:
             with resources.as_file(entry) as source:
                 shutil.copyfile(source, root / SCHEMAS_DIR / entry.name)
     settings = dict(DEFAULT_SETTINGS, store_id="fst-" + secrets.token_hex(16))
+    if recovery:
+        settings["encryption"] = dict(settings["encryption"], recovery=recovery)
     store.write_text(SETTINGS_FILE, yamlio.dump(settings, store.schema("settings").shape))
     store.write_text(TEAM_FILE, "people: []\n")
+    store.write_text(".gitattributes", GITATTRIBUTES)
     for kind in KINDS.values():
         store.write_text(f"{RECORDS_DIR}/{kind.folder}/.gitkeep", "")
     return store

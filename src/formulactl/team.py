@@ -42,6 +42,11 @@ class Person:
     kinds: frozenset[str] | None
     customers: frozenset[str] | None
     keys: tuple[Key, ...]
+    age: tuple[str, ...] = ()
+
+    def recipients(self) -> list[str]:
+        """What data keys are wrapped to for this person: their SSH keys and age recipients."""
+        return [key.key for key in self.keys] + list(self.age)
 
     def may(self, role: str, kind: str, customer: str | None = None) -> bool:
         """Holds `role` for this kind of record (and this customer, where scopes name some)."""
@@ -76,6 +81,7 @@ class Team:
                     Key(key_text(k["key"]), k.get("valid_from"), k.get("valid_until"))
                     for k in entry["keys"]
                 ),
+                age=tuple(entry.get("age", ())),
             )
         return cls(people)
 

@@ -16,9 +16,12 @@ from .history import (
     Commit,
     History,
     RecordState,
+    authored,
     content_changed,
     is_admin_path,
     is_approval,
+    is_import,
+    is_rekey,
     record_id_of,
 )
 from .kinds import KINDS
@@ -113,7 +116,7 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
                 "team, settings and schemas change only in an admin's signed commit",
                 who,
             )
-    _judge_records(judge, commit, signer, who, bootstrap=parent is None)
+    _judge_records(judge, commit, signer, who)
 
 
 def _signer(judge: _Judge, commit: Commit, team: Team | None) -> Person | None:
@@ -175,13 +178,9 @@ def _signer(judge: _Judge, commit: Commit, team: Team | None) -> Person | None:
     return person
 
 
-def _judge_records(
-    judge: _Judge, commit: Commit, signer: Person | None, who: str, bootstrap: bool
-) -> None:
+def _judge_records(judge: _Judge, commit: Commit, signer: Person | None, who: str) -> None:
     history = judge.history
-    importing = bootstrap or (
-        commit.trailers.get("Action") == "import" and signer is not None and "admin" in signer.roles
-    )
+    importing = is_import(commit, signer)
     changed_content = []
     approvals = []
     for change in commit.changes:
@@ -191,15 +190,14 @@ def _judge_records(
         before = history.state(change.path, change.old)
         after = history.state(change.path, change.new)
         record_id = place[1]
-        changed = content_changed(before, after)
-        if changed:
+        if content_changed(before, after) and not is_rekey(commit, signer, before, after):
             changed_content.append(record_id)
         if is_approval(before, after):
             assert after is not None
             approvals.append((change.path, before, after))
         elif before is not None:
             _judge_change_of_approved(judge, commit, change.path, before, after, signer, who)
-        if changed and not (importing and before is None):
+        if authored(commit, signer, before, after):
             judge.authors[record_id].add(who)
     for path, before, after in approvals:
         if importing and before is None:
@@ -218,8 +216,11 @@ def _judge_change_of_approved(
     who: str,
 ) -> None:
     record = before.id
+    rekeyed = is_rekey(commit, signer, before, after)
     if before.status == "archived" and (
-        after is None or after.digest != before.digest or after.status != "archived"
+        after is None
+        or (after.digest != before.digest and not rekeyed)
+        or after.status != "archived"
     ):
         judge.finding(
             commit,
@@ -247,7 +248,7 @@ def _judge_change_of_approved(
         and after.version == (before.version or 0) + 1
         and after.body == before.body
     )
-    if after.digest != before.digest and not revised:
+    if after.digest != before.digest and not revised and not rekeyed:
         judge.finding(
             commit,
             path,

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import FormulaError
 from .kinds import KINDS
+from .sealed import ENVELOPE, is_sealed
 from .team import Person
 
 # Fields that record where a record is in its workflow, not what it says.
@@ -20,10 +21,26 @@ FEEDBACK_STATUSES = ("open", "investigating", "resolved", "closed")
 
 
 def content_digest(data: Mapping[str, Any]) -> str:
-    """sha256 of the record without its workflow fields, so an approval binds the content."""
-    content = {key: value for key, value in data.items() if key not in WORKFLOW_FIELDS}
+    """sha256 of the record without its workflow fields, so an approval binds the content.
+
+    The key envelope is left out too: adding a reader changes who can read, not what."""
+    content = {key: value for key, value in data.items() if key not in WORKFLOW_FIELDS | {ENVELOPE}}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def shape_digest(data: Mapping[str, Any]) -> str:
+    """The content digest with every sealed value masked: equal before and after a rekey
+    that re-seals the same record under a new data key."""
+    return content_digest(_masked(data))
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return "fcx1" if is_sealed(value) else value
 
 
 def body_digest(data: Mapping[str, Any]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..errors import FormulaError, Interrupted
-from . import checking, records, team, workflow
+from . import checking, records, secrets, team, workflow
 
 app = typer.Typer(
     name="formulactl",
@@ -22,6 +22,7 @@ app = typer.Typer(
 records.register(app)
 workflow.register(app)
 team.register(app)
+secrets.register(app)
 checking.register(app)
 
 

@@ -14,7 +14,8 @@ import typer
 
 from ..cache import BlobCache
 from ..check import check_context
-from ..errors import Finding, Refused
+from ..crypto import Identity, load_identity
+from ..errors import Finding, FormulaError, Refused
 from ..store import Store
 
 StoreOption = Annotated[
@@ -117,3 +118,45 @@ def refuse(store: Store, findings: Sequence[Finding], what: str) -> NoReturn:
         )
     err(f"{what}: nothing was written.")
     raise typer.Exit(EXIT_INPUT)
+
+
+IdentityOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--identity",
+        help="Your age identity or SSH private key, to decrypt with.",
+        show_default=False,
+    ),
+]
+
+
+def identity_files(explicit: Path | None) -> list[tuple[Path, bool]]:
+    """Where to look for a decryption identity, in order: (file, must it load)."""
+    found: list[tuple[Path, bool]] = []
+    if explicit is not None:
+        found.append((explicit, True))
+    if os.environ.get("FORMULACTL_IDENTITY"):
+        found.append((Path(os.environ["FORMULACTL_IDENTITY"]).expanduser(), True))
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    found.append((config / "formulactl" / "identity.txt", False))
+    found.append((Path.home() / ".ssh" / "id_ed25519", False))
+    return found
+
+
+def identities(explicit: Path | None) -> list[Identity]:
+    """The identities that load; an unreadable one named on purpose is an error, and a
+    default one that cannot be read (a passphrase) is reported only if nothing else loads."""
+    loaded: list[Identity] = []
+    problems: list[FormulaError] = []
+    for path, required in identity_files(explicit):
+        if not required and not path.is_file():
+            continue
+        try:
+            loaded.append(load_identity(path))
+        except FormulaError as problem:
+            if required:
+                raise
+            problems.append(problem)
+    if not loaded and problems:
+        raise problems[0]
+    return loaded

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,20 +19,25 @@ from typing import Annotated, Any
 import typer
 
 from .. import actions, yamlio
-from ..cache import BlobCache
-from ..check import check_unsaved, code_version
+from ..cache import BlobCache, code_version
+from ..check import check_unsaved
+from ..crypto import new_identity
 from ..editing import apply, new_record, parse_assignment
 from ..errors import FormulaError
 from ..kinds import kind_named
 from ..query import parse_condition, select_records, value_at
-from ..store import Record, create_store
+from ..sealed import ENVELOPE
+from ..signing import configure_drivers
+from ..store import Record, Store, create_store, refuse_existing
 from .common import (
+    IdentityOption,
     JsonOption,
     StoreOption,
     ask,
     check_cache,
     committed,
     err,
+    identities,
     open_store,
     out,
     print_json,
@@ -55,15 +64,44 @@ def register(app: typer.Typer) -> None:
 
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new store.")] = Path("."),
+    recovery: Annotated[
+        str | None,
+        typer.Option(
+            "--recovery",
+            help="The recovery recipient (age1… or an SSH public key) kept offline; "
+            "without it, one is made and its identity written beside the store.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create a store: git repository, settings, team file, schemas, record folders."""
-    store = create_store(directory.resolve())
+    root = directory.resolve()
+    refuse_existing(root)
+    secret_file = None
+    if recovery is None:
+        secret, recovery = new_identity()
+        secret_file = root.parent / f"{root.name}-recovery-identity.txt"
+        if secret_file.exists():
+            raise FormulaError(f"{secret_file} already exists", "move it away first", rule="exists")
+    store = create_store(root, recovery)
+    configure_drivers(store, formulactl_command())
+    if secret_file is not None:
+        descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(f"# recovery identity for store {store.settings.store_id}\n{secret}\n")
     out(f"Created a store in {store.root}")
     out(f"  store ID  {store.settings.store_id}")
+    if secret_file is not None:
+        out(f"  recovery  {secret_file} — move it offline now: it opens every record")
     out(
         "  next: `formulactl setup-signing --key KEY`, then `formulactl team add` for the "
         "first admin"
     )
+
+
+def formulactl_command() -> str:
+    """How git calls back into this formulactl (the diff driver), whatever PATH holds."""
+    return f"{shlex.quote(sys.executable)} -m formulactl"
 
 
 def new(
@@ -104,10 +142,19 @@ def new(
     out(record.id)
 
 
-def show(record_id: IdArgument, as_json: JsonOption = False, store: StoreOption = None) -> None:
-    """Print a record."""
+def show(
+    record_id: IdArgument,
+    decrypt: Annotated[bool, typer.Option("--decrypt", help="Show confidential fields.")] = False,
+    identity: IdentityOption = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Print a record (confidential fields sealed unless --decrypt)."""
     found = open_store(store)
     record = found.load(record_id)
+    if decrypt and ENVELOPE in record.data:
+        plain = actions.open_record(found, record, identities(identity)).plain
+        record = Record(record.id, record.kind, record.path, plain)
     if as_json:
         print_json(record.data)
     else:
@@ -164,31 +211,38 @@ def set_fields(
         list[str] | None,
         typer.Option("--unset", help="Remove this field; repeat for more.", show_default=False),
     ] = None,
+    identity: IdentityOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Change fields of a draft record as a signed commit; nothing invalid is written."""
+    """Change fields of a draft record as a signed commit; confidential ones are sealed."""
     if not assignments and not unset:
         raise FormulaError("nothing to set", "give FIELD=VALUE or --unset FIELD", rule="usage")
     found = open_store(store)
     before = found.load(record_id)
-    after = found.load(record_id)
+    opened, why = _try_open(found, before, identity)
+    after = Record(
+        before.id, before.kind, before.path, copy.deepcopy(opened.plain if opened else before.data)
+    )
     schema = found.schema(after.kind)
     apply(after.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
-    with refusals(found):
-        done = actions.change(found, before, after, "set", check_cache(found))
+    with refusals(found), _explained(why):
+        done = actions.change(found, before, after, "set", check_cache(found), opened)
     committed(done.commit, f"set {record_id}")
     out(f"Saved {record_id}")
 
 
-def edit(record_id: IdArgument, store: StoreOption = None) -> None:
-    """Open a draft record in $EDITOR; invalid content is never saved."""
+def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOption = None) -> None:
+    """Open a draft record in $EDITOR, decrypted in a private temporary file; invalid content
+    is never saved, and the file is removed however the editing ends."""
     found = open_store(store)
     before = found.load(record_id)
+    opened, why = _try_open(found, before, identity)
+    plain = Record(before.id, before.kind, before.path, opened.plain if opened else before.data)
     editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-    original = found.canonical(before)
-    folder = Path(tempfile.mkdtemp(prefix="formulactl-edit-"))
-    try:
+    original = found.canonical(plain)
+    with private_folder() as folder:
         draft = folder / f"{record_id}.yaml"
+        draft.touch(mode=0o600)
         draft.write_text(original, encoding="utf-8")
         while True:
             _run_editor(editor, draft)
@@ -197,12 +251,12 @@ def edit(record_id: IdArgument, store: StoreOption = None) -> None:
                 out(f"No changes to {record_id}.")
                 return
             cache = check_cache(found)
-            findings = check_unsaved(found, before.path, text, cache)
+            findings = check_unsaved(found, before.path, text, cache, plaintext_ok=True)
             if not findings:
                 data = found.parse(before.path, text).data
                 after = Record(before.id, before.kind, before.path, data)
-                with refusals(found):
-                    done = actions.change(found, before, after, "edit", cache)
+                with refusals(found), _explained(why):
+                    done = actions.change(found, before, after, "edit", cache, opened)
                 committed(done.commit, f"edit {record_id}")
                 out(f"Saved {record_id}")
                 return
@@ -210,8 +264,50 @@ def edit(record_id: IdArgument, store: StoreOption = None) -> None:
                 err(finding.as_line().replace(before.path, str(draft), 1))
             if not ask("Reopen the editor to fix this?", default=True):
                 refuse(found, [], f"edit {record_id}")
+
+
+@contextmanager
+def private_folder() -> Iterator[Path]:
+    """A folder only this user can read, in memory where the system has /dev/shm; it is
+    removed on every way out, a termination signal included."""
+    memory = Path("/dev/shm")
+    base = memory if memory.is_dir() and os.access(memory, os.W_OK) else None
+    folder = Path(tempfile.mkdtemp(prefix="formulactl-edit-", dir=base))
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _try_open(
+    store: Store,
+    record: Record,
+    identity: Path | None,
+) -> tuple[actions.Opened | None, FormulaError | None]:
+    """Open a sealed record if this user holds a reader's key; say why not otherwise."""
+    if ENVELOPE not in record.data:
+        return None, None
+    try:
+        return actions.open_record(store, record, identities(identity)), None
+    except FormulaError as why:
+        return None, why
+
+
+@contextmanager
+def _explained(why: FormulaError | None) -> Iterator[None]:
+    """A change that needed the data key fails with the reason the key was not there."""
+    try:
+        yield
+    except FormulaError as error:
+        if why is not None and error.finding.rule == "needs-key":
+            raise why from None
+        raise
 
 
 def _run_editor(editor: list[str], path: Path) -> None:

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from ..membership import add_person, remove_person
-from ..signing import current_signer, read_public_key, setup_signing
+from ..signing import configure_drivers, current_signer, read_public_key, setup_signing
 from .common import JsonOption, StoreOption, committed, err, open_store, out, print_json
+from .records import formulactl_command
 
 team_app = typer.Typer(
     help="The people who enter, review, approve and administer records.", no_args_is_help=True
@@ -102,6 +103,7 @@ def setup_signing_command(
     """Sign every commit in this repository with KEY (this repository's config only)."""
     found = open_store(store)
     signer = setup_signing(found, key)
+    configure_drivers(found, formulactl_command())
     if signer.person is None:
         err(
             "This key is not in team.yaml yet: an admin adds it with `formulactl team add`, "

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import actions
-from ..cache import BlobCache
-from ..check import code_version
+from ..cache import BlobCache, code_version
 from ..reports import due_items
 from .common import (
     JsonOption,

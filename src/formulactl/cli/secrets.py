@@ -1,0 +1,169 @@
+"""Encryption commands: keygen, rekey, access, and the git textconv driver."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import actions, yamlio
+from ..cache import BlobCache, code_version
+from ..crypto import new_identity
+from ..errors import FormulaError
+from ..kinds import KINDS, kind_named
+from ..query import select_records
+from ..reports import access_history, access_today
+from ..sealed import ENVELOPE
+from ..store import Record, Store
+from .common import (
+    IdentityOption,
+    JsonOption,
+    StoreOption,
+    committed,
+    err,
+    identities,
+    open_store,
+    out,
+    print_json,
+    refusals,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("keygen")(keygen)
+    app.command("rekey")(rekey)
+    app.command("access")(access)
+    app.command("textconv", hidden=True)(textconv)
+
+
+def keygen(
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing identity.")] = False,
+) -> None:
+    """Make an age identity for decrypting (for people whose SSH key has a passphrase)."""
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = config / "formulactl" / "identity.txt"
+    if path.exists() and not force:
+        raise FormulaError(
+            f"{path} already exists", "use it, or pass --force to replace it", rule="exists"
+        )
+    secret, public = new_identity()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(f"# formulactl age identity; recipient: {public}\n{secret}\n")
+    out(public)
+    err(
+        f"Wrote {path} (readable only by you). Ask an admin to add the recipient above to "
+        "your entry in team.yaml under `age:`, then to run `formulactl rekey --all`."
+    )
+
+
+def rekey(
+    record_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="One record.")] = None,
+    all_records: Annotated[bool, typer.Option("--all", help="Every record in the store.")] = False,
+    identity: IdentityOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Wrap data keys for today's readers; a removed reader gets a new key sealed past them."""
+    found = open_store(store)
+    if bool(record_id) == all_records:
+        raise FormulaError(
+            "give one ID or --all", "such as `formulactl rekey F-000012`", rule="usage"
+        )
+    ids = [record_id] if record_id else _all_ids(found)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar, refusals(found):
+        task = bar.add_task("rekey", total=len(ids))
+        done, commit = actions.rekey(
+            found, ids, identities(identity), lambda _id: bar.advance(task)
+        )
+    if not done:
+        out("Every data key is already wrapped for exactly today's readers.")
+        return
+    committed(commit, f"rekey {len(done)} records")
+    changes: dict[str, list[str]] = {}
+    for item in done:
+        change = ", ".join([*(f"+{n}" for n in item.added), *(f"-{n}" for n in item.removed)])
+        changes.setdefault(change, []).append(item.record)
+    for change, records in changes.items():
+        shown = ", ".join(records[:5]) + (
+            f" and {len(records) - 5} more" if len(records) > 5 else ""
+        )
+        out(f"{change}: {shown}")
+    gone = sorted({name for item in done for name in item.removed})
+    if gone:
+        err(
+            f"Warning: {', '.join(gone)} can no longer read the new data keys, but older "
+            "commits still hold what they could read; `formulactl access --history ID` lists it."
+        )
+
+
+def access(
+    target: Annotated[
+        str | None, typer.Argument(metavar="[ID|KIND]", help="A record or a kind.")
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Who could ever read each confidential field of ID.")
+    ] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Who can read what today (or ever, with --history); no key is needed."""
+    found = open_store(store)
+    if history:
+        if not target or target in KINDS or target in (k.folder for k in KINDS.values()):
+            raise FormulaError("--history takes one record ID", "such as F-000012", rule="usage")
+        exposures = access_history(found, found.load(target))
+        if as_json:
+            print_json([vars(item) for item in exposures])
+            return
+        for item in exposures:
+            out(f"{item.field:<50} {item.reader:<22} commits {item.first[:10]}…{item.last[:10]}")
+        return
+    records = _records(found, target)
+    rows = access_today(found, records)
+    if as_json:
+        print_json([row.as_dict() for row in rows])
+        return
+    for row in rows:
+        notes = []
+        if row.missing:
+            notes.append("missing " + ", ".join(row.missing))
+        if row.extra:
+            notes.append("no longer readers: " + ", ".join(row.extra))
+        shown = ", ".join(row.readers) or "(no sealed fields)"
+        out(f"{row.record:<16} {shown}" + (f"  [{'; '.join(notes)}]" if notes else ""))
+
+
+def textconv(path: Annotated[Path, typer.Argument()]) -> None:
+    """git diff's text conversion: a record with its secrets opened when you hold a key."""
+    raw = path.read_bytes()
+    try:
+        found = Store.find(Path.cwd())
+        data = yamlio.load_record(raw, str(path), 1 << 24)
+        record_id = str(data.get("id"))
+        kind = found.kind_of(record_id)
+        record = Record(record_id, kind, found.record_path(record_id), data)
+        if ENVELOPE in data:
+            plain = actions.open_record(found, record, identities(None)).plain
+            record = Record(record.id, record.kind, record.path, plain)
+        sys.stdout.write(found.canonical(record))
+    except FormulaError:
+        sys.stdout.buffer.write(raw)  # without a key, git shows the sealed text as it is
+
+
+def _records(store: Store, target: str | None) -> list[Record]:
+    if target and not (target in KINDS or target in (k.folder for k in KINDS.values())):
+        return [store.load(target)]
+    kinds = [kind_named(target).name] if target else list(KINDS)
+    cache = BlobCache(store.cache_dir / "records.marshal", code_version())
+    return [record for kind in kinds for record in select_records(store, kind, [], cache).records]
+
+
+def _all_ids(store: Store) -> list[str]:
+    return [record_id for kind in KINDS for record_id in store.ids(kind)]
