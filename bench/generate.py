@@ -23,6 +23,7 @@ from typing import Any
 from formulactl import yamlio
 from formulactl.store import Store
 
+SETTINGS = "formulactl.yaml"
 SEED = 20240601
 TODAY = date(2025, 1, 1)
 GIT_IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
@@ -323,6 +324,17 @@ def formulactl_command() -> str:
     return str(beside) if beside.exists() else (shutil.which("formulactl") or "formulactl")
 
 
+def keep_plain_text(root: Path) -> None:
+    """This store measures validation, so confidential fields stay plain text: sealing them
+    is measured by the encryption benchmark."""
+    settings = root / SETTINGS
+    data = yamlio.load_record(settings.read_bytes(), SETTINGS, 1 << 20)
+    data["encryption"]["require"] = False
+    settings.write_text(yamlio.dump(data, Store(root).schema("settings").shape), encoding="utf-8")
+    recovery = root.parent / f"{root.name}-recovery-identity.txt"
+    recovery.unlink(missing_ok=True)
+
+
 def generate(
     root: Path,
     formulas: int = 10_000,
@@ -336,6 +348,7 @@ def generate(
     if formulas and (customers < 1 or materials < 1):
         raise SystemExit("formulas need at least one customer and one material")
     subprocess.run([formulactl_command(), "init", str(root)], check=True, stdout=subprocess.DEVNULL)
+    keep_plain_text(root)
     store = Store(root)
     rng = random.Random(seed)
     counts = {

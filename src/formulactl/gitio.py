@@ -205,6 +205,22 @@ class CatFile:
         content = self.process.stdout.read(int(header[2]) + 1)[:-1]
         return header[0].decode(), header[1].decode(), content
 
+    def read_many(self, names: list[str]) -> list[bytes | None]:
+        """Contents of many objects, asked in chunks that fit the pipe: no waiting per object."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        found: list[bytes | None] = []
+        for start in range(0, len(names), 512):
+            chunk = names[start : start + 512]
+            self.process.stdin.write(b"".join(name.encode() + b"\n" for name in chunk))
+            self.process.stdin.flush()
+            for _name in chunk:
+                header = self.process.stdout.readline().split()
+                if len(header) != 3:
+                    found.append(None)
+                    continue
+                found.append(self.process.stdout.read(int(header[2]) + 1)[:-1])
+        return found
+
     def close(self) -> None:
         if self.process.stdin:
             self.process.stdin.close()

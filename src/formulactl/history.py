@@ -7,9 +7,13 @@ blob ID, so a second walk over the same history parses nothing again.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +22,8 @@ from .cache import BlobCache, code_version
 from .errors import FormulaError
 from .kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
 from .schema import load_kind_schema
-from .signatures import Verdict, parse_commit, verify_commit
+from .sealed import TAG
+from .signatures import Verdict, parse_commit, verify_parsed
 from .store import Store
 from .team import Person, Team
 from .workflow import body_digest, content_digest, read_trailers, shape_digest
@@ -154,13 +159,20 @@ class History:
         self.prefix = gitio.prefix(store.root)
         self.objects = gitio.CatFile(store.root)
         where = cache_dir or store.cache_dir
-        self.verdicts = BlobCache(where / "verdicts.marshal", code_version())
+        # The history index: what each commit says and who signed it, by commit ID, and what
+        # each record version says, by blob ID. Both only grow as history grows.
+        self.facts = BlobCache(where / "commits.marshal", code_version())
         self.states = BlobCache(where / "states.marshal", code_version())
         self._teams: dict[str, Team | None] = {}
+        self._team_blobs: dict[str, str | None] = {}  # commit → blob of its team file
+        self._fetched: dict[str, bytes] = {}
+        self._pool: ProcessPoolExecutor | None = None
 
     def close(self) -> None:
+        if self._pool is not None:  # first: its workers hold copies of git's pipes
+            self._pool.shutdown()
         self.objects.close()
-        self.verdicts.save(prune=False)
+        self.facts.save(prune=False)
         self.states.save(prune=False)
 
     def __enter__(self) -> History:
@@ -170,10 +182,65 @@ class History:
         self.close()
 
     def commits(self, revisions: list[str], paths: tuple[str, ...] = ()) -> Iterator[Commit]:
-        """Every commit reachable from `revisions` (touching `paths`), parents first."""
+        """Every commit reachable from `revisions` (touching `paths`), parents first.
+
+        Commits come in batches whose missing objects are asked of git in one go, so git
+        is never waited on once per object."""
         full = tuple(self.prefix + path for path in paths)
+        batch: list[gitio.LoggedCommit] = []
         for logged in gitio.log(self.store.root, revisions, full):
-            yield self.commit(logged)
+            batch.append(logged)
+            if len(batch) == BATCH:
+                yield from self._batch(batch, limited=bool(paths))
+                batch = []
+        yield from self._batch(batch, limited=bool(paths))
+
+    def _batch(self, batch: list[gitio.LoggedCommit], limited: bool) -> Iterator[Commit]:
+        wanted = [logged.id for logged in batch if self.facts.get(logged.id) is None]
+        for logged in batch:
+            for change in logged.changes:
+                place = record_id_of(change.path[len(self.prefix) :])
+                for blob in (change.old, change.new):
+                    if place and blob and self.states.get(f"{blob}:{place[0]}") is None:
+                        wanted.append(blob)
+        fetched = zip(wanted, self.objects.read_many(wanted), strict=True)
+        self._fetched = {name: data for name, data in fetched if data is not None}
+        self._parse_states(batch)
+        for logged in batch:
+            commit = self.commit(logged)
+            if not limited:
+                self._follow_team(commit)
+            yield commit
+        self._fetched = {}
+
+    def _parse_states(self, batch: list[gitio.LoggedCommit]) -> None:
+        """Parse the batch's new record versions, on every core when there are many."""
+        jobs: dict[str, tuple[str, str, bytes]] = {}
+        for logged in batch:
+            for change in logged.changes:
+                place = record_id_of(change.path[len(self.prefix) :])
+                for blob in (change.old, change.new):
+                    if place and blob in self._fetched:
+                        jobs[f"{blob}:{place[0]}"] = (place[0], place[1], self._fetched[blob])
+        if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and _can_fork():
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=min(os.cpu_count() or 2, 8), mp_context=get_context("fork")
+                )
+            results = self._pool.map(_state_job, jobs.values(), chunksize=32)
+        else:
+            results = map(_state_job, jobs.values())
+        for key, fields in zip(jobs, results, strict=True):
+            self.states.put(key, fields)
+
+    def _follow_team(self, commit: Commit) -> None:
+        """Track the team file's blob along the walk, so its parent's team costs nothing."""
+        changed = next((c for c in commit.changes if c.path == TEAM_FILE), None)
+        parent = commit.parents[0] if commit.parents else None
+        if changed is not None:
+            self._team_blobs[commit.id] = changed.new
+        elif parent in self._team_blobs and len(commit.parents) == 1:
+            self._team_blobs[commit.id] = self._team_blobs[parent]
 
     def signer(self, commit: Commit) -> Person | None:
         """The team member whose valid key signed `commit`, judged by its parent's team."""
@@ -200,42 +267,46 @@ class History:
         return authors
 
     def commit(self, logged: gitio.LoggedCommit) -> Commit:
-        found = self.objects.read(logged.id)
-        raw = found[2] if found else b""
-        parsed = parse_commit(raw)
-        cached = self.verdicts.get(logged.id)
-        if cached is None:
-            verdict = verify_commit(raw)
-            self.verdicts.put(logged.id, (verdict.status, verdict.key, verdict.reason))
-        else:
-            verdict = Verdict(*cached)
-        committer = parsed.headers.get("committer", ["x <x> 0 +0000"])[0].rsplit(" ", 2)
+        facts = self.facts.get(logged.id)
+        if facts is None:
+            raw = self._fetched.get(logged.id)
+            if raw is None:
+                raw = self.blob(logged.id)
+            facts = _commit_facts(raw)
+            self.facts.put(logged.id, facts)
+        parents, timestamp, offset, verdict, trailers, subject = facts
         changes = tuple(
             gitio.Change(change.path[len(self.prefix) :], change.old, change.new)
             for change in logged.changes
             if change.path.startswith(self.prefix)
         )
         return Commit(
-            id=logged.id,
-            # The object's own parents: a path-limited log shows simplified ones.
-            parents=tuple(parsed.headers.get("parent", [])),
-            timestamp=int(committer[1]),
-            offset=committer[2],
-            verdict=verdict,
-            trailers=read_trailers(parsed.message),
-            subject=parsed.message.split("\n", 1)[0],
-            changes=changes,
+            logged.id,
+            tuple(parents),
+            timestamp,
+            offset,
+            Verdict(*verdict),
+            dict(trailers),
+            subject,
+            changes,
         )
 
     def team_at(self, commit: str) -> Team | None:
         """The team file as it stood in `commit` (None when it had none or it is unreadable)."""
+        if commit in self._team_blobs:
+            blob = self._team_blobs[commit]
+            if blob is None:
+                return None
+            if blob not in self._teams:
+                self._teams[blob] = _parse_team(self.store, self.blob(blob))
+            return self._teams[blob]
         found = self.objects.read(f"{commit}:{self.prefix}{TEAM_FILE}")
+        self._team_blobs[commit] = found[0] if found else None
         if found is None:
             return None
-        blob, _kind, data = found
-        if blob not in self._teams:
-            self._teams[blob] = _parse_team(self.store, data)
-        return self._teams[blob]
+        if found[0] not in self._teams:
+            self._teams[found[0]] = _parse_team(self.store, found[2])
+        return self._teams[found[0]]
 
     def state(self, path: str, blob: str | None) -> RecordState | None:
         """The record a blob holds; an unreadable one still gets a digest of its bytes."""
@@ -245,8 +316,8 @@ class History:
         kind, record_id = place
         cached = self.states.get(f"{blob}:{kind}")
         if cached is None:
-            found = self.objects.read(blob)
-            cached = _state_fields(kind, record_id, found[2] if found else b"")
+            data = self._fetched.get(blob)
+            cached = _state_fields(kind, record_id, self.blob(blob) if data is None else data)
             self.states.put(f"{blob}:{kind}", cached)
         return RecordState(kind, record_id, *cached)
 
@@ -255,9 +326,37 @@ class History:
         return found[2] if found else b""
 
 
-def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
-    import hashlib
+BATCH = 512
+PARALLEL_FROM = 256  # record versions in a batch worth a pool of processes
 
+
+def _can_fork() -> bool:
+    return "fork" in get_all_start_methods()
+
+
+def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
+    return _state_fields(*job)
+
+
+SEALED_MARK = TAG.encode() + b":"
+
+
+def _commit_facts(raw: bytes) -> tuple[Any, ...]:
+    """What a commit object says, in a form the cache keeps: parse and verify it once."""
+    parsed = parse_commit(raw)
+    verdict = verify_parsed(parsed)
+    committer = parsed.headers.get("committer", ["x <x> 0 +0000"])[0].rsplit(" ", 2)
+    return (
+        parsed.headers.get("parent", []),  # the object's own: a path-limited log simplifies
+        int(committer[1]),
+        committer[2],
+        (verdict.status, verdict.key, verdict.reason),
+        read_trailers(parsed.message),
+        parsed.message.split("\n", 1)[0],
+    )
+
+
+def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
     try:
         content = yamlio.load_record(data, record_id, len(data) + 1)
     except FormulaError:
@@ -265,12 +364,13 @@ def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
         return (None, None, digest, digest, digest, None, None)
     status, version = content.get("status"), content.get("version")
     customer = record_id if kind == "customer" else content.get("customer")
+    digest = content_digest(content)
     return (
         status if isinstance(status, str) else None,
         version if isinstance(version, int) and not isinstance(version, bool) else None,
-        content_digest(content),
+        digest,
         body_digest(content),
-        shape_digest(content),
+        shape_digest(content) if SEALED_MARK in data else digest,
         content.get("review_due") if isinstance(content.get("review_due"), str) else None,
         customer if isinstance(customer, str) else None,
     )

@@ -9,6 +9,7 @@ that key belongs to is the team file's question, not this module's.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -74,7 +75,10 @@ def parse_commit(raw: bytes) -> CommitObject:
 
 
 def verify_commit(raw: bytes) -> Verdict:
-    commit = parse_commit(raw)
+    return verify_parsed(parse_commit(raw))
+
+
+def verify_parsed(commit: CommitObject) -> Verdict:
     if not commit.signature:
         return Verdict("unsigned")
     if not commit.signature.startswith(ARMOR_BEGIN):
@@ -117,9 +121,15 @@ def public_key_text(blob: bytes) -> str:
     return key_type.decode("ascii", "replace") + " " + base64.b64encode(blob).decode("ascii")
 
 
+@functools.lru_cache(maxsize=256)
+def _load_key(text: str) -> object:
+    """A team has few keys and history repeats them: load each once."""
+    return load_ssh_public_key(text.encode())
+
+
 def _valid(public_key: bytes, signature: bytes, signed: bytes) -> bool:
     try:
-        key = load_ssh_public_key(public_key_text(public_key).encode())
+        key = _load_key(public_key_text(public_key))
         reader = _Reader(signature)
         algorithm, raw = reader.string(), reader.string()
         if isinstance(key, ed25519.Ed25519PublicKey) and algorithm == b"ssh-ed25519":
