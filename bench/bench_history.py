@@ -1,4 +1,5 @@
-"""Time `formulactl validate --history` (cold and warm cache) against `git log %G?`.
+"""Time `formulactl validate --history` (cold and warm cache) against `git log %G?`, and the
+audit commands (`log ID`, `audit verify`) against a plain `git log --name-only` walk.
 
     .venv/bin/python bench/bench_history.py                        # 10,000 signed commits
     .venv/bin/python bench/bench_history.py --commits 500          # quick run
@@ -94,6 +95,30 @@ def compare(git: dict[str, str], ours: dict[str, str]) -> int:
     return len(git)
 
 
+def busiest_record(store: Path) -> tuple[float, str]:
+    """A plain `git log --name-only` walk (the floor for reading history) and the record it
+    shows changed most often, for `formulactl log`."""
+    seconds, output = run(["git", "log", "--format=", "--name-only"], store)
+    counts: dict[str, int] = {}
+    for line in output.splitlines():
+        if line.startswith("records/") and line.endswith(".yaml"):
+            counts[line] = counts.get(line, 0) + 1
+    busiest = max(counts, key=lambda path: counts[path])
+    return seconds, busiest.rsplit("/", 1)[1].removesuffix(".yaml")
+
+
+def time_audit(store: Path, command: list[str], repeat: int) -> tuple[float, float]:
+    """Cold (empty cache) and warm seconds of one formulactl audit command."""
+
+    def cold() -> float:
+        shutil.rmtree(cache_dir(store), ignore_errors=True)
+        return run([formulactl_command(), *command], store)[0]
+
+    cold_seconds = best_of(repeat, cold)
+    run([formulactl_command(), *command], store)
+    return cold_seconds, best_of(repeat, lambda: run([formulactl_command(), *command], store)[0])
+
+
 def check_tree(store: Path) -> None:
     """The final tree passes `formulactl validate` too."""
     _, output = run([formulactl_command(), "validate"], store)
@@ -111,6 +136,9 @@ def benchmark(store: Path, repeat: int) -> dict[str, Any]:
     cold = time_cold(store, commits, repeat)
     warm = time_warm(store, commits, repeat)
     in_process, ours = formulactl_verdicts(store)
+    walk, record = busiest_record(store)
+    log_cold, log_warm = time_audit(store, ["log", record], repeat)
+    audit_cold, audit_warm = time_audit(store, ["audit", "verify"], repeat)
     print("running git log --format='%H %G?' once (one ssh-keygen per commit, slow) ...")
     git_seconds, theirs = git_verdicts(store, signers)
     agreed = compare(theirs, ours)
@@ -126,8 +154,20 @@ def benchmark(store: Path, repeat: int) -> dict[str, Any]:
             "formulactl_warm": warm,
             "formulactl_verdicts_in_process": in_process,
             "git_log_signatures": git_seconds,
+            "git_log_name_only": walk,
+            "log_record_cold": log_cold,
+            "log_record_warm": log_warm,
+            "audit_verify_cold": audit_cold,
+            "audit_verify_warm": audit_warm,
         },
-        "ratios": {"git_over_cold": git_seconds / cold, "git_over_warm": git_seconds / warm},
+        "log_record": record,
+        "ratios": {
+            "git_over_cold": git_seconds / cold,
+            "git_over_warm": git_seconds / warm,
+            "log_warm_over_walk": log_warm / walk,
+            "audit_cold_over_walk": audit_cold / walk,
+            "audit_warm_over_walk": audit_warm / walk,
+        },
         "targets": TARGETS,
     }
 
@@ -156,6 +196,18 @@ def report(results: dict[str, Any]) -> None:
     print(f"\n{'measure':<44}{'value':>10}  target")
     print(f"{'git log / formulactl cold':<44}{r['git_over_cold']:>10.1f}  >= {limit:g}  {met}")
     print(f"{'git log / formulactl warm':<44}{r['git_over_warm']:>10.1f}")
+    print(f"\n{'audit (' + results['log_record'] + ')':<44}{'seconds':>10}  target")
+    audit_rows = [
+        ("git log --name-only (plain walk)", s["git_log_name_only"], ""),
+        ("formulactl log ID (cold cache)", s["log_record_cold"], ""),
+        ("formulactl log ID (warm cache)", s["log_record_warm"], "< 1 s"),
+        ("formulactl audit verify (cold cache)", s["audit_verify_cold"], ""),
+        ("formulactl audit verify (warm cache)", s["audit_verify_warm"], "< 2 s"),
+    ]
+    for name, seconds, target in audit_rows:
+        print(f"{name:<44}{seconds:>10.2f}  {target}")
+    print(f"{'audit verify cold / plain walk':<44}{r['audit_cold_over_walk']:>10.1f}")
+    print(f"{'audit verify warm / plain walk':<44}{r['audit_warm_over_walk']:>10.1f}")
 
 
 def main() -> None:

@@ -88,4 +88,11 @@ printf 'id: C-00099\nname: Pitfall Ltd\nname: again\n' > records/customers/C-000
 fails formulactl validate records/customers/C-00099.yaml
 rm records/customers/C-00099.yaml
 
+say "The audit trail: who changed what, under which approval, and a full verification"
+run formulactl log "$formula"
+run formulactl blame "$formula" "ingredients[material=M-00001].percent"
+run formulactl diff "$formula" 1 2
+run formulactl show "$formula@1"
+run formulactl audit verify
+
 say "Done. Everything was in $work and is removed now."

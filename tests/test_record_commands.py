@@ -278,7 +278,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["show"], "formulactl show: Missing argument 'ID' — see `formulactl show --help`"),
+        (
+            ["show"],
+            "formulactl show: Missing argument 'ID[@VERSION]' — see `formulactl show --help`",
+        ),
         (["nosuch"], "formulactl: No such command 'nosuch' — see `formulactl --help`"),
         (
             ["validate", "--bogus"],

@@ -3,6 +3,7 @@ feedback progress and imports. Each checks the actor's role before anything is w
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,11 +14,12 @@ from . import crypto, gitio
 from .cache import BlobCache
 from .check import check_unsaved, validate
 from .commits import commit_files
+from .confidential import readers, secrets_in, stale
 from .errors import FormulaError, Refused
 from .history import History
 from .kinds import KINDS, RECORDS_DIR
 from .sealed import ENVELOPE
-from .sealing import data_key, open_secrets, readers, seal, secrets_in, stale, wrap_for
+from .sealing import data_key, open_secrets, seal, wrap_for
 from .signing import actor
 from .store import Record, Store
 from .team import Person
@@ -342,6 +344,11 @@ class Rekeyed:
     added: tuple[str, ...]
     removed: tuple[str, ...]
 
+    @property
+    def change(self) -> str:
+        """`+li.wei, -zhang.min`: who gained and who lost the record's data key."""
+        return ", ".join([*(f"+{n}" for n in self.added), *(f"-{n}" for n in self.removed)])
+
 
 def rekey(
     store: Store,
@@ -374,11 +381,8 @@ def rekey(
         done.append(Rekeyed(record.id, added, removed))
     if not done:
         return [], ""
-    summary = "; ".join(
-        f"{item.record} "
-        + ", ".join([*(f"+{n}" for n in item.added), *(f"-{n}" for n in item.removed)])
-        for item in done[:20]
-    ) + (f"; and {len(done) - 20} more" if len(done) > 20 else "")
+    groups = Counter(item.change for item in done)
+    summary = "; ".join(f"{change} ({count} records)" for change, count in groups.items())
     trailers = [("Action", "rekey"), ("Meaning", "administered"), ("Reason", f"readers {summary}")]
     commit = commit_files(store, texts, f"rekey {len(done)} records", trailers)
     return done, commit

@@ -111,14 +111,26 @@ def config_set(root: Path, key: str, value: str) -> None:
     run(root, ["config", "--local", "--end-of-options", key, value])
 
 
+def config_add(root: Path, key: str, value: str) -> None:
+    """Add a value to a multi-valued key of this repository's config, once."""
+    current = (
+        run(root, ["config", "--local", "--get-all", "--end-of-options", key], check=False)
+        .stdout.decode()
+        .split("\n")
+    )
+    if value not in current:
+        run(root, ["config", "--local", "--add", "--end-of-options", key, value])
+
+
 def head(root: Path) -> str | None:
     done = run(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False)
     return done.stdout.decode().strip() or None
 
 
 def prefix(root: Path) -> str:
-    """Where `root` sits inside its repository (`""` at the top, else `sub/dir/`)."""
-    return run(root, ["rev-parse", "--show-prefix"]).stdout.decode().strip()
+    """Where `root` sits inside its repository (`""` at the top or in a bare repository)."""
+    done = run(root, ["rev-parse", "--show-prefix"], check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else ""
 
 
 def is_shallow(root: Path) -> bool:
@@ -250,29 +262,41 @@ class LoggedCommit:
 _NO_BLOB = "0" * 40
 
 
-def log(root: Path, revisions: Sequence[str], paths: Sequence[str] = ()) -> Iterator[LoggedCommit]:
-    """Commits oldest first (parents before children) with their changed files, streamed."""
+def log(
+    root: Path, revisions: Sequence[str], paths: Sequence[str] = (), limit: int = 0
+) -> Iterator[LoggedCommit]:
+    """Commits oldest first (parents before children) with their changed files, streamed.
+
+    With one path, the file is followed across renames; git cannot follow a file while
+    walking oldest first, so that (short) log is read newest first and turned around."""
+    count = [f"--max-count={limit}"] if limit else []
+    order = ["--follow"] if len(paths) == 1 else ["--reverse", "--topo-order", "--no-renames"]
     process = subprocess.Popen(
         [
             "git",
             "-C",
             str(root),
             "log",
-            "--reverse",
-            "--topo-order",
             "--raw",
             "-z",
-            "--no-renames",
+            *order,
+            *count,
             "--no-abbrev",
             "--diff-merges=off",
             "--format=%x01%H %P",
             "--end-of-options",
             *revisions,
             "--",
+            *paths,
         ],
         stdout=subprocess.PIPE,
         env={**os.environ, **_ENV},
     )
+    commits = _stream(process)
+    yield from (reversed(list(commits)) if len(paths) == 1 else commits)
+
+
+def _stream(process: subprocess.Popen[bytes]) -> Iterator[LoggedCommit]:
     assert process.stdout is not None
     buffer = b""
     for chunk in iter(lambda: process.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
@@ -290,12 +314,15 @@ def log(root: Path, revisions: Sequence[str], paths: Sequence[str] = ()) -> Iter
 def _logged(entry: bytes) -> LoggedCommit:
     head_line, _, rest = entry.partition(b"\0")
     ids = head_line.decode().split()
-    fields = rest.lstrip(b"\n").split(b"\0")
+    fields = iter(rest.lstrip(b"\n").split(b"\0"))
     changes = []
-    for info, path in zip(fields[::2], fields[1::2], strict=False):
+    for info in fields:
         parts = info.decode().split()
         if len(parts) < 5:
             continue
+        path = next(fields, b"")
+        if parts[4][:1] in ("R", "C"):  # a rename names the old path, then the new one
+            path = next(fields, b"")
         old, new = parts[2], parts[3]
         changes.append(
             Change(
@@ -307,9 +334,83 @@ def _logged(entry: bytes) -> LoggedCommit:
     return LoggedCommit(ids[0], tuple(ids[1:]), tuple(changes))
 
 
+def read_ref(root: Path, ref: str) -> str | None:
+    done = run(root, ["rev-parse", "--verify", "--quiet", "--end-of-options", ref], check=False)
+    return done.stdout.decode().strip() or None
+
+
+def update_ref(root: Path, ref: str, new: str, old: str | None) -> None:
+    """Move `ref` only if it still points where we read it (no lost update)."""
+    run(root, ["update-ref", ref, new, old or ""])
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    done = run(root, ["merge-base", "--is-ancestor", ancestor, descendant], check=False)
+    return done.returncode == 0
+
+
+def file_at(root: Path, revision: str, path: str) -> bytes | None:
+    done = run(root, ["cat-file", "blob", f"{revision}:{path}"], check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def commit_file(
+    root: Path, name: str, text: str, message: str, parents: list[str], sign: bool
+) -> str:
+    """A commit holding one file, outside any branch (for refs such as the verified heads)."""
+    blob = run(root, ["hash-object", "-w", "--stdin"], input=text.encode()).stdout.decode().strip()
+    tree = run(root, ["mktree"], input=f"100644 blob {blob}\t{name}\n".encode())
+    command = ["commit-tree", *(["-S"] if sign else []), "-m", message]
+    for parent in parents:
+        command += ["-p", parent]
+    done = run(root, [*command, tree.stdout.decode().strip()])
+    return done.stdout.decode().strip()
+
+
 def merge_tree(root: Path, first: str, second: str) -> str | None:
     """The tree a clean merge of two commits gives, or None when they conflict."""
     done = run(root, ["merge-tree", "--write-tree", "--no-messages", first, second], check=False)
     if done.returncode != 0:
         return None
     return done.stdout.decode().split()[0]
+
+
+def staged(root: Path) -> list[str]:
+    """Paths staged for the next commit (added, changed or deleted)."""
+    done = run(root, ["diff", "--cached", "--name-only", "-z", "--no-renames"])
+    return [name.decode("utf-8", "surrogateescape") for name in done.stdout.split(b"\0") if name]
+
+
+def new_commits(root: Path, old: str, new: str, known: str) -> list[str]:
+    """Commits `new` brings: after `old`, or (for a new branch) not reachable from `known`
+    refs (`--all` on a server before its refs move, `--remotes` before a push)."""
+    since = [new, "--not", known] if set(old) == {"0"} else [f"{old}..{new}"]
+    return run(root, ["rev-list", *since]).stdout.decode().split()
+
+
+def archive(root: Path, commit: str, paths: Sequence[str]) -> bytes:
+    """A tar of those paths as `commit` holds them."""
+    present = run(root, ["ls-tree", "--name-only", commit, "--", *paths]).stdout.decode().split()
+    return run(root, ["archive", "--format=tar", commit, "--", *present]).stdout
+
+
+def notes(root: Path, ref: str) -> dict[str, str]:
+    """Commit → note blob for every note under `ref`."""
+    done = run(root, ["notes", f"--ref={ref}", "list"], check=False)
+    pairs = (line.split() for line in done.stdout.decode().splitlines())
+    return {commit: blob for blob, commit in pairs}
+
+
+def add_note(root: Path, ref: str, commit: str, text: str) -> None:
+    who = {
+        "GIT_AUTHOR_NAME": "formulactl server",
+        "GIT_AUTHOR_EMAIL": "server@formulactl",
+        "GIT_COMMITTER_NAME": "formulactl server",
+        "GIT_COMMITTER_EMAIL": "server@formulactl",
+    }
+    run(
+        root,
+        ["notes", f"--ref={ref}", "add", "-f", "-F", "-", commit],
+        input=text.encode(),
+        env=who,
+    )

@@ -143,21 +143,21 @@ class History:
     """Commits of a store's repository, read once and judged by the team of their parent."""
 
     def __init__(self, store: Store, cache_dir: Path | None = None) -> None:
-        if gitio.git_dir(store.root) is None:
+        if gitio.git_dir(store.repo) is None:
             raise FormulaError(
-                f"{store.root} is not in a git repository",
+                f"{store.repo} is not in a git repository",
                 "history needs the store's git repository",
                 rule="no-git",
             )
-        if gitio.is_shallow(store.root):
+        if gitio.is_shallow(store.repo):
             raise FormulaError(
                 "this clone is shallow: the commits needed to verify history are missing",
                 "run `git fetch --unshallow` (CI: fetch-depth 0), then try again",
                 rule="shallow",
             )
         self.store = store
-        self.prefix = gitio.prefix(store.root)
-        self.objects = gitio.CatFile(store.root)
+        self.prefix = gitio.prefix(store.repo)
+        self.objects = gitio.CatFile(store.repo)
         where = cache_dir or store.cache_dir
         # The history index: what each commit says and who signed it, by commit ID, and what
         # each record version says, by blob ID. Both only grow as history grows.
@@ -188,7 +188,7 @@ class History:
         is never waited on once per object."""
         full = tuple(self.prefix + path for path in paths)
         batch: list[gitio.LoggedCommit] = []
-        for logged in gitio.log(self.store.root, revisions, full):
+        for logged in gitio.log(self.store.repo, revisions, full):
             batch.append(logged)
             if len(batch) == BATCH:
                 yield from self._batch(batch, limited=bool(paths))
@@ -252,10 +252,10 @@ class History:
             return None
         return found[0]
 
-    def authors_since_approval(self, path: str) -> set[str]:
+    def authors_since_approval(self, path: str, revision: str = "HEAD") -> set[str]:
         """Who changed this record's content since it was last approved (four eyes)."""
         authors: set[str] = set()
-        for commit in self.commits(["HEAD"], (path,)):
+        for commit in self.commits([revision], (path,)):
             for change in commit.changes:
                 if change.path != path:
                     continue

@@ -8,12 +8,12 @@ from typing import Any
 
 from . import yamlio
 from .cache import BlobCache
+from .confidential import readers, secrets_in
 from .errors import FormulaError
 from .history import History
 from .kinds import KINDS
 from .query import select_records
 from .sealed import ENVELOPE
-from .sealing import readers, secrets_in
 from .store import Record, Store
 from .workflow import customer_of
 

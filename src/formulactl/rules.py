@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .confidential import envelope_problems
 from .errors import FormulaError
 from .kinds import KINDS
 from .paths import walk
-from .schema import KindSchema, Problem
-from .sealing import envelope_problems
+from .schema import CONFLICTS, KindSchema, Problem
 from .settings import Settings, split_ref
 from .team import Team
 from .yamlio import pointer_part
@@ -160,6 +160,26 @@ def sealed_values(context: RuleContext, data: dict[str, Any]) -> Iterator[Proble
         ):
             if not (context.plaintext_ok and problem.rule == "plaintext"):
                 yield problem
+
+
+@record_rule()
+def unresolved_merge(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    conflicts = data.get(CONFLICTS)
+    for index, conflict in enumerate(conflicts if isinstance(conflicts, list) else []):
+        field = conflict.get("field") if isinstance(conflict, dict) else None
+        yield Problem(
+            f"/{CONFLICTS}/{index}",
+            "merge-conflict",
+            f"unresolved merge conflict on `{field}`: ours "
+            f"{_short(conflict, 'ours')}, theirs {_short(conflict, 'theirs')}",
+            f"keep one value in the record, delete `{CONFLICTS}`, then commit",
+        )
+
+
+def _short(conflict: Any, side: str) -> str:
+    value = conflict.get(side) if isinstance(conflict, dict) else None
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 @record_rule("feedback")

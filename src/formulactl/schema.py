@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FormulaError
+from .kinds import KINDS
 from .sealed import ENVELOPE, ENVELOPE_SCHEMA, SEALED_PATTERN, is_sealed
 from .yamlio import Shape, pointer_part
 
@@ -58,6 +59,12 @@ KEYWORDS = frozenset(
 FORMATS = frozenset({"date"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+CONFLICTS = "merge_conflicts"
+CONFLICTS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "Left by the merge driver: fields both branches changed; resolve, then remove",
+    "items": {"type": "object"},
+}
 # A field path inside a record with `*` standing for any list item or mapping key.
 FieldPath = tuple[str, ...]
 
@@ -170,6 +177,8 @@ def load_kind_schema(kind: str, path: Path) -> KindSchema:
     if found.sensitive:
         found.schema = _accept_sealed(schema)
         found.schema["properties"][ENVELOPE] = ENVELOPE_SCHEMA
+    if kind in KINDS:  # record kinds, not the settings or team file
+        found.schema["properties"][CONFLICTS] = CONFLICTS_SCHEMA
     return found
 
 

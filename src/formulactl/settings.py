@@ -101,6 +101,8 @@ class Settings:
     max_record_bytes: int
     allow_unsigned: bool
     encryption: EncryptionPolicy
+    receipts_key: str | None
+    max_skew_hours: int
     raw: Mapping[str, Any]
 
     @classmethod
@@ -118,6 +120,8 @@ class Settings:
             max_record_bytes=int(data.get("max_record_kb", 1024)) * 1024,
             allow_unsigned=bool(data.get("allow_unsigned", False)),
             encryption=EncryptionPolicy.from_data(data.get("encryption", {})),
+            receipts_key=data.get("receipts", {}).get("key"),
+            max_skew_hours=int(data.get("receipts", {}).get("max_skew_hours", 24)),
             raw=data,
         )
 

@@ -86,8 +86,8 @@ def verify_parsed(commit: CommitObject) -> Verdict:
     return verify_sshsig(commit.payload, commit.signature)
 
 
-def verify_sshsig(message: bytes, armored: bytes) -> Verdict:
-    """Check an armored SSHSIG over `message` in namespace `git`."""
+def verify_sshsig(message: bytes, armored: bytes, expected: bytes = NAMESPACE) -> Verdict:
+    """Check an armored SSHSIG over `message` in namespace `expected` (`git` for commits)."""
     try:
         blob = base64.b64decode(armored.replace(ARMOR_BEGIN, b"").replace(ARMOR_END, b""))
         reader = _Reader(blob)
@@ -98,8 +98,8 @@ def verify_sshsig(message: bytes, armored: bytes) -> Verdict:
         hash_name, signature = reader.string(), reader.string()
     except (ValueError, IndexError, struct.error):
         return Verdict("bad", reason="the signature is malformed")
-    if namespace != NAMESPACE:
-        return Verdict("bad", reason=f"signature namespace is {namespace!r}, not 'git'")
+    if namespace != expected:
+        return Verdict("bad", reason=f"signature namespace is {namespace!r}, not {expected!r}")
     if hash_name not in _HASHES:
         return Verdict("bad", reason="unknown hash in the signature")
     signed = (
@@ -182,3 +182,37 @@ class _Reader:
 
     def mpint(self) -> int:
         return int.from_bytes(self.string(), "big", signed=True)
+
+
+def sign_sshsig(private_key: bytes, namespace: bytes, message: bytes) -> bytes:
+    """An armored SSHSIG over `message` with an unencrypted ed25519 OpenSSH key (a server's
+    own key, for receipts), in the format `verify_sshsig` and `ssh-keygen -Y verify` read."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_ssh_private_key(private_key, password=None)
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise ValueError("receipts are signed with an ed25519 key")
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    blob = base64.b64decode(public.split()[1])
+    signed = (
+        MAGIC
+        + _string(namespace)
+        + _string(b"")
+        + _string(b"sha512")
+        + _string(hashlib.sha512(message).digest())
+    )
+    signature = _string(b"ssh-ed25519") + _string(key.sign(signed))
+    body = (
+        MAGIC
+        + struct.pack(">I", 1)
+        + _string(blob)
+        + _string(namespace)
+        + _string(b"")
+        + _string(b"sha512")
+        + _string(signature)
+    )
+    text = base64.b64encode(body).decode("ascii")
+    lines = [text[index : index + 70] for index in range(0, len(text), 70)]
+    return b"\n".join([ARMOR_BEGIN, *(line.encode() for line in lines), ARMOR_END])

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from . import gitio
 from .errors import FormulaError
+from .receipts import NOTES_REF
 from .store import Store
 from .team import Person, key_text
 
@@ -94,8 +95,13 @@ def current_signer(store: Store) -> Signer | None:
 
 
 def configure_drivers(store: Store, command: str) -> None:
-    """`git diff` shows records through `formulactl textconv` (decrypted for key holders)."""
+    """`git diff` shows records through `formulactl textconv` (decrypted for key holders),
+    `git merge` merges them field by field, and receive-time notes come with every fetch."""
     gitio.config_set(store.root, "diff.formulactl.textconv", f"{command} textconv")
+    gitio.config_set(store.root, "merge.formulactl.name", "formulactl record merge")
+    gitio.config_set(store.root, "merge.formulactl.driver", f"{command} merge-driver %O %A %B %P")
+    if gitio.config_get(store.root, "remote.origin.url"):
+        gitio.config_add(store.root, "remote.origin.fetch", f"+{NOTES_REF}:{NOTES_REF}")
 
 
 def setup_signing(store: Store, private_key: Path) -> Signer:

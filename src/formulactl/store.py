@@ -59,13 +59,18 @@ class Record:
     kind: str
     path: str  # relative to the store root, with `/`
     data: dict[str, Any]
+    raw: str = ""  # the exact text it was read from, where that matters (approved versions)
 
 
 class Store:
     """A folder holding `formulactl.yaml`, `team.yaml`, `schemas/` and `records/`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, repo: Path | None = None, cache: Path | None = None) -> None:
         self.root = root
+        # Where git runs for history: the store's own repository, or (on a server checking a
+        # push) the bare repository whose pushed tree was unpacked into `root`.
+        self.repo = repo or root
+        self._cache = cache
         self._schemas: dict[str, KindSchema] = {}
 
     @classmethod
@@ -231,11 +236,13 @@ class Store:
     @cached_property
     def cache_dir(self) -> Path:
         """Outside version control: inside the git folder, or beside the store without git."""
-        found = gitio.git_dir(self.root)
+        if self._cache is not None:
+            return self._cache
+        found = gitio.git_dir(self.repo)
         return (found if found else self.root / ".formulactl-cache") / "formulactl"
 
 
-GITATTRIBUTES = "records/**/*.yaml diff=formulactl\n"
+GITATTRIBUTES = "records/**/*.yaml diff=formulactl merge=formulactl\n"
 
 
 def refuse_existing(root: Path) -> None:

@@ -41,6 +41,7 @@ class _Judge:
     history: History
     report: HistoryReport
     in_range: set[str] | None
+    judge_by: str | None = None  # a commit whose team judges every commit in range (CI)
     # Four eyes: who changed each record's content since its last approval.
     authors: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     timestamps: dict[str, int] = field(default_factory=dict)
@@ -54,15 +55,27 @@ class _Judge:
             )
 
 
-def verify_history(store: Store, revision_range: str | None = None) -> HistoryReport:
-    """Check every commit in `revision_range` (default: all of history)."""
-    root = store.root
-    if gitio.head(root) is None:
+def verify_history(
+    store: Store,
+    revision_range: str | None = None,
+    commits: set[str] | None = None,
+    judge_by: str | None = None,
+) -> HistoryReport:
+    """Check every commit in `revision_range` (default: all of history); with `commits`,
+    walk from the tip named by `revision_range` but report only on those commits. With
+    `judge_by` (a pull request's base), the team of that commit judges every commit in range,
+    so a change cannot approve itself by editing team.yaml on its own branch."""
+    root = store.repo
+    in_range: set[str] | None
+    if commits is not None:
+        tip, in_range = gitio.resolve(root, revision_range or "HEAD"), commits
+    elif gitio.head(root) is None:
         return HistoryReport()
-    tip, in_range = _range(root, revision_range)
+    else:
+        tip, in_range = _range(root, revision_range)
     report = HistoryReport()
     with History(store) as history:
-        judge = _Judge(history, report, in_range)
+        judge = _Judge(history, report, in_range, judge_by)
         for commit in history.commits([tip]):
             judge.timestamps[commit.id] = commit.timestamp
             if in_range is None or commit.id in in_range:
@@ -101,7 +114,9 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
     if not commit.touches_store():
         return
     # The root commit founds the store: its own team file is the only one there is.
-    team = judge.history.team_at(parent if parent else commit.id)
+    in_range = judge.in_range is None or commit.id in judge.in_range
+    base = judge.judge_by if judge.judge_by and in_range else None
+    team = judge.history.team_at(base or parent or commit.id)
     signer = _signer(judge, commit, team)
     if commit.verdict.status == "good":
         judge.report.signed += 1
@@ -384,7 +399,7 @@ def _judge_merge(judge: _Judge, commit: Commit) -> None:
             "merge one branch at a time",
         )
         return
-    merged = gitio.merge_tree(judge.history.store.root, *commit.parents)
+    merged = gitio.merge_tree(judge.history.store.repo, *commit.parents)
     tree = judge.history.objects.read(f"{commit.id}^{{tree}}")
     if merged is None or tree is None or merged != tree[0]:
         judge.finding(

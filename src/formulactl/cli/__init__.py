@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..errors import FormulaError, Interrupted
-from . import checking, records, secrets, team, workflow
+from . import audit, checking, integration, records, secrets, team, workflow
 
 app = typer.Typer(
     name="formulactl",
@@ -24,6 +24,8 @@ workflow.register(app)
 team.register(app)
 secrets.register(app)
 checking.register(app)
+audit.register(app)
+integration.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,13 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cache import BlobCache
-from ..check import check_context, validate
-from ..commits import commit_files
 from ..errors import FormulaError
-from ..formatting import format_files
-from ..signing import actor
-from ..verify import verify_history
 from .common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -56,6 +50,8 @@ def validate_command(
     """Check records against their schemas and rules, or (--history) the commits themselves."""
     found = open_store(store)
     if history:
+        from ..verify import verify_history
+
         if paths and len(paths) > 1:
             raise FormulaError(
                 "--history takes one revision range", "such as main..HEAD", rule="usage"
@@ -70,6 +66,9 @@ def validate_command(
         if report.findings:
             raise typer.Exit(EXIT_FINDINGS)
         return
+    from ..cache import BlobCache
+    from ..check import check_context, validate
+
     runs = BlobCache(found.cache_dir / "check-run.marshal", check_context(found))
     records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
     print_findings(found, records.findings, as_json)
@@ -96,6 +95,12 @@ def fmt_command(
     store: StoreOption = None,
 ) -> None:
     """Rewrite files in canonical form (schema key order, block style, stable quoting)."""
+    from ..cache import BlobCache
+    from ..check import check_context
+    from ..commits import commit_files
+    from ..formatting import format_files
+    from ..signing import actor
+
     found = open_store(store)
     cache = BlobCache(found.cache_dir / "fmt.marshal", check_context(found))
     report = format_files(found, paths or [], cache)

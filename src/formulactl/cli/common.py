@@ -8,15 +8,16 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from ..cache import BlobCache
-from ..check import check_context
-from ..crypto import Identity, load_identity
 from ..errors import Finding, FormulaError, Refused
 from ..store import Store
+
+if TYPE_CHECKING:
+    from ..crypto import Identity
 
 StoreOption = Annotated[
     Path | None,
@@ -38,6 +39,8 @@ def open_store(store: Path | None) -> Store:
 
 
 def check_cache(store: Store) -> BlobCache:
+    from ..check import check_context
+
     return BlobCache(store.cache_dir / "check.marshal", check_context(store))
 
 
@@ -146,6 +149,8 @@ def identity_files(explicit: Path | None) -> list[tuple[Path, bool]]:
 def identities(explicit: Path | None) -> list[Identity]:
     """The identities that load; an unreadable one named on purpose is an error, and a
     default one that cannot be read (a passphrase) is reported only if nothing else loads."""
+    from ..crypto import load_identity
+
     loaded: list[Identity] = []
     problems: list[FormulaError] = []
     for path, required in identity_files(explicit):

@@ -14,21 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .. import actions, yamlio
-from ..cache import BlobCache, code_version
-from ..check import check_unsaved
-from ..crypto import new_identity
-from ..editing import apply, new_record, parse_assignment
 from ..errors import FormulaError
-from ..kinds import kind_named
-from ..query import parse_condition, select_records, value_at
-from ..sealed import ENVELOPE
-from ..signing import configure_drivers
-from ..store import Record, Store, create_store, refuse_existing
+from ..store import Record, Store
 from .common import (
     IdentityOption,
     JsonOption,
@@ -51,6 +42,9 @@ SetOption = Annotated[
     typer.Option("--set", help="FIELD=VALUE; repeat for more fields.", show_default=False),
 ]
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
+
+if TYPE_CHECKING:
+    from .. import actions
 
 
 def register(app: typer.Typer) -> None:
@@ -75,6 +69,10 @@ def init(
     ] = None,
 ) -> None:
     """Create a store: git repository, settings, team file, schemas, record folders."""
+    from ..crypto import new_identity
+    from ..signing import configure_drivers
+    from ..store import create_store, refuse_existing
+
     root = directory.resolve()
     refuse_existing(root)
     secret_file = None
@@ -119,6 +117,10 @@ def new(
     store: StoreOption = None,
 ) -> None:
     """Create a record with the next free ID as a signed commit; nothing invalid is written."""
+    from .. import actions, yamlio
+    from ..editing import apply, new_record, parse_assignment
+    from ..kinds import kind_named
+
     found = open_store(store)
     record_kind = kind_named(kind).name
     base: dict[str, Any] = {}
@@ -143,22 +145,61 @@ def new(
 
 
 def show(
-    record_id: IdArgument,
+    record_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID[@VERSION]", help="The record's ID; ID@3 is version 3 exactly as approved."
+        ),
+    ],
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="The record as it stood on this date (YYYY-MM-DD).", show_default=False
+        ),
+    ] = None,
     decrypt: Annotated[bool, typer.Option("--decrypt", help="Show confidential fields.")] = False,
     identity: IdentityOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Print a record (confidential fields sealed unless --decrypt)."""
+    """Print a record (confidential fields sealed unless --decrypt); ID@VERSION and --at show
+    it from history, with the signature that approved or changed it."""
+    from .. import actions
+    from ..sealed import ENVELOPE
+    from ..settings import split_ref
+
     found = open_store(store)
-    record = found.load(record_id)
+    base, version = split_ref(record_id)
+    if version is not None or at is not None:
+        record, signature = _from_history(found, base, version, at)
+        err(f"{'approved' if version else 'as changed'} by {signature}")
+    else:
+        record = found.load(record_id)
     if decrypt and ENVELOPE in record.data:
         plain = actions.open_record(found, record, identities(identity)).plain
         record = Record(record.id, record.kind, record.path, plain)
     if as_json:
         print_json(record.data)
+    elif version is not None and not decrypt:
+        sys.stdout.write(record.raw)
     else:
         sys.stdout.write(found.canonical(record))
+
+
+def _from_history(
+    store: Store, record_id: str, version: int | None, at: str | None
+) -> tuple[Record, str]:
+    from ..audit import Trail, version_text
+    from ..history import History
+
+    with History(store) as history:
+        trail = Trail(store, history, record_id)
+        event = trail.approved(version) if version is not None else trail.at(str(at))
+        raw = version_text(trail, event)
+    record = store.parse(store.record_path(record_id), raw)
+    return Record(record.id, record.kind, record.path, record.data, raw.decode("utf-8")), (
+        event.signature.line()
+    )
 
 
 def list_records(
@@ -171,6 +212,10 @@ def list_records(
     store: StoreOption = None,
 ) -> None:
     """List records of one kind, optionally only those matching every --where."""
+    from ..cache import BlobCache, code_version
+    from ..kinds import kind_named
+    from ..query import parse_condition, select_records, value_at
+
     found = open_store(store)
     record_kind = kind_named(kind)
     conditions = [parse_condition(text) for text in where or []]
@@ -215,6 +260,9 @@ def set_fields(
     store: StoreOption = None,
 ) -> None:
     """Change fields of a draft record as a signed commit; confidential ones are sealed."""
+    from .. import actions
+    from ..editing import apply, parse_assignment
+
     if not assignments and not unset:
         raise FormulaError("nothing to set", "give FIELD=VALUE or --unset FIELD", rule="usage")
     found = open_store(store)
@@ -234,6 +282,9 @@ def set_fields(
 def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOption = None) -> None:
     """Open a draft record in $EDITOR, decrypted in a private temporary file; invalid content
     is never saved, and the file is removed however the editing ends."""
+    from .. import actions
+    from ..check import check_unsaved
+
     found = open_store(store)
     before = found.load(record_id)
     opened, why = _try_open(found, before, identity)
@@ -291,6 +342,9 @@ def _try_open(
     identity: Path | None,
 ) -> tuple[actions.Opened | None, FormulaError | None]:
     """Open a sealed record if this user holds a reader's key; say why not otherwise."""
+    from .. import actions
+    from ..sealed import ENVELOPE
+
     if ENVELOPE not in record.data:
         return None, None
     try:

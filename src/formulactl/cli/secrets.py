@@ -5,19 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .. import actions, yamlio
-from ..cache import BlobCache, code_version
-from ..crypto import new_identity
 from ..errors import FormulaError
-from ..kinds import KINDS, kind_named
-from ..query import select_records
-from ..reports import access_history, access_today
-from ..sealed import ENVELOPE
-from ..store import Record, Store
+from ..store import Store
 from .common import (
     IdentityOption,
     JsonOption,
@@ -31,6 +24,9 @@ from .common import (
     refusals,
 )
 
+if TYPE_CHECKING:
+    from ..store import Record
+
 
 def register(app: typer.Typer) -> None:
     app.command("keygen")(keygen)
@@ -43,6 +39,8 @@ def keygen(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing identity.")] = False,
 ) -> None:
     """Make an age identity for decrypting (for people whose SSH key has a passphrase)."""
+    from ..crypto import new_identity
+
     config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = config / "formulactl" / "identity.txt"
     if path.exists() and not force:
@@ -68,6 +66,8 @@ def rekey(
     store: StoreOption = None,
 ) -> None:
     """Wrap data keys for today's readers; a removed reader gets a new key sealed past them."""
+    from .. import actions
+
     found = open_store(store)
     if bool(record_id) == all_records:
         raise FormulaError(
@@ -88,8 +88,7 @@ def rekey(
     committed(commit, f"rekey {len(done)} records")
     changes: dict[str, list[str]] = {}
     for item in done:
-        change = ", ".join([*(f"+{n}" for n in item.added), *(f"-{n}" for n in item.removed)])
-        changes.setdefault(change, []).append(item.record)
+        changes.setdefault(item.change, []).append(item.record)
     for change, records in changes.items():
         shown = ", ".join(records[:5]) + (
             f" and {len(records) - 5} more" if len(records) > 5 else ""
@@ -114,6 +113,9 @@ def access(
     store: StoreOption = None,
 ) -> None:
     """Who can read what today (or ever, with --history); no key is needed."""
+    from ..kinds import KINDS
+    from ..reports import access_history, access_today
+
     found = open_store(store)
     if history:
         if not target or target in KINDS or target in (k.folder for k in KINDS.values()):
@@ -142,6 +144,10 @@ def access(
 
 def textconv(path: Annotated[Path, typer.Argument()]) -> None:
     """git diff's text conversion: a record with its secrets opened when you hold a key."""
+    from .. import actions, yamlio
+    from ..sealed import ENVELOPE
+    from ..store import Record
+
     raw = path.read_bytes()
     try:
         found = Store.find(Path.cwd())
@@ -158,6 +164,10 @@ def textconv(path: Annotated[Path, typer.Argument()]) -> None:
 
 
 def _records(store: Store, target: str | None) -> list[Record]:
+    from ..cache import BlobCache, code_version
+    from ..kinds import KINDS, kind_named
+    from ..query import select_records
+
     if target and not (target in KINDS or target in (k.folder for k in KINDS.values())):
         return [store.load(target)]
     kinds = [kind_named(target).name] if target else list(KINDS)
@@ -166,4 +176,6 @@ def _records(store: Store, target: str | None) -> list[Record]:
 
 
 def _all_ids(store: Store) -> list[str]:
+    from ..kinds import KINDS
+
     return [record_id for kind in KINDS for record_id in store.ids(kind)]

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..membership import add_person, remove_person
-from ..signing import configure_drivers, current_signer, read_public_key, setup_signing
 from .common import JsonOption, StoreOption, committed, err, open_store, out, print_json
 from .records import formulactl_command
 
@@ -39,6 +37,9 @@ def team_add(
     store: StoreOption = None,
 ) -> None:
     """Add a person (admin only; the first person added becomes the store's admin)."""
+    from ..membership import add_person
+    from ..signing import read_public_key
+
     found = open_store(store)
     commit = add_person(found, person_id, name, email, role, read_public_key(key))
     committed(commit, f"team add {person_id}")
@@ -52,6 +53,8 @@ def team_remove(
     store: StoreOption = None,
 ) -> None:
     """Remove a person: their keys are not valid for any later commit."""
+    from ..membership import remove_person
+
     found = open_store(store)
     commit = remove_person(found, person_id, reason)
     committed(commit, f"team remove {person_id}")
@@ -101,6 +104,8 @@ def setup_signing_command(
     store: StoreOption = None,
 ) -> None:
     """Sign every commit in this repository with KEY (this repository's config only)."""
+    from ..signing import configure_drivers, setup_signing
+
     found = open_store(store)
     signer = setup_signing(found, key)
     configure_drivers(found, formulactl_command())
@@ -115,6 +120,8 @@ def setup_signing_command(
 
 def whoami(store: StoreOption = None) -> None:
     """Name the person whose key signs commits here."""
+    from ..signing import current_signer
+
     found = open_store(store)
     signer = current_signer(found)
     if signer is None:

@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from .. import actions
-from ..cache import BlobCache, code_version
-from ..reports import due_items
 from .common import (
     JsonOption,
     StoreOption,
@@ -39,6 +36,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _step(record_id: str, name: str, reason: str, store: Path | None) -> None:
+    from .. import actions
+
     found = open_store(store)
     with refusals(found):
         done = actions.take_step(found, record_id, name, reason, date.today(), check_cache(found))
@@ -84,6 +83,8 @@ def feedback(
     store: StoreOption = None,
 ) -> None:
     """Move feedback along open → investigating → resolved → closed."""
+    from .. import actions
+
     found = open_store(store)
     if status not in ("investigating", "resolved", "closed"):
         raise typer.BadParameter("use investigating, resolved or closed", param_hint="STATUS")
@@ -101,6 +102,9 @@ def due(
     store: StoreOption = None,
 ) -> None:
     """What needs review, approval or an answer, when, and by whom."""
+    from ..cache import BlobCache, code_version
+    from ..reports import due_items
+
     found = open_store(store)
     cache = BlobCache(found.cache_dir / "records.marshal", code_version())
     items = [item for item in due_items(found, date.today(), cache) if item.overdue or not overdue]
@@ -121,6 +125,8 @@ def import_command(
     store: StoreOption = None,
 ) -> None:
     """Bring existing records in as they are, in one admin-signed commit."""
+    from .. import actions
+
     found = open_store(store)
     with refusals(found):
         paths, commit = actions.import_records(found, source, reason)

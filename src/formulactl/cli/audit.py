@@ -1,0 +1,295 @@
+"""Audit commands: log, blame, diff, audit verify, audit export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..diffing import FieldChange
+from ..errors import FormulaError
+from .common import (
+    EXIT_FINDINGS,
+    IdentityOption,
+    JsonOption,
+    StoreOption,
+    err,
+    identities,
+    open_store,
+    out,
+    print_findings,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from ..audit import Trail
+
+audit_app = typer.Typer(
+    help="Verify the whole history and export the trail for inspectors.", no_args_is_help=True
+)
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
+DecryptOption = Annotated[
+    bool, typer.Option("--decrypt", help="Show confidential values (needs a reader's key).")
+]
+MarkdownOption = Annotated[bool, typer.Option("--markdown", help="Print Markdown.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("log")(log)
+    app.command("blame")(blame)
+    app.command("diff")(diff)
+    app.add_typer(audit_app, name="audit")
+
+
+def log(record_id: IdArgument, as_json: JsonOption = False, store: StoreOption = None) -> None:
+    """Every change to one record, newest first, with who signed it and what it meant."""
+    from ..audit import Trail
+    from ..history import History
+
+    found = open_store(store)
+    with History(found) as history:
+        events = list(reversed(Trail(found, history, record_id).events))
+    if as_json:
+        print_json([event.as_dict() for event in events])
+        return
+    for event in events:
+        version = f" v{event.version}" if event.version else ""
+        reason = f" — {event.reason}" if event.reason else ""
+        out(f"{event.commit[:10]}  {event.signature.line()}")
+        out(f"            {event.action}{version} → {event.status or 'deleted'}{reason}")
+
+
+def blame(
+    record_id: IdArgument,
+    field: Annotated[
+        str | None, typer.Argument(metavar="[FIELD]", help="One field, like ingredients.")
+    ] = None,
+    decrypt: DecryptOption = False,
+    identity: IdentityOption = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """For each field: who last changed it, when, in which version, under which approval."""
+    from ..audit import Trail
+    from ..history import History
+
+    found = open_store(store)
+    keys = identities(identity) if decrypt else []
+    with History(found) as history:
+        rows = Trail(found, history, record_id, keys).blame(field)
+    if as_json:
+        print_json([row.as_dict() for row in rows])
+        return
+    for row in rows:
+        change, approval = row.changed, row.approval
+        approved = (
+            f"approved by {approval.signature.person} {approval.signature.when[:10]} "
+            f"({approval.commit[:10]})"
+            if approval
+            else "not approved since"
+        )
+        out(
+            f"{row.field:<48} {change.signature.person:<12} {change.signature.when[:10]} "
+            f"v{change.version or '-'} {change.commit[:10]}  {approved}"
+        )
+
+
+def diff(
+    record_id: IdArgument,
+    first: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[A]", help="A version (3) or a commit; default: the previous version."
+        ),
+    ] = None,
+    second: Annotated[
+        str | None,
+        typer.Argument(metavar="[B]", help="A version or a commit; default: the latest."),
+    ] = None,
+    decrypt: DecryptOption = False,
+    identity: IdentityOption = None,
+    markdown: MarkdownOption = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """What changed in a record between two versions or commits, line by line by key."""
+    from ..audit import Trail
+    from ..diffing import cell_text, record_diff
+    from ..history import History
+
+    found = open_store(store)
+    keys = identities(identity) if decrypt else []
+    with History(found) as history:
+        trail = Trail(found, history, record_id, keys)
+        old_event, new_event = _pick(trail, first, second)
+        changes = record_diff(trail.schema, trail.data(old_event.blob), trail.data(new_event.blob))
+    title = f"{record_id}: {_label(old_event)} → {_label(new_event)}"
+    if as_json:
+        print_json(
+            {
+                "record": record_id,
+                "from": old_event.commit,
+                "to": new_event.commit,
+                "changes": [change.as_dict() for change in changes],
+            }
+        )
+    elif markdown:
+        out(f"### {title}\n\n| field | change | before | after |\n| --- | --- | --- | --- |")
+        for change in changes:
+            out(
+                f"| `{change.field}` | {change.change} | {cell_text(change.before)} | "
+                f"{cell_text(change.after)} |"
+            )
+    else:
+        _print_diff(title, changes)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_json: JsonOption = False,
+    markdown: MarkdownOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Check the whole history and the store against it; record HEAD as verified when clean."""
+    from .. import gitio
+    from ..audit import anchor, audit
+    from ..signing import current_signer
+
+    found = open_store(store)
+    report = audit(found)
+    head = gitio.head(found.root)
+    if not report.findings and head and current_signer(found) is not None:
+        report.anchored = anchor(found, head)
+    if as_json:
+        print_json(
+            {
+                "summary": report.summary,
+                "anchored": report.anchored,
+                "findings": [finding.as_dict() for finding in report.findings],
+            }
+        )
+    elif markdown:
+        out("| check | count |\n| --- | ---: |")
+        for name, count in report.summary.items():
+            out(f"| {name.strip()} | {count} |")
+        if report.findings:
+            out("\n| commit | file | rule | finding |\n| --- | --- | --- | --- |")
+            for finding in report.findings:
+                out(
+                    f"| {finding.commit[:10]} | {finding.path} | {finding.rule} | "
+                    f"{finding.message} — {finding.hint} |"
+                )
+    else:
+        for name, count in report.summary.items():
+            out(f"{name:<24}{count:>8}")
+        print_findings(found, report.findings, False)
+        if report.anchored:
+            err(
+                f"HEAD {head[:10] if head else ''} is recorded as verified in "
+                "refs/formulactl/verified; share it with `git push origin "
+                "refs/formulactl/verified`"
+            )
+    if report.findings:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@audit_app.command("export")
+def audit_export(
+    output_format: Annotated[str, typer.Option("--format", help="csv or json")],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Only changes from this date (YYYY-MM-DD).", show_default=False
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write to this file.", show_default=False)
+    ] = None,
+    decrypt: DecryptOption = False,
+    identity: IdentityOption = None,
+    store: StoreOption = None,
+) -> None:
+    """The full trail, one row per change to a record, for inspectors who do not use git."""
+    from ..audit import Row, export_rows
+
+    if output_format not in ("csv", "json"):
+        raise FormulaError(
+            f"`{output_format}` is not an export format", "use csv or json", rule="usage"
+        )
+    found = open_store(store)
+    keys = identities(identity) if decrypt else []
+    rows = list(export_rows(found, since, keys))
+    stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if output_format == "json":
+            stream.write(json.dumps([vars(row) for row in rows], ensure_ascii=False, indent=2))
+            stream.write("\n")
+        else:
+            writer = csv.writer(stream)
+            writer.writerow(Row.COLUMNS)
+            writer.writerows([getattr(row, name) for name in Row.COLUMNS] for row in rows)
+    finally:
+        if output:
+            stream.close()
+    if output:
+        err(f"wrote {len(rows)} rows to {output}")
+
+
+def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Any, Any]:
+    events = trail.events
+    newest = _find(trail, second) if second else events[-1]
+    if first:
+        return _find(trail, first), newest
+    index = events.index(newest)
+    version = newest.version
+    earlier = [event for event in events[:index] if event.version != version] or events[:1]
+    return (earlier[-1] if len(events) > 1 else newest), newest
+
+
+def _find(trail: Trail, wanted: str) -> Any:
+    from .. import gitio
+
+    if wanted.isdigit():
+        version = int(wanted)
+        matching = [event for event in trail.events if event.version == version]
+        if not matching:
+            raise FormulaError(
+                f"{trail.record_id} has no version {version}",
+                f"see `formulactl log {trail.record_id}`",
+                rule="usage",
+            )
+        return matching[-1]
+    commit = gitio.resolve(trail.store.root, wanted)
+    before = [
+        event for event in trail.events if gitio.is_ancestor(trail.store.root, event.commit, commit)
+    ]
+    if not before:
+        raise FormulaError(
+            f"{trail.record_id} did not exist at {wanted}",
+            f"see `formulactl log {trail.record_id}`",
+            rule="usage",
+        )
+    return before[-1]
+
+
+def _label(event: Any) -> str:
+    return f"v{event.version} ({event.commit[:10]})" if event.version else event.commit[:10]
+
+
+def _print_diff(title: str, changes: list[FieldChange]) -> None:
+    from ..diffing import cell_text
+
+    out(title)
+    if not changes:
+        out("  no changes")
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    for change in changes:
+        if change.change == "changed":
+            out(f"  ~ {change.field}: {cell_text(change.before)} → {cell_text(change.after)}")
+        else:
+            value = change.after if change.change == "added" else change.before
+            out(f"  {marks[change.change]} {change.field}: {cell_text(value)}")

@@ -1,0 +1,151 @@
+"""Which values of a record are confidential, who may read them, and the leak guard: all
+without any key or cryptography, so `validate` and CI can check sealing cheaply."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import FieldPath, KindSchema, Problem
+from .sealed import ENVELOPE, RECOVERY, SEALED, is_sealed
+from .settings import Settings
+from .team import Team
+from .workflow import customer_of
+from .yamlio import pointer_part
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One confidential value and the names it goes by."""
+
+    pointer: str  # JSON pointer, to place findings
+    name: str  # stable name bound into the ciphertext: ingredients[material=M-1,phase=A].percent
+    value: Any
+
+
+def secrets_in(schema: KindSchema, data: Any) -> list[Secret]:
+    """Every confidential value in a record, named by stable keys rather than positions."""
+    found: list[Secret] = []
+    for path in schema.sensitive:
+        found.extend(_walk(schema, data, path, 0, "", ""))
+    return found
+
+
+def _walk(
+    schema: KindSchema, node: Any, path: FieldPath, depth: int, pointer: str, name: str
+) -> Iterator[Secret]:
+    if depth == len(path):
+        yield Secret(pointer, name, node)
+        return
+    step = path[depth]
+    if step != "*":
+        if isinstance(node, dict) and step in node:
+            child = f"{name}.{step}" if name else step
+            yield from _walk(
+                schema, node[step], path, depth + 1, pointer + pointer_part(step), child
+            )
+        return
+    if isinstance(node, dict):  # free-form mappings such as process parameters
+        for key, value in node.items():
+            yield from _walk(
+                schema, value, path, depth + 1, pointer + pointer_part(key), f"{name}.{key}"
+            )
+    elif isinstance(node, list):
+        keys = schema.list_keys.get(path[:depth], ())
+        for index, item in enumerate(node):
+            label = _item_label(item, keys, index)
+            yield from _walk(
+                schema, item, path, depth + 1, pointer + pointer_part(index), f"{name}[{label}]"
+            )
+
+
+def _item_label(item: Any, keys: tuple[str, ...], index: int) -> str:
+    if keys and isinstance(item, dict) and any(key in item for key in keys):
+        return ",".join(f"{key}={item[key]}" for key in keys if key in item)
+    return f"#{index}"
+
+
+def readers(
+    settings: Settings, team: Team, kind: str, record_id: str, data: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Who may read this record's secrets → the recipients its data key is wrapped to."""
+    policy = settings.encryption
+    customer = customer_of(kind, record_id, data)
+    roles = policy.readers.get(kind, ())
+    named = policy.people.get(kind, ())
+    found = {
+        person.id: person.recipients()
+        for person in team.people.values()
+        if person.id in named or any(person.may(role, kind, customer) for role in roles)
+    }
+    if policy.recovery:
+        found[RECOVERY] = [policy.recovery]
+    return found
+
+
+def fingerprint(recipients: list[str]) -> str:
+    """Names the set of keys a copy of the data key was wrapped to."""
+    return hashlib.sha256("\n".join(sorted(recipients)).encode()).hexdigest()[:8]
+
+
+def stale(held: dict[str, str], wanted: dict[str, list[str]]) -> set[str]:
+    """Readers whose keys changed since their copy of the data key was wrapped."""
+    return {
+        name
+        for name in set(held) & set(wanted)
+        if str(held[name]).split(":")[0] != fingerprint(wanted[name])
+    }
+
+
+def envelope_problems(
+    settings: Settings, team: Team, schema: KindSchema, record_id: str, data: dict[str, Any]
+) -> Iterator[Problem]:
+    """The leak guard, with no key needed: plaintext secrets, strays and missing readers."""
+    secrets = secrets_in(schema, data)
+    envelope = data.get(ENVELOPE)
+    key_id = envelope.get("key_id") if isinstance(envelope, dict) else None
+    for secret in secrets:
+        if is_sealed(secret.value):
+            if not SEALED.fullmatch(str(secret.value)):
+                continue  # damaged: the schema reports it
+            if key_id is None or not str(secret.value).startswith(f"fcx1:{key_id}:"):
+                yield Problem(
+                    secret.pointer,
+                    "sealed-key",
+                    f"{secret.name} is sealed under a data key this record does not hold",
+                    "restore the value from history, or set it again",
+                )
+        elif settings.encryption.require:
+            yield Problem(
+                secret.pointer,
+                "plaintext",
+                f"{secret.name} is confidential but stored in plain text",
+                "write it with formulactl (set, edit, import), which seals it",
+            )
+    if not isinstance(envelope, dict):
+        return
+    held = envelope.get("recipients", {})
+    wanted = readers(settings, team, schema.kind, record_id, data)
+    for changed in sorted(stale(held, wanted)):
+        yield Problem(
+            "/" + ENVELOPE,
+            "readers",
+            f"{changed}'s keys changed since {record_id}'s data key was wrapped for them",
+            f"run `formulactl rekey {record_id}`",
+        )
+    for missing in sorted(set(wanted) - set(held)):
+        yield Problem(
+            "/" + ENVELOPE,
+            "readers",
+            f"{missing} should read {record_id} but its data key is not wrapped for them",
+            f"run `formulactl rekey {record_id}`",
+        )
+    for extra in sorted(set(held) - set(wanted)):
+        yield Problem(
+            "/" + ENVELOPE,
+            "readers",
+            f"{extra} still holds {record_id}'s data key but is no longer a reader",
+            f"run `formulactl rekey {record_id}` to seal it under a new key",
+        )
