@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,7 +145,7 @@ def act_as(store: Store, member: Member) -> None:
     """Sign the next commits in this store's repository as `member`."""
     from formulactl.signing import setup_signing
 
-    setup_signing(store, member.key)
+    setup_signing(store, member.key, f"{sys.executable} -m formulactl")
     store.__dict__.pop("team", None)
 
 

@@ -31,12 +31,16 @@ class Signature:
     person: str  # team member ID, or the unknown key, or "unsigned"
     name: str  # printed name from the team file of the commit's parent
     verdict: str  # good, unsigned, bad, unknown-key
-    when: str  # ISO 8601 with the signer's time zone
+    when: str  # ISO 8601 with the signer's time zone: what the committer's clock said
     meaning: str
+    received: str = ""  # when the server received the commit, by its signed receipt
 
     def line(self) -> str:
         who = f"{self.name} ({self.person})" if self.name else self.person
-        return f"{who}, {self.when}, {self.meaning or 'no stated meaning'} [{self.verdict}]"
+        received = f" (received {self.received})" if self.received else ""
+        return (
+            f"{who}, {self.when}{received}, {self.meaning or 'no stated meaning'} [{self.verdict}]"
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Event:
             "person": self.signature.person,
             "name": self.signature.name,
             "signature": self.signature.verdict,
+            "received": self.signature.received,
             "action": self.action,
             "meaning": self.signature.meaning,
             "reason": self.reason,
@@ -72,12 +77,14 @@ class Event:
 def signature_of(history: History, commit: Commit) -> Signature:
     when = datetime.fromtimestamp(commit.timestamp, _zone(commit.offset)).isoformat()
     meaning = commit.trailers.get("Meaning", "")
+    receipt = history.receipts.get(commit.id)
+    received = receipt.time if receipt and receipt.valid else ""
     person = history.signer(commit)
     if person is not None:
-        return Signature(person.id, person.name, "good", when, meaning)
+        return Signature(person.id, person.name, "good", when, meaning, received)
     status = commit.verdict.status
     verdict = "unknown-key" if status == "good" else status
-    return Signature(commit.verdict.key or "unsigned", "", verdict, when, meaning)
+    return Signature(commit.verdict.key or "unsigned", "", verdict, when, meaning, received)
 
 
 class Trail:
@@ -248,6 +255,7 @@ def audit(store: Store) -> AuditReport:
         return report
     report.findings += _anchor_findings(store, head)
     report.findings += _uncommitted_approved(store)
+    report.findings += _receipt_findings(store)
     counts = Counter(finding.rule for finding in report.findings)
     records = [
         path for path in gitio.list_blobs(store.root, RECORDS_DIR) or {} if record_id_of(path)
@@ -316,6 +324,53 @@ def _anchor_findings(store: Store, head: str) -> list[Finding]:
     return found
 
 
+def _receipt_findings(store: Store) -> list[Finding]:
+    """A commit's own date against the time the server received it: a clock set back or
+    forward to make a record look older or newer shows here."""
+    limit = store.settings.max_skew_hours * 3600
+    found = []
+    with History(store) as history:
+        receipts = history.receipts
+        if not receipts:
+            return []
+        for commit in history.commits(["HEAD"]):
+            receipt = receipts.get(commit.id)
+            if receipt is None:
+                continue
+            if not receipt.valid:
+                found.append(
+                    Finding(
+                        "",
+                        0,
+                        0,
+                        "",
+                        "receipt-unverified",
+                        f"the receive-time note of {commit.id[:10]} is not signed "
+                        "by the store's receipts key",
+                        "check receipts.key in formulactl.yaml and the server's key",
+                        commit=commit.id,
+                    )
+                )
+                continue
+            received = datetime.fromisoformat(receipt.time).timestamp()
+            if abs(received - commit.timestamp) > limit:
+                claimed = datetime.fromtimestamp(commit.timestamp, _zone(commit.offset))
+                found.append(
+                    Finding(
+                        "",
+                        0,
+                        0,
+                        "",
+                        "claimed-date",
+                        f"commit {commit.id[:10]} claims {claimed.isoformat()} but "
+                        f"the server received it at {receipt.time}",
+                        "ask who made it why their clock was off",
+                        commit=commit.id,
+                    )
+                )
+    return found
+
+
 def _anchored_heads(store: Store, tip: str | None) -> list[str]:
     if tip is None:
         return []
@@ -366,9 +421,11 @@ class Row:
     status: str | None
     fields_changed: str
     commit: str
+    received: str
 
     COLUMNS = (
         "time",
+        "received",
         "person",
         "name",
         "signature",
@@ -416,6 +473,7 @@ def export_rows(
                     after.status if after else None,
                     "; ".join(_described(tuple(changes))),
                     commit.id,
+                    signature.received,
                 )
 
 

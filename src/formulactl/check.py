@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,6 @@ class Checker:
     def __init__(self, store: Store, cache: BlobCache) -> None:
         self.store = store
         self.cache = cache
-        self.listing = store.listing()
         self.results: dict[str, FileResult] = {}
         self.verdicts: dict[tuple[str, str, str], tuple[str, str] | None] = {}
 
@@ -84,6 +84,17 @@ class Checker:
             cached = check_file(self.store, path, data)
             self.cache.put(key, cached)
         return tuple(cached)
+
+    @cached_property
+    def listing(self) -> dict[str, str | None]:
+        return self.store.listing()
+
+    def exists(self, kind: str, record_id: str) -> bool:
+        """Whether the record exists; without the listing at hand, one look at the disk."""
+        path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
+        if "listing" in self.__dict__:
+            return path in self.listing
+        return (self.store.root / path).is_file()
 
     def facts_of(self, kind: str, record_id: str) -> Mapping[str, Any] | None:
         path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
@@ -191,7 +202,7 @@ def _store_rules(
 ) -> list[Located]:
     found = _path_rules(checker.store, path, facts)
     settings = checker.store.settings
-    broken = list(check_references(settings, facts, checker.facts_of, checker.verdicts))
+    broken = list(check_references(settings, facts, checker, checker.verdicts))
     if broken:  # rare: parse the file again to say where each reference is
         record = checker.store.parse(path, read(path))
         schema = checker.store.schema(record.kind)

@@ -23,7 +23,6 @@ from .check import check_context, check_unsaved, validate
 from .errors import Finding
 from .kinds import RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
 from .store import Store
-from .verify import verify_history
 
 CLIENT_HOOKS = ("pre-commit", "pre-push")
 SERVER_HOOKS = ("pre-receive", "post-receive")
@@ -71,6 +70,8 @@ def outgoing_findings(store: Store, lines: list[str]) -> list[Finding]:
         if len(parts) != 4 or parts[1] == ZERO:
             continue  # a deletion sends no commit
         local, remote = parts[1], parts[3]
+        from .verify import verify_history  # only when something is pushed
+
         new = set(gitio.new_commits(store.repo, remote, local, "--remotes"))
         findings += verify_history(store, local, commits=new).findings
     return findings
@@ -112,6 +113,8 @@ def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
                 )
                 for f in validate(store, []).findings
             ]
+            from .verify import verify_history
+
             new = set(gitio.new_commits(repo, update.old, update.new, "--all"))
             report = verify_history(store, update.new, commits=new)
             findings += report.findings

@@ -17,6 +17,14 @@ from .errors import FormulaError
 
 # Git must not read the user's terminal or pager, and must answer in a fixed language.
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
+# Inside a hook git names its repository in the environment; each command here names its
+# folder itself (-C), which must win. (Quarantined objects of a push stay reachable.)
+_DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_PREFIX")
+
+
+def _environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    kept = {key: value for key, value in os.environ.items() if key not in _DROPPED}
+    return {**kept, **_ENV, **(extra or {})}
 
 
 def run(
@@ -33,7 +41,7 @@ def run(
             ["git", "-C", str(root), *args],
             input=input,
             capture_output=True,
-            env={**os.environ, **_ENV, **(env or {})},
+            env=_environment(env),
             check=False,
         )
     except FileNotFoundError:
@@ -203,7 +211,7 @@ class CatFile:
             ["git", "-C", str(root), "cat-file", "--batch"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, **_ENV},
+            env=_environment(),
         )
 
     def read(self, name: str) -> tuple[str, str, bytes] | None:
@@ -290,7 +298,7 @@ def log(
             *paths,
         ],
         stdout=subprocess.PIPE,
-        env={**os.environ, **_ENV},
+        env=_environment(),
     )
     commits = _stream(process)
     yield from (reversed(list(commits)) if len(paths) == 1 else commits)

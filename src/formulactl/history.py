@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from . import gitio, yamlio
 from .cache import BlobCache, code_version
 from .errors import FormulaError
 from .kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from .receipts import Receipt
+from .receipts import read as read_receipts
 from .schema import load_kind_schema
 from .sealed import TAG
 from .signatures import Verdict, parse_commit, verify_parsed
@@ -241,6 +244,11 @@ class History:
             self._team_blobs[commit.id] = changed.new
         elif parent in self._team_blobs and len(commit.parents) == 1:
             self._team_blobs[commit.id] = self._team_blobs[parent]
+
+    @cached_property
+    def receipts(self) -> dict[str, Receipt]:
+        """The server's signed receive times, by commit (none when no server noted any)."""
+        return read_receipts(self.store.repo, self.store.settings.receipts_key)
 
     def signer(self, commit: Commit) -> Person | None:
         """The team member whose valid key signed `commit`, judged by its parent's team."""

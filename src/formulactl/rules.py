@@ -11,7 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .confidential import envelope_problems
 from .errors import FormulaError
@@ -314,10 +314,18 @@ class Located:
     problem: Problem
 
 
+class Targets(Protocol):
+    """What reference checks ask of the store: does a record exist, and its facts."""
+
+    def exists(self, kind: str, record_id: str) -> bool: ...
+
+    def facts_of(self, kind: str, record_id: str) -> Mapping[str, Any] | None: ...
+
+
 def check_references(
     settings: Settings,
     facts: Mapping[str, Any],
-    target_facts: Callable[[str, str], Mapping[str, Any] | None],
+    targets: Targets,
     verdicts: dict[tuple[str, str, str], tuple[str, str] | None],
 ) -> Iterator[tuple[str, str, str, str]]:
     """(kind, value, message, hint) for each reference that does not resolve.
@@ -328,7 +336,7 @@ def check_references(
     for kind, value, version_rule in facts.get("refs", ()):
         key = (kind, value, version_rule)
         if key not in verdicts:
-            verdicts[key] = _reference_problem(settings, kind, value, version_rule, target_facts)
+            verdicts[key] = _reference_problem(settings, kind, value, version_rule, targets)
         problem = verdicts[key]
         if problem:
             yield kind, value, *problem
@@ -352,7 +360,7 @@ def _reference_problem(
     kind: str,
     value: str,
     version_rule: str,
-    target_facts: Callable[[str, str], Mapping[str, Any] | None],
+    targets: Targets,
 ) -> tuple[str, str] | None:
     fmt = settings.id_formats[kind]
     try:
@@ -365,9 +373,11 @@ def _reference_problem(
         return f"`{value}` names a version here", f"write just {target}"
     if version is None and version_rule == "required":
         return f"`{value}` needs a version", f"name the exact version used, such as {target}@1"
-    found = target_facts(kind, target)
-    if found is None:
+    if not targets.exists(kind, target):
         return f"{kind} {target} does not exist", f"check the ID with `formulactl list {kind}`"
+    if version is None:
+        return None  # existence is all an unversioned reference needs: no file is read
+    found = targets.facts_of(kind, target) or {}
     current = found.get("version")
     if version is not None and isinstance(current, int):
         if version > current:

@@ -104,8 +104,9 @@ def configure_drivers(store: Store, command: str) -> None:
         gitio.config_add(store.root, "remote.origin.fetch", f"+{NOTES_REF}:{NOTES_REF}")
 
 
-def setup_signing(store: Store, private_key: Path) -> Signer:
-    """Sign every commit in this repository with `private_key`; global config is untouched."""
+def setup_signing(store: Store, private_key: Path, command: str) -> Signer:
+    """Sign every commit in this repository with `private_key`, and let git call back into
+    formulactl (`command`) for diffs and merges of records; global config is untouched."""
     private_key = private_key.expanduser().resolve()
     key = public_key_of(private_key)
     settings = {
@@ -117,6 +118,7 @@ def setup_signing(store: Store, private_key: Path) -> Signer:
     for name, value in settings.items():
         gitio.config_set(store.root, name, value)
     write_allowed_signers(store)
+    configure_drivers(store, command)
     found = store.team.signer(key)
     if found:
         setup_identity(store, found[0].name, found[0].email)

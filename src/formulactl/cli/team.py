@@ -104,11 +104,10 @@ def setup_signing_command(
     store: StoreOption = None,
 ) -> None:
     """Sign every commit in this repository with KEY (this repository's config only)."""
-    from ..signing import configure_drivers, setup_signing
+    from ..signing import setup_signing
 
     found = open_store(store)
-    signer = setup_signing(found, key)
-    configure_drivers(found, formulactl_command())
+    signer = setup_signing(found, key, formulactl_command())
     if signer.person is None:
         err(
             "This key is not in team.yaml yet: an admin adds it with `formulactl team add`, "
