@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .schema import FieldPath, KindSchema, Problem
@@ -18,46 +18,69 @@ from .yamlio import pointer_part
 
 @dataclass(frozen=True)
 class Secret:
-    """One confidential value and the names it goes by."""
+    """One confidential value, the names it goes by, and where it sits."""
 
     pointer: str  # JSON pointer, to place findings
     name: str  # stable name bound into the ciphertext: ingredients[material=M-1,phase=A].percent
     value: Any
+    parent: Any = field(default=None, compare=False, repr=False)  # its mapping or list
+    slot: str | int = field(default="", compare=False, repr=False)  # its key or index there
 
 
 def secrets_in(schema: KindSchema, data: Any) -> list[Secret]:
     """Every confidential value in a record, named by stable keys rather than positions."""
     found: list[Secret] = []
     for path in schema.sensitive:
-        found.extend(_walk(schema, data, path, 0, "", ""))
+        found.extend(_walk(schema, data, path, 0, "", "", None, ""))
     return found
 
 
 def _walk(
-    schema: KindSchema, node: Any, path: FieldPath, depth: int, pointer: str, name: str
+    schema: KindSchema,
+    node: Any,
+    path: FieldPath,
+    depth: int,
+    pointer: str,
+    name: str,
+    parent: Any,
+    slot: str | int,
 ) -> Iterator[Secret]:
     if depth == len(path):
-        yield Secret(pointer, name, node)
+        yield Secret(pointer, name, node, parent, slot)
         return
     step = path[depth]
     if step != "*":
         if isinstance(node, dict) and step in node:
             child = f"{name}.{step}" if name else step
             yield from _walk(
-                schema, node[step], path, depth + 1, pointer + pointer_part(step), child
+                schema, node[step], path, depth + 1, pointer + pointer_part(step), child, node, step
             )
         return
     if isinstance(node, dict):  # free-form mappings such as process parameters
         for key, value in node.items():
             yield from _walk(
-                schema, value, path, depth + 1, pointer + pointer_part(key), f"{name}.{key}"
+                schema,
+                value,
+                path,
+                depth + 1,
+                pointer + pointer_part(key),
+                f"{name}.{key}",
+                node,
+                key,
             )
     elif isinstance(node, list):
         keys = schema.list_keys.get(path[:depth], ())
         for index, item in enumerate(node):
             label = _item_label(item, keys, index)
             yield from _walk(
-                schema, item, path, depth + 1, pointer + pointer_part(index), f"{name}[{label}]"
+                schema,
+                item,
+                path,
+                depth + 1,
+                pointer + pointer_part(index),
+                f"{name}[{label}]",
+                node,
+                index,
             )
 
 
@@ -149,3 +172,13 @@ def envelope_problems(
             f"{extra} still holds {record_id}'s data key but is no longer a reader",
             f"run `formulactl rekey {record_id}` to seal it under a new key",
         )
+
+
+def tree_copy(value: Any) -> Any:
+    """A copy of a record's mappings and lists (values are immutable): far cheaper than
+    copy.deepcopy for the many records that bulk opening and sealing go through."""
+    if isinstance(value, dict):
+        return {key: tree_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [tree_copy(item) for item in value]
+    return value

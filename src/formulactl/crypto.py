@@ -9,6 +9,8 @@ key, so a ciphertext moved anywhere else fails to open.
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import json
 import os
 import secrets
@@ -21,7 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from .errors import FormulaError
-from .sealed import SEALED, TAG
+from .sealed import TAG
 from .signing import public_key_of
 
 
@@ -29,6 +31,11 @@ from .signing import public_key_of
 class DataKey:
     id: str
     secret: bytes
+
+    @functools.cached_property
+    def cipher(self) -> ChaCha20Poly1305:
+        """One cipher per data key, however many values it seals or opens."""
+        return ChaCha20Poly1305(self.secret)
 
 
 def new_data_key() -> DataKey:
@@ -42,21 +49,21 @@ def associated_data(store_id: str, record_id: str, field: str, key_id: str) -> b
 def seal_value(key: DataKey, aad: bytes, value: Any) -> str:
     nonce = os.urandom(12)
     plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    sealed = ChaCha20Poly1305(key.secret).encrypt(nonce, plain, aad)
+    sealed = key.cipher.encrypt(nonce, plain, aad)
     text = base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
     return f"{TAG}:{key.id}:{text}"
 
 
 def open_value(key: DataKey, aad: bytes, sealed: str) -> Any:
     """The value inside; a ciphertext from another record, field or line raises."""
-    found = SEALED.fullmatch(sealed)
-    if not found:
+    tag, key_id, body = sealed.split(":", 2) if sealed.count(":") == 2 else ("", "", "")
+    if tag != TAG or not body:
         raise ValueError("not a sealed value")
-    if found.group(1) != key.id:
-        raise ValueError(f"sealed under data key {found.group(1)}, not {key.id}")
-    data = base64.urlsafe_b64decode(found.group(2) + "=" * (-len(found.group(2)) % 4))
+    if key_id != key.id:
+        raise ValueError(f"sealed under data key {key_id}, not {key.id}")
+    data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     try:
-        plain = ChaCha20Poly1305(key.secret).decrypt(data[:12], data[12:], aad)
+        plain = key.cipher.decrypt(data[:12], data[12:], aad)
     except InvalidTag:
         raise ValueError(
             "it does not belong here (moved from another record, field or line?)"
@@ -64,6 +71,7 @@ def open_value(key: DataKey, aad: bytes, sealed: str) -> Any:
     return json.loads(plain)
 
 
+@functools.lru_cache(maxsize=1024)
 def recipient(text: str) -> Any:
     """An age recipient from `age1…` or an SSH public key line."""
     try:
@@ -82,6 +90,24 @@ def wrap(key: DataKey, recipients: list[str]) -> str:
     """The data key as a standard age file for these recipients, base64 on one line."""
     blob = pyrage.encrypt(key.secret, [recipient(text) for text in recipients])
     return base64.b64encode(blob).decode("ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def ssh_tag(public: str) -> str:
+    """The tag an age file's `ssh-ed25519` stanza carries for this key (sha256 of the key's
+    wire form, first 4 bytes), to find one's own copy of a data key without trying others."""
+    blob = base64.b64decode(public.split()[1])
+    return base64.b64encode(hashlib.sha256(blob).digest()[:4]).decode().rstrip("=")
+
+
+def stanza_tags(wrapped: str) -> set[str]:
+    """The ssh-ed25519 stanza tags in a wrapped data key's age header."""
+    header = base64.b64decode(wrapped[:320]).split(b"\n---", 1)[0]  # the stanzas come first
+    return {
+        line.split()[2].decode()
+        for line in header.split(b"\n")
+        if line.startswith(b"-> ssh-ed25519 ") and len(line.split()) > 2
+    }
 
 
 def unwrap(key_id: str, wrapped: str, identities: list[Any]) -> DataKey | None:

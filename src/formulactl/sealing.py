@@ -8,11 +8,10 @@ access without holding a key.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from . import crypto
-from .confidential import fingerprint, readers, secrets_in
+from .confidential import fingerprint, readers, secrets_in, tree_copy
 from .errors import FormulaError
 from .schema import KindSchema
 from .sealed import ENVELOPE, is_sealed
@@ -37,7 +36,7 @@ def seal(
     secrets = secrets_in(schema, plain)
     if not secrets and key is None:
         return plain
-    sealed = copy.deepcopy(plain)
+    sealed: dict[str, Any] = tree_copy(plain)
     if key is None:
         key = crypto.new_data_key()
         wrapped = {
@@ -56,14 +55,14 @@ def seal(
         sealed[ENVELOPE] = previous[ENVELOPE]
     old = {secret.name: secret.value for secret in secrets_in(schema, previous_plain or {})}
     kept = {secret.name: secret.value for secret in secrets_in(schema, previous or {})}
-    for secret in secrets:
+    for secret in secrets_in(schema, sealed):
         before = old.get(secret.name, _MISSING)
         if type(before) is type(secret.value) and before == secret.value and secret.name in kept:
             value = kept[secret.name]  # unchanged: the same ciphertext, a minimal diff
         else:
             aad = crypto.associated_data(settings.store_id, record_id, secret.name, key.id)
             value = crypto.seal_value(key, aad, secret.value)
-        _put(sealed, secret.pointer, value)
+        secret.parent[secret.slot] = value
     return sealed
 
 
@@ -88,8 +87,8 @@ def data_key(
             rule="identity",
         )
     secrets = [identity.secret for identity in identities]
-    for wrapped in envelope.get("recipients", {}).values():
-        key = crypto.unwrap(str(envelope.get("key_id")), str(wrapped).split(":")[-1], secrets)
+    for wrapped in _likely_first(envelope.get("recipients", {}).values(), identities):
+        key = crypto.unwrap(str(envelope.get("key_id")), wrapped, secrets)
         if key is not None:
             return key
     names = ", ".join(envelope.get("recipients", {})) or "nobody"
@@ -100,6 +99,14 @@ def data_key(
     )
 
 
+def _likely_first(entries: Any, identities: list[crypto.Identity]) -> list[str]:
+    """The wrapped copies, those carrying one of our SSH keys' stanza tags first: one age
+    decryption usually suffices."""
+    ours = {crypto.ssh_tag(i.public) for i in identities if i.public.startswith("ssh-ed25519")}
+    wrapped = [str(entry).split(":")[-1] for entry in entries]
+    return sorted(wrapped, key=lambda copy: not (ours & crypto.stanza_tags(copy)))
+
+
 def open_secrets(
     settings: Settings,
     schema: KindSchema,
@@ -108,14 +115,14 @@ def open_secrets(
     key: crypto.DataKey,
 ) -> dict[str, Any]:
     """The record with every sealed value opened; a value that does not belong raises."""
-    plain = copy.deepcopy(data)
+    plain: dict[str, Any] = tree_copy(data)
     plain.pop(ENVELOPE, None)
-    for secret in secrets_in(schema, data):
+    for secret in secrets_in(schema, plain):
         if not is_sealed(secret.value):
             continue
         aad = crypto.associated_data(settings.store_id, record_id, secret.name, key.id)
         try:
-            _put(plain, secret.pointer, crypto.open_value(key, aad, secret.value))
+            secret.parent[secret.slot] = crypto.open_value(key, aad, secret.value)
         except ValueError as error:
             raise FormulaError(
                 f"{record_id}: the sealed value of {secret.name} cannot be opened: {error}",
@@ -123,14 +130,3 @@ def open_secrets(
                 rule="sealed-value",
             ) from None
     return plain
-
-
-def _put(data: Any, pointer: str, value: Any) -> None:
-    parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
-    node = data
-    for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    if isinstance(node, list):
-        node[int(parts[-1])] = value
-    else:
-        node[parts[-1]] = value

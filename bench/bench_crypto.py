@@ -1,0 +1,177 @@
+"""Time sealing and opening confidential fields against the floor of age itself.
+
+    .venv/bin/python bench/bench_crypto.py                 # 10,000 formulas
+    .venv/bin/python bench/bench_crypto.py --formulas 500  # quick run
+
+Two measures, both in one process with records already parsed (parsing is measured by
+bench_validate.py):
+- opening every sealed formula of a store (unwrap its data key, open every percentage)
+  against the floor of one pyrage decryption per record (the unwrap alone);
+- sealing a record with 20 confidential values (a new data key, 20 sealed values, the key
+  wrapped for each reader) against one age encryption to the same readers.
+Results are printed and written to bench/out/crypto.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pyrage
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_validate import machine
+from formulactl import crypto
+from formulactl.confidential import readers
+from formulactl.sealing import data_key, open_secrets, seal
+from formulactl.settings import Settings
+from formulactl.store import DEFAULT_SETTINGS
+from formulactl.team import Team
+from generate import SEED
+
+OUT = Path(__file__).resolve().parent / "out" / "crypto.json"
+TARGETS = {"open_over_floor": 1.2, "seal_over_one_age_encryption": 2.0}
+
+
+def keys(folder: Path) -> tuple[Team, crypto.Identity, str]:
+    """Two readers with throwaway ed25519 keys and an age recovery identity."""
+    people = []
+    for name in ("zhang.min", "chen.jing"):
+        path = folder / name
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+        public = " ".join(path.with_name(name + ".pub").read_text().split()[:2])
+        people.append(
+            {
+                "id": name,
+                "name": name,
+                "email": f"{name}@example.com",
+                "roles": ["entry", "approver"],
+                "keys": [{"key": public}],
+            }
+        )
+    _secret, recovery = crypto.new_identity()
+    team = Team.from_data({"people": people})
+    return team, crypto.load_identity(folder / "zhang.min"), recovery
+
+
+def formula(rng: random.Random, number: int, lines: int) -> dict[str, Any]:
+    percents = [rng.randint(1, 10) for _ in range(lines)]
+    scale = 100 / sum(percents)
+    return {
+        "id": f"F-{number:06d}",
+        "customer": "C-00001",
+        "product": f"P{number}",
+        "version": 1,
+        "status": "approved",
+        "basis": "mass",
+        "review_due": "2027-11-23",
+        "ingredients": [
+            {"material": f"M-{index:05d}", "percent": round(p * scale, 4)}
+            for index, p in enumerate(percents, start=1)
+        ],
+    }
+
+
+def schema_and_settings(folder: Path, recovery: str) -> tuple[Any, Settings]:
+    subprocess.run(
+        [sys.executable, "-m", "formulactl", "init", str(folder / "store"), "--recovery", recovery],
+        check=True,
+        capture_output=True,
+    )
+    from formulactl.store import Store
+
+    store = Store(folder / "store")
+    data = dict(DEFAULT_SETTINGS, store_id=store.settings.store_id)
+    data["encryption"] = dict(data["encryption"], recovery=recovery)
+    return store.schema("formula"), Settings.from_data(data)
+
+
+def benchmark(formulas: int) -> dict[str, Any]:
+    rng = random.Random(SEED)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        team, identity, recovery = keys(folder)
+        schema, settings = schema_and_settings(folder, recovery)
+        sealed = [
+            seal(settings, team, schema, f"F-{n:06d}", formula(rng, n, rng.randint(5, 20)))
+            for n in range(1, formulas + 1)
+        ]
+
+        started = time.perf_counter()
+        for data in sealed:
+            key = data_key(data["id"], data, [identity])
+            open_secrets(settings, schema, data["id"], data, key)
+        opening = time.perf_counter() - started
+
+        mine = [data["encryption"]["recipients"]["zhang.min"].split(":")[1] for data in sealed]
+        started = time.perf_counter()
+        for wrapped in mine:
+            crypto.unwrap("floor", wrapped, [identity.secret])
+        floor = time.perf_counter() - started
+
+        twenty = formula(rng, 999_999, 20)
+        wanted = readers(settings, team, "formula", twenty["id"], twenty)
+        everyone = [crypto.recipient(text) for texts in wanted.values() for text in texts]
+        rounds = 200
+        started = time.perf_counter()
+        for _ in range(rounds):
+            seal(settings, team, schema, twenty["id"], twenty)
+        sealing = (time.perf_counter() - started) / rounds
+        started = time.perf_counter()
+        for _ in range(rounds):
+            pyrage.encrypt(b"\0" * 32, everyone)
+        one_age = (time.perf_counter() - started) / rounds
+    return {
+        "machine": machine(),
+        "formulas": formulas,
+        "readers": sorted(wanted),
+        "seconds": {
+            "open_all": opening,
+            "floor_unwrap_all": floor,
+            "seal_20_values": sealing,
+            "one_age_encryption": one_age,
+        },
+        "ratios": {
+            "open_over_floor": opening / floor,
+            "seal_over_one_age_encryption": sealing / one_age,
+        },
+        "targets": TARGETS,
+    }
+
+
+def report(results: dict[str, Any]) -> None:
+    s, r = results["seconds"], results["ratios"]
+    print(f"\n{results['formulas']} sealed formulas, readers: {', '.join(results['readers'])}")
+    print(f"\n{'measure':<52}{'seconds':>10}")
+    print(f"{'open every formula (unwrap + open every percent)':<52}{s['open_all']:>10.3f}")
+    print(f"{'floor: one pyrage decryption per formula':<52}{s['floor_unwrap_all']:>10.3f}")
+    print(f"{'seal one record with 20 confidential values':<52}{s['seal_20_values']:>10.5f}")
+    print(f"{'one age encryption to the same readers':<52}{s['one_age_encryption']:>10.5f}")
+    print(f"\n{'ratio':<52}{'value':>10}  target")
+    for name, label in (
+        ("open_over_floor", "open / floor"),
+        ("seal_over_one_age_encryption", "seal 20 values / one age encryption"),
+    ):
+        ok = "ok" if r[name] <= TARGETS[name] else "MISSED"
+        print(f"{label:<52}{r[name]:>10.2f}  <= {TARGETS[name]:g}  {ok}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--formulas", type=int, default=10_000)
+    results = benchmark(parser.parse_args().formulas)
+    report(results)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten to {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
+
+
+if __name__ == "__main__":
+    main()
