@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from conftest import Invoke, Member, act_as, make_key
 from formulactl import crypto, yamlio
 from formulactl.errors import FormulaError
+from formulactl.sealed import SEALED
 from formulactl.sealing import open_secrets
 from formulactl.store import Store
 from test_history_rules import commit_as, git
@@ -71,7 +72,7 @@ def test_import_seals_confidential_fields_for_the_readers(
 ) -> None:
     data = raw(signed_store, "formulas/F-000001.yaml")
     percents = [line["percent"] for line in data["ingredients"]]
-    assert all(crypto.SEALED.fullmatch(value) for value in percents)
+    assert all(SEALED.fullmatch(value) for value in percents)
     assert sorted(data["encryption"]["recipients"]) == [
         "chen.jing",
         "li.wei",

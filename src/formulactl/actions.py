@@ -18,6 +18,7 @@ from .confidential import readers, secrets_in, stale
 from .errors import FormulaError, Refused
 from .history import History
 from .kinds import KINDS, RECORDS_DIR
+from .parallel import parallel_map
 from .sealed import ENVELOPE
 from .sealing import data_key, open_secrets, seal, wrap_for
 from .signing import actor
@@ -367,12 +368,14 @@ def rekey(
     done: list[Rekeyed] = []
     texts: dict[str, str] = {}
     cache = BlobCache(None, "")
-    for record_id in record_ids:
+    planned = parallel_map(
+        lambda record_id: _rekeyed(store, store.load(record_id), keys), record_ids
+    )  # opening and sealing thousands of records: every core
+    for record_id, plan in zip(record_ids, planned, strict=True):
         progress(record_id)
-        planned = _rekeyed(store, store.load(record_id), keys)
-        if planned is None:
+        if plan is None:
             continue
-        record, added, removed = planned
+        record, added, removed = plan
         text = store.canonical(record)
         findings = check_unsaved(store, record.path, text.encode("utf-8"), cache)
         if findings:

@@ -31,7 +31,7 @@ def secrets_in(schema: KindSchema, data: Any) -> list[Secret]:
     """Every confidential value in a record, named by stable keys rather than positions."""
     found: list[Secret] = []
     for path in schema.sensitive:
-        found.extend(_walk(schema, data, path, 0, "", "", None, ""))
+        _walk(schema, data, path, 0, "", "", None, "", found)
     return found
 
 
@@ -44,21 +44,29 @@ def _walk(
     name: str,
     parent: Any,
     slot: str | int,
-) -> Iterator[Secret]:
+    found: list[Secret],
+) -> None:
     if depth == len(path):
-        yield Secret(pointer, name, node, parent, slot)
+        found.append(Secret(pointer, name, node, parent, slot))
         return
     step = path[depth]
     if step != "*":
         if isinstance(node, dict) and step in node:
             child = f"{name}.{step}" if name else step
-            yield from _walk(
-                schema, node[step], path, depth + 1, pointer + pointer_part(step), child, node, step
+            _walk(
+                schema,
+                node[step],
+                path,
+                depth + 1,
+                pointer + pointer_part(step),
+                child,
+                node,
+                step,
+                found,
             )
-        return
-    if isinstance(node, dict):  # free-form mappings such as process parameters
+    elif isinstance(node, dict):  # free-form mappings such as process parameters
         for key, value in node.items():
-            yield from _walk(
+            _walk(
                 schema,
                 value,
                 path,
@@ -67,20 +75,22 @@ def _walk(
                 f"{name}.{key}",
                 node,
                 key,
+                found,
             )
     elif isinstance(node, list):
         keys = schema.list_keys.get(path[:depth], ())
         for index, item in enumerate(node):
             label = _item_label(item, keys, index)
-            yield from _walk(
+            _walk(
                 schema,
                 item,
                 path,
                 depth + 1,
-                pointer + pointer_part(index),
+                f"{pointer}/{index}",
                 f"{name}[{label}]",
                 node,
                 index,
+                found,
             )
 
 

@@ -8,13 +8,10 @@ blob ID, so a second walk over the same history parses nothing again.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ from . import gitio, yamlio
 from .cache import BlobCache, code_version
 from .errors import FormulaError
 from .kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from .parallel import parallel_map
 from .receipts import Receipt
 from .receipts import read as read_receipts
 from .schema import load_kind_schema
@@ -169,11 +167,8 @@ class History:
         self._teams: dict[str, Team | None] = {}
         self._team_blobs: dict[str, str | None] = {}  # commit → blob of its team file
         self._fetched: dict[str, bytes] = {}
-        self._pool: ProcessPoolExecutor | None = None
 
     def close(self) -> None:
-        if self._pool is not None:  # first: its workers hold copies of git's pipes
-            self._pool.shutdown()
         self.objects.close()
         self.facts.save(prune=False)
         self.states.save(prune=False)
@@ -225,14 +220,7 @@ class History:
                 for blob in (change.old, change.new):
                     if place and blob in self._fetched:
                         jobs[f"{blob}:{place[0]}"] = (place[0], place[1], self._fetched[blob])
-        if len(jobs) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and _can_fork():
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=min(os.cpu_count() or 2, 8), mp_context=get_context("fork")
-                )
-            results = self._pool.map(_state_job, jobs.values(), chunksize=32)
-        else:
-            results = map(_state_job, jobs.values())
+        results = parallel_map(_state_job, list(jobs.values()))
         for key, fields in zip(jobs, results, strict=True):
             self.states.put(key, fields)
 
@@ -335,11 +323,6 @@ class History:
 
 
 BATCH = 512
-PARALLEL_FROM = 256  # record versions in a batch worth a pool of processes
-
-
-def _can_fork() -> bool:
-    return "fork" in get_all_start_methods()
 
 
 def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:

@@ -33,10 +33,10 @@ def seal(
 ) -> dict[str, Any]:
     """`plain` with every secret sealed. With `key` (the record's own data key) the envelope
     is kept and a value equal to its `previous_plain` one keeps its exact ciphertext."""
-    secrets = secrets_in(schema, plain)
+    sealed: dict[str, Any] = tree_copy(plain)
+    secrets = secrets_in(schema, sealed)  # found in the copy, to be replaced where they sit
     if not secrets and key is None:
         return plain
-    sealed: dict[str, Any] = tree_copy(plain)
     if key is None:
         key = crypto.new_data_key()
         wrapped = {
@@ -55,7 +55,7 @@ def seal(
         sealed[ENVELOPE] = previous[ENVELOPE]
     old = {secret.name: secret.value for secret in secrets_in(schema, previous_plain or {})}
     kept = {secret.name: secret.value for secret in secrets_in(schema, previous or {})}
-    for secret in secrets_in(schema, sealed):
+    for secret in secrets:
         before = old.get(secret.name, _MISSING)
         if type(before) is type(secret.value) and before == secret.value and secret.name in kept:
             value = kept[secret.name]  # unchanged: the same ciphertext, a minimal diff

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -78,16 +79,7 @@ def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> 
         print_json([finding.as_dict() for finding in findings])
         return
     for finding in findings:
-        shown = Finding(
-            shown_path(store, finding.path),
-            finding.line,
-            finding.col,
-            finding.pointer,
-            finding.rule,
-            finding.message,
-            finding.hint,
-        )
-        out(shown.as_line())
+        out(_shown(store, finding).as_line())
 
 
 @contextmanager
@@ -105,20 +97,15 @@ def committed(commit: str, what: str) -> None:
     err(f"committed {commit[:10]}: {what}" if commit else f"{what}: no change to commit")
 
 
+def _shown(store: Store, finding: Finding) -> Finding:
+    """The finding with its path as the user can open it from where they stand."""
+    return dataclasses.replace(finding, path=shown_path(store, finding.path))
+
+
 def refuse(store: Store, findings: Sequence[Finding], what: str) -> NoReturn:
     """Show why nothing was written and stop with the input-error code."""
     for finding in findings:
-        err(
-            Finding(
-                shown_path(store, finding.path),
-                finding.line,
-                finding.col,
-                finding.pointer,
-                finding.rule,
-                finding.message,
-                finding.hint,
-            ).as_line()
-        )
+        err(_shown(store, finding).as_line())
     err(f"{what}: nothing was written.")
     raise typer.Exit(EXIT_INPUT)
 

@@ -1,0 +1,43 @@
+"""Spreading many independent pieces of work (parsing record versions, opening sealed
+records) over every core.
+
+Workers are forked, so they inherit the work and its context (keys, schemas) instead of
+receiving them pickled; only results travel back. Few items, one core, or a system without
+fork: the same work runs here, in order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_all_start_methods, get_context
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+WORTH_IT = 128  # fewer items than this are done here: starting workers costs more
+
+_work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def parallel_map(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+    """`[function(item) for item in items]`, on every core when it pays."""
+    cores = os.cpu_count() or 1
+    if len(items) < WORTH_IT or cores < 2 or "fork" not in get_all_start_methods():
+        return [function(item) for item in items]
+    global _work
+    _work = (function, items)  # set before the fork: the workers see it
+    try:
+        step = -(-len(items) // (cores * 4))
+        ranges = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
+        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context("fork")) as pool:
+            return [result for chunk in pool.map(_run, ranges) for result in chunk]
+    finally:
+        _work = None
+
+
+def _run(span: tuple[int, int]) -> list[Any]:
+    assert _work is not None
+    function, items = _work
+    return [function(items[index]) for index in range(*span)]
