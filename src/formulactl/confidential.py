@@ -161,27 +161,23 @@ def envelope_problems(
         return
     held = envelope.get("recipients", {})
     wanted = readers(settings, team, schema.kind, record_id, data)
-    for changed in sorted(stale(held, wanted)):
-        yield Problem(
-            "/" + ENVELOPE,
-            "readers",
-            f"{changed}'s keys changed since {record_id}'s data key was wrapped for them",
-            f"run `formulactl rekey {record_id}`",
-        )
-    for missing in sorted(set(wanted) - set(held)):
-        yield Problem(
-            "/" + ENVELOPE,
-            "readers",
-            f"{missing} should read {record_id} but its data key is not wrapped for them",
-            f"run `formulactl rekey {record_id}`",
-        )
-    for extra in sorted(set(held) - set(wanted)):
-        yield Problem(
-            "/" + ENVELOPE,
-            "readers",
-            f"{extra} still holds {record_id}'s data key but is no longer a reader",
-            f"run `formulactl rekey {record_id}` to seal it under a new key",
-        )
+    rekey = f"run `formulactl rekey {record_id}`"
+    checks = (
+        (stale(held, wanted), "{}'s keys changed since {}'s data key was wrapped for them", rekey),
+        (
+            set(wanted) - set(held),
+            "{} should read {} but its data key is not wrapped for them",
+            rekey,
+        ),
+        (
+            set(held) - set(wanted),
+            "{} still holds {}'s data key but is no longer a reader",
+            rekey + " to seal it under a new key",
+        ),
+    )
+    for names, message, hint in checks:
+        for name in sorted(names):
+            yield Problem("/" + ENVELOPE, "readers", message.format(name, record_id), hint)
 
 
 def tree_copy(value: Any) -> Any:
