@@ -18,6 +18,7 @@ from . import gitio, yamlio
 from .cache import BlobCache, code_version
 from .errors import Finding, FormulaError
 from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
+from .parallel import parallel_map
 from .rules import (
     Located,
     RuleContext,
@@ -68,22 +69,38 @@ class Checker:
         return self.results[path]
 
     def _compute(self, path: str) -> FileResult:
-        folder = path.split("/")[-2]
+        cached = self._cached(path)
+        if cached is not None:
+            return cached
+        key, result = self._fresh(path)
+        if key:
+            self.cache.put(key, result)
+        return result
+
+    def _cached(self, path: str) -> FileResult | None:
         blob = self.listing.get(path)
-        if blob is not None:
-            cached = self.cache.get(f"{blob}:{folder}")
-            if cached is not None:
-                return tuple(cached)
+        found = self.cache.get(f"{blob}:{path.split('/')[-2]}") if blob else None
+        return tuple(found) if found is not None else None
+
+    def _fresh(self, path: str) -> tuple[str, FileResult]:
+        """Read and check one file: (its cache key, or "" when unreadable; the result)."""
         try:
             data = self.store.read_bytes(path)
         except FormulaError as error:
-            return None, [_row(error.finding)]
-        key = f"{gitio.blob_id(data)}:{folder}"
+            return "", (None, [_row(error.finding)])
+        key = f"{gitio.blob_id(data)}:{path.split('/')[-2]}"
         cached = self.cache.get(key)
-        if cached is None:
-            cached = check_file(self.store, path, data)
-            self.cache.put(key, cached)
-        return tuple(cached)
+        return key, tuple(cached) if cached is not None else check_file(self.store, path, data)
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Check every file not in the cache at once, on every core (a cold run)."""
+        missing = [
+            path for path in paths if path not in self.results and self._cached(path) is None
+        ]
+        for path, (key, result) in zip(missing, parallel_map(self._fresh, missing), strict=True):
+            if key:
+                self.cache.put(key, result)
+            self.results[path] = result
 
     @cached_property
     def listing(self) -> dict[str, str | None]:
@@ -158,6 +175,7 @@ def _validate(checker: Checker, wanted: set[str]) -> Report:
     store = checker.store
     report = Report(files=len(wanted))
     located: list[Located] = []
+    checker.prefetch(sorted(path for path in wanted if path not in STORE_FILES))
     for path in sorted(wanted):
         if path in STORE_FILES:
             report.findings += _check_store_file(store, path)
