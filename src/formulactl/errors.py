@@ -56,6 +56,21 @@ class FormulaError(Exception):
     def __str__(self) -> str:
         return self.finding.as_line()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Errors raised in a worker process arrive whole, hint and findings included."""
+        return _restore, (type(self), self.finding, getattr(self, "findings", None))
+
+
+def _restore(
+    kind: type[FormulaError], finding: Finding, findings: list[Finding] | None
+) -> FormulaError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, finding.message)
+    error.finding = finding
+    if findings is not None:
+        error.findings = findings  # type: ignore[attr-defined]
+    return error
+
 
 class Refused(FormulaError):
     """A change whose result would have findings; nothing was written."""
