@@ -282,3 +282,11 @@ def test_a_changed_schema_invalidates_the_cache(small_store: Store, invoke: Invo
     done = invoke("validate", cwd=small_store.root)
     assert done.code == 1
     assert "`version`" in done.out
+
+
+def test_the_sample_store_in_this_repository_is_valid_and_canonical(invoke: Invoke) -> None:
+    from conftest import PROJECT
+
+    done = invoke("validate", cwd=PROJECT)
+    assert (done.code, done.out) == (0, "")
+    assert invoke("fmt", "--check", cwd=PROJECT).code == 0
