@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -19,9 +19,6 @@ class Finding:
     hint: str = ""
     commit: str = ""  # for findings about history: the commit and the person who signed it
     person: str = ""
-
-    def located(self, line: int, col: int) -> Finding:
-        return replace(self, line=line, col=col)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,6 @@ rules run on a laptop before a commit, before a push, and on the server before i
 from __future__ import annotations
 
 import io
-import shlex
 import stat
 import tarfile
 import tempfile
@@ -132,7 +131,3 @@ def unpacked(repo: Path, commit: str) -> Iterator[Store]:
         root = Path(scratch)
         shared = gitio.git_dir(repo)  # results cached by blob ID serve every later push
         yield Store(root, repo=repo, cache=(shared or root) / "formulactl")
-
-
-def hook_command(python: str) -> str:
-    return f"{shlex.quote(python)} -m formulactl"
