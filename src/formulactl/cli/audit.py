@@ -17,6 +17,7 @@ from .common import (
     IdentityOption,
     JsonOption,
     StoreOption,
+    checked_date,
     err,
     identities,
     open_store,
@@ -222,7 +223,7 @@ def audit_export(
         )
     found = open_store(store)
     keys = identities(identity) if decrypt else []
-    rows = list(export_rows(found, since, keys))
+    rows = list(export_rows(found, checked_date(since, "--since"), keys))
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if output_format == "json":

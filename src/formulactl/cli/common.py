@@ -152,3 +152,24 @@ def identities(explicit: Path | None) -> list[Identity]:
     if not loaded and problems:
         raise problems[0]
     return loaded
+
+
+def read_file(path: Path) -> bytes:
+    """A file the user named, or one clear line saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise FormulaError(
+            f"cannot be read ({error.strerror})", "check the path", str(path), rule="usage"
+        ) from None
+
+
+def checked_date(text: str | None, option: str) -> str | None:
+    """A YYYY-MM-DD date given on the command line, refused in one line otherwise."""
+    from ..schema import is_date
+
+    if text is not None and not (isinstance(text, str) and is_date(text) and len(text) == 10):
+        raise FormulaError(
+            f"{option} {text!r} is not a date", "write dates as YYYY-MM-DD", rule="usage"
+        )
+    return text

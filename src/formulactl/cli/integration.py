@@ -11,7 +11,16 @@ import typer
 
 from ..errors import Finding, FormulaError
 from ..store import Store
-from .common import EXIT_FINDINGS, JsonOption, StoreOption, err, open_store, out, print_json
+from .common import (
+    EXIT_FINDINGS,
+    JsonOption,
+    StoreOption,
+    err,
+    open_store,
+    out,
+    print_json,
+    read_file,
+)
 from .records import formulactl_command
 
 hooks_app = typer.Typer(help="Install formulactl's git hooks.", no_args_is_help=True)
@@ -207,7 +216,7 @@ def merge_driver(
     found = open_store(None)
     kind = found.kind_of(Path(path).stem)
     schema = found.schema(kind)
-    sides = [yamlio.load_record(side.read_bytes(), path, 1 << 24) for side in (base, ours, theirs)]
+    sides = [yamlio.load_record(read_file(side), path, 1 << 24) for side in (base, ours, theirs)]
     merged = merge(schema, *sides)
     ours.write_text(yamlio.dump(merged.data, schema.shape), encoding="utf-8")
     if merged.conflicts:

@@ -26,12 +26,14 @@ from .common import (
     StoreOption,
     ask,
     check_cache,
+    checked_date,
     committed,
     err,
     identities,
     open_store,
     out,
     print_json,
+    read_file,
     refusals,
     refuse,
     shown_path,
@@ -125,15 +127,7 @@ def new(
     record_kind = kind_named(kind).name
     base: dict[str, Any] = {}
     if from_file is not None:
-        try:
-            raw = from_file.read_bytes()
-        except OSError as error:
-            raise FormulaError(
-                f"cannot read {from_file}: {error.strerror}",
-                "check the path",
-                str(from_file),
-                rule="usage",
-            ) from None
+        raw = read_file(from_file)
         base = yamlio.load_record(raw, str(from_file), found.settings.max_record_bytes)
     schema = found.schema(record_kind)
     apply(base, [parse_assignment(schema, text) for text in sets or []], [])
@@ -169,6 +163,7 @@ def show(
     from ..settings import split_ref
 
     found = open_store(store)
+    checked_date(at, "--at")
     base, version = split_ref(record_id)
     if version is not None or at is not None:
         record, signature = _from_history(found, base, version, at)

@@ -21,6 +21,7 @@ from .common import (
     open_store,
     out,
     print_json,
+    read_file,
     refusals,
 )
 
@@ -148,7 +149,7 @@ def textconv(path: Annotated[Path, typer.Argument()]) -> None:
     from ..sealed import ENVELOPE
     from ..store import Record
 
-    raw = path.read_bytes()
+    raw = read_file(path)
     try:
         found = Store.find(Path.cwd())
         data = yamlio.load_record(raw, str(path), 1 << 24)
