@@ -28,13 +28,13 @@ import pyrage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import machine
-from formulactl import crypto
-from formulactl.confidential import readers
+from formulactl.crypto import crypto
+from formulactl.crypto.confidential import readers
+from formulactl.crypto.sealing import data_key, open_secrets, seal
+from formulactl.model.settings import Settings
+from formulactl.model.team import Team
 from formulactl.parallel import parallel_map
-from formulactl.sealing import data_key, open_secrets, seal
-from formulactl.settings import Settings
-from formulactl.store import DEFAULT_SETTINGS
-from formulactl.team import Team
+from formulactl.store.store import DEFAULT_SETTINGS
 from generate import SEED
 
 OUT = Path(__file__).resolve().parent / "out" / "crypto.json"
@@ -90,7 +90,7 @@ def schema_and_settings(folder: Path, recovery: str) -> tuple[Any, Settings]:
         check=True,
         capture_output=True,
     )
-    from formulactl.store import Store
+    from formulactl.store.store import Store
 
     store = Store(folder / "store")
     data = dict(DEFAULT_SETTINGS, store_id=store.settings.store_id)

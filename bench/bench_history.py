@@ -27,8 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import best_of, cache_dir, machine, run
-from formulactl.history import History
-from formulactl.store import Store
+from formulactl.audit.history import History
+from formulactl.store.store import Store
 from generate import SEED, formulactl_command
 from generate_history import KEYS_DIR, allowed_signers, generate_history
 

@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from formulactl import yamlio
-from formulactl.store import Store
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 
 SETTINGS = "formulactl.yaml"
 SEED = 20240601

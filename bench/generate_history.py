@@ -32,10 +32,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from formulactl import yamlio
-from formulactl.kinds import KINDS, SETTINGS_FILE, TEAM_FILE
-from formulactl.store import Store
-from formulactl.workflow import content_digest, next_review, record_ref, trailer_lines
+from formulactl.model.kinds import KINDS, SETTINGS_FILE, TEAM_FILE
+from formulactl.model.workflow import content_digest, next_review, record_ref, trailer_lines
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 from generate import SEED, customer, formula, formulactl_command, material, percents, supplier
 
 ZONE = timezone(timedelta(hours=8))

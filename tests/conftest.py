@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from formulactl.cli import run
-from formulactl.store import Store, create_store
+from formulactl.store.store import Store, create_store
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE_RECORDS = PROJECT / "records"
@@ -82,7 +82,7 @@ def sample_store(empty_store: Store) -> Store:
 
 def change_settings(store: Store, **encryption: object) -> None:
     """Change `encryption` settings in formulactl.yaml (before the store is founded)."""
-    from formulactl import yamlio
+    from formulactl.store import yamlio
 
     path = store.root / "formulactl.yaml"
     data = yamlio.load_record(path.read_bytes(), "formulactl.yaml", 1 << 20)
@@ -143,7 +143,7 @@ def team_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Member]:
 
 def act_as(store: Store, member: Member) -> None:
     """Sign the next commits in this store's repository as `member`."""
-    from formulactl.signing import setup_signing
+    from formulactl.actions.signing import setup_signing
 
     setup_signing(store, member.key, f"{sys.executable} -m formulactl")
     store.__dict__.pop("team", None)
@@ -153,10 +153,10 @@ def act_as(store: Store, member: Member) -> None:
 def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Path) -> Store:
     """The small store founded by chen.jing, with the whole team, its records imported in an
     admin's signed commit, and zhang.min (entry) signing from here on."""
-    from formulactl.actions import import_records
-    from formulactl.crypto import new_identity
-    from formulactl.membership import add_person
-    from formulactl.signing import read_public_key
+    from formulactl.actions.importing import import_records
+    from formulactl.actions.membership import add_person
+    from formulactl.crypto.crypto import new_identity
+    from formulactl.model.sshkeys import read_public_key
 
     staged = tmp_path / "to-import"
     shutil.copytree(small_store.root / "records", staged)

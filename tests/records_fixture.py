@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formulactl.store import Store
+from formulactl.store.store import Store
 
 RECORDS: dict[str, str] = {
     "suppliers/S-0001.yaml": """\

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Invoke, Member, act_as
-from formulactl.store import Store
+from formulactl.store.store import Store
 from test_history_rules import git
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formulactl.errors import FormulaError
-from formulactl.yamlio import Shape, dump, load_record
+from formulactl.store.yamlio import Shape, dump, load_record
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
 TRICKY = st.sampled_from(

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import PROJECT
-from formulactl import yamlio
+from formulactl.store import yamlio
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:

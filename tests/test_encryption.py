@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Invoke, Member, act_as, make_key
-from formulactl import crypto, yamlio
+from formulactl.crypto import crypto
+from formulactl.crypto.sealing import open_secrets
 from formulactl.errors import FormulaError
-from formulactl.sealed import SEALED
-from formulactl.sealing import open_secrets
-from formulactl.store import Store
+from formulactl.model.sealed import SEALED
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 from test_history_rules import commit_as, git
 
 JSON = st.recursive(
@@ -61,7 +62,7 @@ def write_raw(store: Store, name: str, data: dict[str, Any]) -> None:
 
 
 def plain(store: Store, name: str, member: Member) -> dict[str, Any]:
-    from formulactl.actions import open_record
+    from formulactl.actions.records import open_record
 
     record = store.load(name.split("/")[1].removesuffix(".yaml"))
     return open_record(store, record, [crypto.load_identity(member.key)]).plain

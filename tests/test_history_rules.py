@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Invoke, Member, act_as, make_key
-from formulactl import yamlio
-from formulactl.store import Store
-from formulactl.workflow import content_digest
+from formulactl.model.workflow import content_digest
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 
 
 def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from formulactl.store import Store
+from formulactl.store.store import Store
 
 BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)

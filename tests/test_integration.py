@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, Invoke, Member, act_as, make_key
-from formulactl import yamlio
-from formulactl.receipts import NOTES_REF, read
-from formulactl.signing import read_public_key
-from formulactl.store import Store
+from formulactl.audit.receipts import NOTES_REF, read
+from formulactl.model.sshkeys import read_public_key
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 from test_history_rules import commit_as, edit_record, git, hand_approval
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, SAMPLE_RECORDS, Invoke, Member, act_as
-from formulactl.store import Store
+from formulactl.store.store import Store
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 

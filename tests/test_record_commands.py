@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Invoke, Member
-from formulactl.kinds import KINDS
-from formulactl.store import Store
+from formulactl.model.kinds import KINDS
+from formulactl.store.store import Store
 from records_fixture import replace_in
 
 

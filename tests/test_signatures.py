@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Member, make_key
-from formulactl.signatures import parse_commit, verify_commit
-from formulactl.store import Store
-from formulactl.team import Team, key_text
+from formulactl.git.signatures import parse_commit, verify_commit
+from formulactl.model.sshkeys import key_text
+from formulactl.model.team import Team
+from formulactl.store.store import Store
 from test_history_rules import commit_as, edit_record, git
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Invoke, Member, Result, act_as, make_key
-from formulactl import yamlio
-from formulactl.signatures import verify_commit
-from formulactl.store import Store
-from formulactl.team import key_text
+from formulactl.git.signatures import verify_commit
+from formulactl.model.sshkeys import key_text
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 
 NOT_SET_UP = (
     "formulactl: signing is not set up in this repository — "

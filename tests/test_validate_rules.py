@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import Invoke
-from formulactl.store import Store
+from formulactl.store.store import Store
 from records_fixture import replace_in
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from conftest import Invoke, Member, Result, act_as
-from formulactl import yamlio
-from formulactl.store import Store
-from formulactl.workflow import content_digest
+from formulactl.model.workflow import content_digest
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 
 C2 = "records/customers/C-00002.yaml"
 FB = "FB-20261110-9b1e"

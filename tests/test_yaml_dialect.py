@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formulactl.yamlio import YamlError, load_record
+from formulactl.store.yamlio import YamlError, load_record
 
 LIMIT = 1 << 20
 

@@ -79,3 +79,17 @@ class Refused(FormulaError):
 
 class Interrupted(Exception):
     """The user interrupted an interactive step; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A schema error before it is placed in a file."""
+
+    pointer: str
+    rule: str
+    message: str
+    hint: str
+
+
+def pointer_part(key: str | int) -> str:
+    return "/" + str(key).replace("~", "~0").replace("/", "~1")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
-from . import gitio
-from .signing import configured_key
-from .store import Store
-from .workflow import trailer_lines
+from formulactl.actions.signing import configured_key
+from formulactl.git import gitio
+from formulactl.model.workflow import trailer_lines
+from formulactl.store.store import Store
 
 
 def commit_files(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import yamlio
-from .commits import commit_files
-from .errors import FormulaError
-from .kinds import KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
-from .signing import actor, configured_key, setup_identity, write_allowed_signers
-from .store import Store
-from .team import ROLES, key_text, team_problems
+from formulactl.actions.commits import commit_files
+from formulactl.actions.signing import actor, configured_key, setup_identity, write_allowed_signers
+from formulactl.errors import FormulaError
+from formulactl.model.kinds import KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from formulactl.model.sshkeys import key_text
+from formulactl.model.team import ROLES, team_problems
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 
 
 def add_person(

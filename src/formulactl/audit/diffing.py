@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import KindSchema
-from .sealed import ENVELOPE, is_sealed
+from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.store.schema import KindSchema
 
 HIDDEN = "(sealed)"
 

@@ -15,19 +15,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import gitio, yamlio
-from .cache import BlobCache, code_version
-from .errors import FormulaError
-from .kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
-from .parallel import parallel_map
-from .receipts import Receipt
-from .receipts import read as read_receipts
-from .schema import load_kind_schema
-from .sealed import TAG
-from .signatures import Verdict, parse_commit, verify_parsed
-from .store import Store
-from .team import Person, Team
-from .workflow import body_digest, content_digest, read_trailers, shape_digest
+from formulactl.audit.receipts import Receipt
+from formulactl.audit.receipts import read as read_receipts
+from formulactl.errors import FormulaError
+from formulactl.git import gitio
+from formulactl.git.signatures import Verdict, parse_commit, verify_parsed
+from formulactl.model.kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from formulactl.model.sealed import TAG
+from formulactl.model.team import Person, Team
+from formulactl.model.workflow import body_digest, content_digest, read_trailers, shape_digest
+from formulactl.parallel import parallel_map
+from formulactl.store import yamlio
+from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.schema import load_kind_schema
+from formulactl.store.store import Store
 
 
 @dataclass(frozen=True)

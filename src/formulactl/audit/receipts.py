@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import gitio
-from .signatures import sign_sshsig, verify_sshsig
-from .team import key_text
+from formulactl.git import gitio
+from formulactl.git.signatures import sign_sshsig, verify_sshsig
+from formulactl.model.sshkeys import key_text
 
 NOTES_REF = "refs/notes/formulactl-received"
 NAMESPACE = b"formulactl-received"

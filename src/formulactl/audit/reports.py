@@ -6,16 +6,16 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from . import yamlio
-from .cache import BlobCache
-from .confidential import readers, secrets_in
-from .errors import FormulaError
-from .history import History
-from .kinds import KINDS
-from .query import select_records
-from .sealed import ENVELOPE
-from .store import Record, Store
-from .workflow import customer_of
+from formulactl.audit.history import History
+from formulactl.crypto.confidential import readers, secrets_in
+from formulactl.errors import FormulaError
+from formulactl.model.kinds import KINDS
+from formulactl.model.sealed import ENVELOPE
+from formulactl.model.workflow import customer_of
+from formulactl.store import yamlio
+from formulactl.store.cache import BlobCache
+from formulactl.store.query import select_records
+from formulactl.store.store import Record, Store
 
 
 @dataclass(frozen=True)

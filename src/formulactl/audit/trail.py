@@ -1,27 +1,22 @@
 """The audit trail, read from git history: a record's changes and who signed them, field
-blame, the exact approved text of any version, and the whole-history verification that an
-inspector asks for."""
+blame, and the exact approved text of any version."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from . import crypto, gitio, yamlio
-from .diffing import FieldChange, covers, leaves, record_diff
-from .errors import Finding, FormulaError
-from .history import Commit, History, is_approval, is_rekey, record_id_of
-from .kinds import RECORDS_DIR
-from .schema import KindSchema
-from .sealed import ENVELOPE
-from .sealing import data_key, open_secrets
-from .store import Store
-from .verify import HistoryReport, verify_history
-
-ANCHOR_REF = "refs/formulactl/verified"
+from formulactl.audit.diffing import FieldChange, covers, leaves, record_diff
+from formulactl.audit.history import Commit, History, is_approval, is_rekey
+from formulactl.crypto import crypto
+from formulactl.crypto.sealing import data_key, open_secrets
+from formulactl.errors import FormulaError
+from formulactl.model.sealed import ENVELOPE
+from formulactl.store import yamlio
+from formulactl.store.schema import KindSchema
+from formulactl.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ class Event:
 
 
 def signature_of(history: History, commit: Commit) -> Signature:
-    when = datetime.fromtimestamp(commit.timestamp, _zone(commit.offset)).isoformat()
+    when = datetime.fromtimestamp(commit.timestamp, commit_zone(commit.offset)).isoformat()
     meaning = commit.trailers.get("Meaning", "")
     receipt = history.receipts.get(commit.id)
     received = receipt.time if receipt and receipt.valid else ""
@@ -237,250 +232,9 @@ def version_text(trail: Trail, event: Event) -> bytes:
 # ---------------------------------------------------------------------------- audit verify
 
 
-@dataclass
-class AuditReport:
-    history: HistoryReport
-    findings: list[Finding] = field(default_factory=list)
-    summary: dict[str, int] = field(default_factory=dict)
-    anchored: str = ""
-
-
-def audit(store: Store) -> AuditReport:
-    """The history rules, plus: the history still contains every head verified before, each
-    record was created in a commit, and the working tree holds no change to approved records."""
-    report = AuditReport(verify_history(store))
-    report.findings = list(report.history.findings)
-    head = gitio.head(store.root)
-    if head is None:
-        return report
-    report.findings += _anchor_findings(store, head)
-    report.findings += _uncommitted_approved(store)
-    report.findings += _receipt_findings(store)
-    counts = Counter(finding.rule for finding in report.findings)
-    records = [
-        path for path in gitio.list_blobs(store.root, RECORDS_DIR) or {} if record_id_of(path)
-    ]
-    report.summary = {
-        "commits checked": report.history.commits,
-        "signed commits": report.history.signed,
-        "records": len(records),
-        "findings": len(report.findings),
-        **{f"  {rule}": count for rule, count in sorted(counts.items())},
-    }
-    return report
-
-
-def anchor(store: Store, head: str) -> str:
-    """Add `head` to the signed list of verified heads (refs/formulactl/verified)."""
-    previous = gitio.read_ref(store.root, ANCHOR_REF)
-    heads = _anchored_heads(store, previous)
-    if heads and heads[-1] == head:
-        return previous or ""
-    text = "".join(f"{line}\n" for line in [*heads, head])
-    commit = gitio.commit_file(
-        store.root, "heads", text, f"verified {head}", [previous] if previous else [], sign=True
-    )
-    gitio.update_ref(store.root, ANCHOR_REF, commit, previous)
-    return commit
-
-
-def _anchor_findings(store: Store, head: str) -> list[Finding]:
-    tip = gitio.read_ref(store.root, ANCHOR_REF)
-    if tip is None:
-        return []
-    heads = _anchored_heads(store, tip)
-    found = []
-    with History(store) as history:
-        logged = next(iter(gitio.log(store.root, [tip], ("heads",), limit=1)), None)
-        commit = history.commit(logged) if logged else None
-        signer = history.signer(commit) if commit else None
-        team = store.team.signer(commit.verdict.key) if commit else None
-    if commit is None or (signer is None and team is None):
-        found.append(
-            Finding(
-                "",
-                0,
-                0,
-                "",
-                "anchor-unsigned",
-                "the list of verified heads is not signed by a team member",
-                f"inspect {ANCHOR_REF}; it may have been tampered with",
-            )
-        )
-    if heads and not gitio.is_ancestor(store.root, heads[-1], head):
-        found.append(
-            Finding(
-                "",
-                0,
-                0,
-                "",
-                "history-rewritten",
-                f"head {heads[-1][:10]}, verified before, is no longer in the "
-                "history of HEAD: commits were dropped or rewritten (force-push?)",
-                "compare with the server and with backups before trusting this history",
-                commit=heads[-1],
-            )
-        )
-    return found
-
-
-def _receipt_findings(store: Store) -> list[Finding]:
-    """A commit's own date against the time the server received it: a clock set back or
-    forward to make a record look older or newer shows here."""
-    limit = store.settings.max_skew_hours * 3600
-    found = []
-    with History(store) as history:
-        receipts = history.receipts
-        if not receipts:
-            return []
-        for commit in history.commits(["HEAD"]):
-            receipt = receipts.get(commit.id)
-            if receipt is None:
-                continue
-            if not receipt.valid:
-                found.append(
-                    Finding(
-                        "",
-                        0,
-                        0,
-                        "",
-                        "receipt-unverified",
-                        f"the receive-time note of {commit.id[:10]} is not signed "
-                        "by the store's receipts key",
-                        "check receipts.key in formulactl.yaml and the server's key",
-                        commit=commit.id,
-                    )
-                )
-                continue
-            received = datetime.fromisoformat(receipt.time).timestamp()
-            if abs(received - commit.timestamp) > limit:
-                claimed = datetime.fromtimestamp(commit.timestamp, _zone(commit.offset))
-                found.append(
-                    Finding(
-                        "",
-                        0,
-                        0,
-                        "",
-                        "claimed-date",
-                        f"commit {commit.id[:10]} claims {claimed.isoformat()} but "
-                        f"the server received it at {receipt.time}",
-                        "ask who made it why their clock was off",
-                        commit=commit.id,
-                    )
-                )
-    return found
-
-
-def _anchored_heads(store: Store, tip: str | None) -> list[str]:
-    if tip is None:
-        return []
-    found = gitio.file_at(store.root, tip, "heads")
-    return found.decode().split() if found else []
-
-
-def _uncommitted_approved(store: Store) -> list[Finding]:
-    found = []
-    for path in gitio.dirty(store.root, [RECORDS_DIR]):
-        place = record_id_of(path)
-        if place is None:
-            continue
-        committed = gitio.file_at(store.root, "HEAD", path)
-        try:
-            data = yamlio.load_record(committed or b"", path, 1 << 24)
-        except FormulaError:
-            continue
-        if data.get("status") == "approved":
-            found.append(
-                Finding(
-                    path,
-                    0,
-                    0,
-                    "",
-                    "approved-uncommitted",
-                    f"approved {place[1]} has changes that are not committed",
-                    "discard them, or revise the record first",
-                )
-            )
-    return found
-
-
 # ---------------------------------------------------------------------------- export
 
 
-@dataclass(frozen=True)
-class Row:
-    time: str
-    person: str
-    name: str
-    signature: str
-    action: str
-    meaning: str
-    reason: str
-    record: str
-    version: int | None
-    status: str | None
-    fields_changed: str
-    commit: str
-    received: str
-
-    COLUMNS = (
-        "time",
-        "received",
-        "person",
-        "name",
-        "signature",
-        "action",
-        "meaning",
-        "reason",
-        "record",
-        "version",
-        "status",
-        "fields_changed",
-        "commit",
-    )
-
-
-def export_rows(
-    store: Store, since: str | None, identities: list[crypto.Identity]
-) -> Iterator[Row]:
-    """One row per change to a record, oldest first, for inspectors who do not use git: one
-    walk over history, each record version read once."""
-    readers: dict[str, Trail] = {}
-    with History(store) as history:
-        for commit in history.commits(["HEAD"]):
-            signature = signature_of(history, commit)
-            if since and signature.when[:10] < since:
-                continue
-            for change in commit.changes:
-                place = record_id_of(change.path)
-                if place is None:
-                    continue
-                trail = readers.get(place[1])
-                if trail is None:
-                    trail = readers[place[1]] = Trail.empty(store, history, place[1], identities)
-                after = history.state(change.path, change.new)
-                changes = record_diff(trail.schema, trail.data(change.old), trail.data(change.new))
-                yield Row(
-                    signature.when,
-                    signature.person,
-                    signature.name,
-                    signature.verdict,
-                    commit.trailers.get("Action", "commit"),
-                    signature.meaning,
-                    commit.trailers.get("Reason", ""),
-                    place[1],
-                    after.version if after else None,
-                    after.status if after else None,
-                    "; ".join(_described(tuple(changes))),
-                    commit.id,
-                    signature.received,
-                )
-
-
-def _described(changes: tuple[FieldChange, ...]) -> list[str]:
-    return [f"{change.field} ({change.change})" for change in changes]
-
-
-def _zone(offset: str) -> timezone:
+def commit_zone(offset: str) -> timezone:
     sign = -1 if offset.startswith("-") else 1
     return timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))

@@ -10,9 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gitio
-from .errors import Finding
-from .history import (
+from formulactl.audit.history import (
     Commit,
     History,
     RecordState,
@@ -24,9 +22,11 @@ from .history import (
     is_rekey,
     record_id_of,
 )
-from .kinds import KINDS
-from .store import Store
-from .team import Person, Team
+from formulactl.errors import Finding
+from formulactl.git import gitio
+from formulactl.model.kinds import KINDS
+from formulactl.model.team import Person, Team
+from formulactl.store.store import Store
 
 
 @dataclass

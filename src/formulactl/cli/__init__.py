@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from ..errors import FormulaError, Interrupted
-from . import audit, checking, integration, records, secrets, team, workflow
+from formulactl.cli import audit, checking, integration, records, secrets, team, workflow
+from formulactl.errors import FormulaError, Interrupted
 
 app = typer.Typer(
     name="formulactl",

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..diffing import FieldChange
-from ..errors import FormulaError
-from .common import (
+from formulactl.audit.diffing import FieldChange
+from formulactl.cli.common import (
     EXIT_FINDINGS,
     IdentityOption,
     JsonOption,
@@ -25,9 +24,10 @@ from .common import (
     print_findings,
     print_json,
 )
+from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
-    from ..audit import Trail
+    from formulactl.audit.trail import Trail
 
 audit_app = typer.Typer(
     help="Verify the whole history and export the trail for inspectors.", no_args_is_help=True
@@ -48,8 +48,8 @@ def register(app: typer.Typer) -> None:
 
 def log(record_id: IdArgument, as_json: JsonOption = False, store: StoreOption = None) -> None:
     """Every change to one record, newest first, with who signed it and what it meant."""
-    from ..audit import Trail
-    from ..history import History
+    from formulactl.audit.history import History
+    from formulactl.audit.trail import Trail
 
     found = open_store(store)
     with History(found) as history:
@@ -75,8 +75,8 @@ def blame(
     store: StoreOption = None,
 ) -> None:
     """For each field: who last changed it, when, in which version, under which approval."""
-    from ..audit import Trail
-    from ..history import History
+    from formulactl.audit.history import History
+    from formulactl.audit.trail import Trail
 
     found = open_store(store)
     keys = identities(identity) if decrypt else []
@@ -118,9 +118,9 @@ def diff(
     store: StoreOption = None,
 ) -> None:
     """What changed in a record between two versions or commits, line by line by key."""
-    from ..audit import Trail
-    from ..diffing import cell_text, record_diff
-    from ..history import History
+    from formulactl.audit.diffing import cell_text, record_diff
+    from formulactl.audit.history import History
+    from formulactl.audit.trail import Trail
 
     found = open_store(store)
     keys = identities(identity) if decrypt else []
@@ -156,9 +156,9 @@ def audit_verify(
     store: StoreOption = None,
 ) -> None:
     """Check the whole history and the store against it; record HEAD as verified when clean."""
-    from .. import gitio
-    from ..audit import anchor, audit
-    from ..signing import current_signer
+    from formulactl.actions.signing import current_signer
+    from formulactl.audit.inspect import anchor, audit
+    from formulactl.git import gitio
 
     found = open_store(store)
     report = audit(found)
@@ -215,7 +215,7 @@ def audit_export(
     store: StoreOption = None,
 ) -> None:
     """The full trail, one row per change to a record, for inspectors who do not use git."""
-    from ..audit import Row, export_rows
+    from formulactl.audit.export import Row, export_rows
 
     if output_format not in ("csv", "json"):
         raise FormulaError(
@@ -252,7 +252,7 @@ def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Any, Any
 
 
 def _find(trail: Trail, wanted: str) -> Any:
-    from .. import gitio
+    from formulactl.git import gitio
 
     if wanted.isdigit():
         version = int(wanted)
@@ -282,7 +282,7 @@ def _label(event: Any) -> str:
 
 
 def _print_diff(title: str, changes: list[FieldChange]) -> None:
-    from ..diffing import cell_text
+    from formulactl.audit.diffing import cell_text
 
     out(title)
     if not changes:

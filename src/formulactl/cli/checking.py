@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import FormulaError
-from .common import (
+from formulactl.cli.common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     JsonOption,
@@ -21,6 +20,7 @@ from .common import (
     print_findings,
     shown_path,
 )
+from formulactl.errors import FormulaError
 
 PathsArgument = Annotated[
     list[str] | None,
@@ -50,7 +50,7 @@ def validate_command(
     """Check records against their schemas and rules, or (--history) the commits themselves."""
     found = open_store(store)
     if history:
-        from ..verify import verify_history
+        from formulactl.audit.verify import verify_history
 
         if paths and len(paths) > 1:
             raise FormulaError(
@@ -66,8 +66,8 @@ def validate_command(
         if report.findings:
             raise typer.Exit(EXIT_FINDINGS)
         return
-    from ..cache import BlobCache
-    from ..check import check_context, validate
+    from formulactl.rules.check import check_context, validate
+    from formulactl.store.cache import BlobCache
 
     runs = BlobCache(found.cache_dir / "check-run.marshal", check_context(found))
     records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
@@ -95,11 +95,11 @@ def fmt_command(
     store: StoreOption = None,
 ) -> None:
     """Rewrite files in canonical form (schema key order, block style, stable quoting)."""
-    from ..cache import BlobCache
-    from ..check import check_context
-    from ..commits import commit_files
-    from ..formatting import format_files
-    from ..signing import actor
+    from formulactl.actions.commits import commit_files
+    from formulactl.actions.signing import actor
+    from formulactl.rules.check import check_context
+    from formulactl.rules.formatting import format_files
+    from formulactl.store.cache import BlobCache
 
     found = open_store(store)
     cache = BlobCache(found.cache_dir / "fmt.marshal", check_context(found))

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from ..cache import BlobCache
-from ..errors import Finding, FormulaError, Refused
-from ..store import Store
+from formulactl.errors import Finding, FormulaError, Refused
+from formulactl.store.cache import BlobCache
+from formulactl.store.store import Store
 
 if TYPE_CHECKING:
-    from ..crypto import Identity
+    from formulactl.crypto.crypto import Identity
 
 StoreOption = Annotated[
     Path | None,
@@ -40,7 +40,7 @@ def open_store(store: Path | None) -> Store:
 
 
 def check_cache(store: Store) -> BlobCache:
-    from ..check import check_context
+    from formulactl.rules.check import check_context
 
     return BlobCache(store.cache_dir / "check.marshal", check_context(store))
 
@@ -136,7 +136,7 @@ def identity_files(explicit: Path | None) -> list[tuple[Path, bool]]:
 def identities(explicit: Path | None) -> list[Identity]:
     """The identities that load; an unreadable one named on purpose is an error, and a
     default one that cannot be read (a passphrase) is reported only if nothing else loads."""
-    from ..crypto import load_identity
+    from formulactl.crypto.crypto import load_identity
 
     loaded: list[Identity] = []
     problems: list[FormulaError] = []
@@ -166,7 +166,7 @@ def read_file(path: Path) -> bytes:
 
 def checked_date(text: str | None, option: str) -> str | None:
     """A YYYY-MM-DD date given on the command line, refused in one line otherwise."""
-    from ..schema import is_date
+    from formulactl.store.schema import is_date
 
     if text is not None and not (isinstance(text, str) and is_date(text) and len(text) == 10):
         raise FormulaError(

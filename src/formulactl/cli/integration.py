@@ -9,9 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import Finding, FormulaError
-from ..store import Store
-from .common import (
+from formulactl.cli.common import (
     EXIT_FINDINGS,
     JsonOption,
     StoreOption,
@@ -21,7 +19,9 @@ from .common import (
     print_json,
     read_file,
 )
-from .records import formulactl_command
+from formulactl.cli.records import formulactl_command
+from formulactl.errors import Finding, FormulaError
+from formulactl.store.store import Store
 
 hooks_app = typer.Typer(help="Install formulactl's git hooks.", no_args_is_help=True)
 
@@ -55,8 +55,8 @@ def hooks_install(
     store: StoreOption = None,
 ) -> None:
     """Install the hooks into this repository only (core.hooksPath; no global config)."""
-    from .. import gitio
-    from ..githooks import CLIENT_HOOKS, SERVER_HOOKS, install
+    from formulactl.git import gitio
+    from formulactl.integration.githooks import CLIENT_HOOKS, SERVER_HOOKS, install
 
     if server:
         target = (repo or Path.cwd()).resolve()
@@ -82,7 +82,12 @@ def hook(
     arguments: Annotated[list[str] | None, typer.Argument()] = None,
 ) -> None:
     """Run by the hook scripts: the check for that moment."""
-    from ..githooks import outgoing_findings, push_findings, read_updates, staged_findings
+    from formulactl.integration.githooks import (
+        outgoing_findings,
+        push_findings,
+        read_updates,
+        staged_findings,
+    )
 
     if name == "pre-commit":
         found = open_store(None)
@@ -113,8 +118,9 @@ def _refuse_if(store: Store, findings: list[Finding], what: str) -> None:
 
 
 def _record_receipts(repo: Path, lines: list[str]) -> None:
-    from .. import gitio, receipts
-    from ..githooks import read_updates
+    from formulactl.audit import receipts
+    from formulactl.git import gitio
+    from formulactl.integration.githooks import read_updates
 
     key = gitio.config_get(repo, "formulactl.receiptkey")
     if not key:
@@ -137,7 +143,7 @@ def ci(
 ) -> None:
     """The check for CI: the tree's records, and every commit since BASE judged by the team
     of BASE. A base this clone does not hold fails closed."""
-    from ..ci import ci_findings, github_annotations, gitlab_report
+    from formulactl.integration.ci import ci_findings, github_annotations, gitlab_report
 
     found = open_store(store)
     findings = ci_findings(found, base)
@@ -163,7 +169,7 @@ def ci_template(
     store: StoreOption = None,
 ) -> None:
     """Write a CI workflow that runs `formulactl ci` on every push and pull request."""
-    from ..ci import write_template
+    from formulactl.integration.ci import write_template
 
     path = write_template(open_store(store), platform)
     out(f"Wrote {path}; commit it, and turn off squash and rebase merging in your git host.")
@@ -178,7 +184,7 @@ def review_command(
     store: StoreOption = None,
 ) -> None:
     """Summarize a pull request: records, changes, signatures, approvers needed, findings."""
-    from ..review import markdown, review
+    from formulactl.integration.review import markdown, review
 
     found = open_store(store)
     result = review(found, revision_range)
@@ -210,8 +216,8 @@ def merge_driver(
 ) -> None:
     """git's merge driver for records (%O %A %B %P): field by field; a conflict stays valid
     YAML and is listed under merge_conflicts."""
-    from .. import yamlio
-    from ..merging import merge
+    from formulactl.integration.merging import merge
+    from formulactl.store import yamlio
 
     found = open_store(None)
     kind = found.kind_of(Path(path).stem)

@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import FormulaError
-from ..store import Record, Store
-from .common import (
+from formulactl.cli.common import (
     IdentityOption,
     JsonOption,
     StoreOption,
@@ -38,6 +36,8 @@ from .common import (
     refuse,
     shown_path,
 )
+from formulactl.errors import FormulaError
+from formulactl.store.store import Record, Store
 
 SetOption = Annotated[
     list[str] | None,
@@ -46,7 +46,7 @@ SetOption = Annotated[
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
 
 if TYPE_CHECKING:
-    from .. import actions
+    from formulactl.actions.records import Opened
 
 
 def register(app: typer.Typer) -> None:
@@ -71,9 +71,9 @@ def init(
     ] = None,
 ) -> None:
     """Create a store: git repository, settings, team file, schemas, record folders."""
-    from ..crypto import new_identity
-    from ..signing import configure_drivers
-    from ..store import create_store, refuse_existing
+    from formulactl.actions.signing import configure_drivers
+    from formulactl.crypto.crypto import new_identity
+    from formulactl.store.store import create_store, refuse_existing
 
     root = directory.resolve()
     refuse_existing(root)
@@ -119,9 +119,10 @@ def new(
     store: StoreOption = None,
 ) -> None:
     """Create a record with the next free ID as a signed commit; nothing invalid is written."""
-    from .. import actions, yamlio
-    from ..editing import apply, new_record, parse_assignment
-    from ..kinds import kind_named
+    from formulactl.actions.records import create
+    from formulactl.model.kinds import kind_named
+    from formulactl.store import yamlio
+    from formulactl.store.editing import apply, new_record, parse_assignment
 
     found = open_store(store)
     record_kind = kind_named(kind).name
@@ -133,7 +134,7 @@ def new(
     apply(base, [parse_assignment(schema, text) for text in sets or []], [])
     record = new_record(found, record_kind, base, date.today())
     with refusals(found):
-        done = actions.create(found, record, check_cache(found))
+        done = create(found, record, check_cache(found))
     committed(done.commit, f"new {record.id}")
     out(record.id)
 
@@ -158,9 +159,9 @@ def show(
 ) -> None:
     """Print a record (confidential fields sealed unless --decrypt); ID@VERSION and --at show
     it from history, with the signature that approved or changed it."""
-    from .. import actions
-    from ..sealed import ENVELOPE
-    from ..settings import split_ref
+    from formulactl.actions.records import open_record
+    from formulactl.model.sealed import ENVELOPE
+    from formulactl.model.settings import split_ref
 
     found = open_store(store)
     checked_date(at, "--at")
@@ -171,7 +172,7 @@ def show(
     else:
         record = found.load(record_id)
     if decrypt and ENVELOPE in record.data:
-        plain = actions.open_record(found, record, identities(identity)).plain
+        plain = open_record(found, record, identities(identity)).plain
         record = Record(record.id, record.kind, record.path, plain)
     if as_json:
         print_json(record.data)
@@ -184,8 +185,8 @@ def show(
 def _from_history(
     store: Store, record_id: str, version: int | None, at: str | None
 ) -> tuple[Record, str]:
-    from ..audit import Trail, version_text
-    from ..history import History
+    from formulactl.audit.history import History
+    from formulactl.audit.trail import Trail, version_text
 
     with History(store) as history:
         trail = Trail(store, history, record_id)
@@ -207,9 +208,9 @@ def list_records(
     store: StoreOption = None,
 ) -> None:
     """List records of one kind, optionally only those matching every --where."""
-    from ..cache import BlobCache, code_version
-    from ..kinds import kind_named
-    from ..query import parse_condition, select_records, value_at
+    from formulactl.model.kinds import kind_named
+    from formulactl.store.cache import BlobCache, code_version
+    from formulactl.store.query import parse_condition, select_records, value_at
 
     found = open_store(store)
     record_kind = kind_named(kind)
@@ -255,8 +256,8 @@ def set_fields(
     store: StoreOption = None,
 ) -> None:
     """Change fields of a draft record as a signed commit; confidential ones are sealed."""
-    from .. import actions
-    from ..editing import apply, parse_assignment
+    from formulactl.actions.records import change
+    from formulactl.store.editing import apply, parse_assignment
 
     if not assignments and not unset:
         raise FormulaError("nothing to set", "give FIELD=VALUE or --unset FIELD", rule="usage")
@@ -269,7 +270,7 @@ def set_fields(
     schema = found.schema(after.kind)
     apply(after.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
     with refusals(found), _explained(why):
-        done = actions.change(found, before, after, "set", check_cache(found), opened)
+        done = change(found, before, after, "set", check_cache(found), opened)
     committed(done.commit, f"set {record_id}")
     out(f"Saved {record_id}")
 
@@ -277,8 +278,8 @@ def set_fields(
 def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOption = None) -> None:
     """Open a draft record in $EDITOR, decrypted in a private temporary file; invalid content
     is never saved, and the file is removed however the editing ends."""
-    from .. import actions
-    from ..check import check_unsaved
+    from formulactl.actions.records import change
+    from formulactl.rules.check import check_unsaved
 
     found = open_store(store)
     before = found.load(record_id)
@@ -302,7 +303,7 @@ def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOpt
                 data = found.parse(before.path, text).data
                 after = Record(before.id, before.kind, before.path, data)
                 with refusals(found), _explained(why):
-                    done = actions.change(found, before, after, "edit", cache, opened)
+                    done = change(found, before, after, "edit", cache, opened)
                 committed(done.commit, f"edit {record_id}")
                 out(f"Saved {record_id}")
                 return
@@ -335,15 +336,15 @@ def _try_open(
     store: Store,
     record: Record,
     identity: Path | None,
-) -> tuple[actions.Opened | None, FormulaError | None]:
+) -> tuple[Opened | None, FormulaError | None]:
     """Open a sealed record if this user holds a reader's key; say why not otherwise."""
-    from .. import actions
-    from ..sealed import ENVELOPE
+    from formulactl.actions.records import open_record
+    from formulactl.model.sealed import ENVELOPE
 
     if ENVELOPE not in record.data:
         return None, None
     try:
-        return actions.open_record(store, record, identities(identity)), None
+        return open_record(store, record, identities(identity)), None
     except FormulaError as why:
         return None, why
 

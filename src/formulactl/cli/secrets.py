@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import FormulaError
-from ..store import Store
-from .common import (
+from formulactl.cli.common import (
     IdentityOption,
     JsonOption,
     StoreOption,
@@ -24,9 +22,11 @@ from .common import (
     read_file,
     refusals,
 )
+from formulactl.errors import FormulaError
+from formulactl.store.store import Store
 
 if TYPE_CHECKING:
-    from ..store import Record
+    from formulactl.store.store import Record
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +40,7 @@ def keygen(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing identity.")] = False,
 ) -> None:
     """Make an age identity for decrypting (for people whose SSH key has a passphrase)."""
-    from ..crypto import new_identity
+    from formulactl.crypto.crypto import new_identity
 
     config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = config / "formulactl" / "identity.txt"
@@ -67,7 +67,7 @@ def rekey(
     store: StoreOption = None,
 ) -> None:
     """Wrap data keys for today's readers; a removed reader gets a new key sealed past them."""
-    from .. import actions
+    from formulactl.actions.rekey import rekey
 
     found = open_store(store)
     if bool(record_id) == all_records:
@@ -80,9 +80,7 @@ def rekey(
 
     with Progress(transient=True, console=Console(stderr=True)) as bar, refusals(found):
         task = bar.add_task("rekey", total=len(ids))
-        done, commit = actions.rekey(
-            found, ids, identities(identity), lambda _id: bar.advance(task)
-        )
+        done, commit = rekey(found, ids, identities(identity), lambda _id: bar.advance(task))
     if not done:
         out("Every data key is already wrapped for exactly today's readers.")
         return
@@ -114,8 +112,8 @@ def access(
     store: StoreOption = None,
 ) -> None:
     """Who can read what today (or ever, with --history); no key is needed."""
-    from ..kinds import KINDS
-    from ..reports import access_history, access_today
+    from formulactl.audit.reports import access_history, access_today
+    from formulactl.model.kinds import KINDS
 
     found = open_store(store)
     if history:
@@ -145,9 +143,10 @@ def access(
 
 def textconv(path: Annotated[Path, typer.Argument()]) -> None:
     """git diff's text conversion: a record with its secrets opened when you hold a key."""
-    from .. import actions, yamlio
-    from ..sealed import ENVELOPE
-    from ..store import Record
+    from formulactl.actions.records import open_record
+    from formulactl.model.sealed import ENVELOPE
+    from formulactl.store import yamlio
+    from formulactl.store.store import Record
 
     raw = read_file(path)
     try:
@@ -157,7 +156,7 @@ def textconv(path: Annotated[Path, typer.Argument()]) -> None:
         kind = found.kind_of(record_id)
         record = Record(record_id, kind, found.record_path(record_id), data)
         if ENVELOPE in data:
-            plain = actions.open_record(found, record, identities(None)).plain
+            plain = open_record(found, record, identities(None)).plain
             record = Record(record.id, record.kind, record.path, plain)
         sys.stdout.write(found.canonical(record))
     except FormulaError:
@@ -165,9 +164,9 @@ def textconv(path: Annotated[Path, typer.Argument()]) -> None:
 
 
 def _records(store: Store, target: str | None) -> list[Record]:
-    from ..cache import BlobCache, code_version
-    from ..kinds import KINDS, kind_named
-    from ..query import select_records
+    from formulactl.model.kinds import KINDS, kind_named
+    from formulactl.store.cache import BlobCache, code_version
+    from formulactl.store.query import select_records
 
     if target and not (target in KINDS or target in (k.folder for k in KINDS.values())):
         return [store.load(target)]
@@ -177,6 +176,6 @@ def _records(store: Store, target: str | None) -> list[Record]:
 
 
 def _all_ids(store: Store) -> list[str]:
-    from ..kinds import KINDS
+    from formulactl.model.kinds import KINDS
 
     return [record_id for kind in KINDS for record_id in store.ids(kind)]

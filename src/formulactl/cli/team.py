@@ -7,8 +7,16 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonOption, StoreOption, committed, err, open_store, out, print_json
-from .records import formulactl_command
+from formulactl.cli.common import (
+    JsonOption,
+    StoreOption,
+    committed,
+    err,
+    open_store,
+    out,
+    print_json,
+)
+from formulactl.cli.records import formulactl_command
 
 team_app = typer.Typer(
     help="The people who enter, review, approve and administer records.", no_args_is_help=True
@@ -37,8 +45,8 @@ def team_add(
     store: StoreOption = None,
 ) -> None:
     """Add a person (admin only; the first person added becomes the store's admin)."""
-    from ..membership import add_person
-    from ..signing import read_public_key
+    from formulactl.actions.membership import add_person
+    from formulactl.model.sshkeys import read_public_key
 
     found = open_store(store)
     commit = add_person(found, person_id, name, email, role, read_public_key(key))
@@ -53,7 +61,7 @@ def team_remove(
     store: StoreOption = None,
 ) -> None:
     """Remove a person: their keys are not valid for any later commit."""
-    from ..membership import remove_person
+    from formulactl.actions.membership import remove_person
 
     found = open_store(store)
     commit = remove_person(found, person_id, reason)
@@ -104,7 +112,7 @@ def setup_signing_command(
     store: StoreOption = None,
 ) -> None:
     """Sign every commit in this repository with KEY (this repository's config only)."""
-    from ..signing import setup_signing
+    from formulactl.actions.signing import setup_signing
 
     found = open_store(store)
     signer = setup_signing(found, key, formulactl_command())
@@ -119,7 +127,7 @@ def setup_signing_command(
 
 def whoami(store: StoreOption = None) -> None:
     """Name the person whose key signs commits here."""
-    from ..signing import current_signer
+    from formulactl.actions.signing import current_signer
 
     found = open_store(store)
     signer = current_signer(found)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .common import (
+from formulactl.cli.common import (
     JsonOption,
     StoreOption,
     check_cache,
@@ -36,11 +36,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _step(record_id: str, name: str, reason: str, store: Path | None) -> None:
-    from .. import actions
+
+    from formulactl.actions.steps import take_step
 
     found = open_store(store)
     with refusals(found):
-        done = actions.take_step(found, record_id, name, reason, date.today(), check_cache(found))
+        done = take_step(found, record_id, name, reason, date.today(), check_cache(found))
     status = done.record.data.get("status")
     committed(done.commit, f"{name} {record_id}")
     out(f"{record_id} is {status} (version {done.record.data.get('version')})")
@@ -83,13 +84,13 @@ def feedback(
     store: StoreOption = None,
 ) -> None:
     """Move feedback along open → investigating → resolved → closed."""
-    from .. import actions
+    from formulactl.actions.steps import progress_feedback
 
     found = open_store(store)
     if status not in ("investigating", "resolved", "closed"):
         raise typer.BadParameter("use investigating, resolved or closed", param_hint="STATUS")
     with refusals(found):
-        done = actions.progress_feedback(
+        done = progress_feedback(
             found, record_id, status, resolution, date.today(), check_cache(found)
         )
     committed(done.commit, f"feedback {record_id} {status}")
@@ -102,8 +103,8 @@ def due(
     store: StoreOption = None,
 ) -> None:
     """What needs review, approval or an answer, when, and by whom."""
-    from ..cache import BlobCache, code_version
-    from ..reports import due_items
+    from formulactl.audit.reports import due_items
+    from formulactl.store.cache import BlobCache, code_version
 
     found = open_store(store)
     cache = BlobCache(found.cache_dir / "records.marshal", code_version())
@@ -125,10 +126,10 @@ def import_command(
     store: StoreOption = None,
 ) -> None:
     """Bring existing records in as they are, in one admin-signed commit."""
-    from .. import actions
+    from formulactl.actions.importing import import_records
 
     found = open_store(store)
     with refusals(found):
-        paths, commit = actions.import_records(found, source, reason)
+        paths, commit = import_records(found, source, reason)
     committed(commit, f"import {len(paths)} records")
     out(f"Imported {len(paths)} records")

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import FieldPath, KindSchema, Problem
-from .sealed import ENVELOPE, RECOVERY, SEALED, is_sealed
-from .settings import Settings
-from .team import Team
-from .workflow import customer_of
-from .yamlio import pointer_part
+from formulactl.errors import Problem, pointer_part
+from formulactl.model.sealed import ENVELOPE, RECOVERY, SEALED, is_sealed
+from formulactl.model.settings import Settings
+from formulactl.model.team import Team
+from formulactl.model.workflow import customer_of
+from formulactl.store.schema import FieldPath, KindSchema
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ import pyrage
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from .errors import FormulaError
-from .sealed import TAG
-from .signing import public_key_of
+from formulactl.errors import FormulaError
+from formulactl.model.sealed import TAG
+from formulactl.model.sshkeys import public_key_of
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import crypto
-from .confidential import fingerprint, readers, secrets_in, tree_copy
-from .errors import FormulaError
-from .schema import KindSchema
-from .sealed import ENVELOPE, is_sealed
-from .settings import Settings
-from .team import Team
+from formulactl.crypto import crypto
+from formulactl.crypto.confidential import fingerprint, readers, secrets_in, tree_copy
+from formulactl.errors import FormulaError
+from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.model.settings import Settings
+from formulactl.model.team import Team
+from formulactl.store.schema import KindSchema
 
 _MISSING = object()
 

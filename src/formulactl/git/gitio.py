@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import FormulaError
+from formulactl.errors import FormulaError
 
 # Git must not read the user's terminal or pager, and must answer in a fixed language.
 _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}

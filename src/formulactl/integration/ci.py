@@ -7,11 +7,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import gitio
-from .check import validate
-from .errors import Finding, FormulaError
-from .store import Store
-from .verify import verify_history
+from formulactl.audit.verify import verify_history
+from formulactl.errors import Finding, FormulaError
+from formulactl.git import gitio
+from formulactl.rules.check import validate
+from formulactl.store.store import Store
 
 TEMPLATES = {
     "github": (

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from . import gitio
-from .cache import BlobCache
-from .check import check_context, check_unsaved, validate
-from .errors import Finding
-from .kinds import RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
-from .store import Store
+from formulactl.errors import Finding
+from formulactl.git import gitio
+from formulactl.model.kinds import RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
+from formulactl.rules.check import check_context, check_unsaved, validate
+from formulactl.store.cache import BlobCache
+from formulactl.store.store import Store
 
 CLIENT_HOOKS = ("pre-commit", "pre-push")
 SERVER_HOOKS = ("pre-receive", "post-receive")
@@ -69,7 +69,7 @@ def outgoing_findings(store: Store, lines: list[str]) -> list[Finding]:
         if len(parts) != 4 or parts[1] == ZERO:
             continue  # a deletion sends no commit
         local, remote = parts[1], parts[3]
-        from .verify import verify_history  # only when something is pushed
+        from formulactl.audit.verify import verify_history  # only when something is pushed
 
         new = set(gitio.new_commits(store.repo, remote, local, "--remotes"))
         findings += verify_history(store, local, commits=new).findings
@@ -112,7 +112,7 @@ def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
                 )
                 for f in validate(store, []).findings
             ]
-            from .verify import verify_history
+            from formulactl.audit.verify import verify_history
 
             new = set(gitio.new_commits(repo, update.old, update.new, "--all"))
             report = verify_history(store, update.new, commits=new)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import CONFLICTS, KindSchema
+from formulactl.store.schema import CONFLICTS, KindSchema
 
 _ABSENT = object()
 

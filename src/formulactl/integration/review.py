@@ -6,16 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import gitio, yamlio
-from .audit import signature_of
-from .check import validate
-from .diffing import FieldChange, cell_text, record_diff
-from .errors import Finding, FormulaError
-from .githooks import unpacked
-from .history import History, record_id_of
-from .store import Store
-from .verify import verify_history
-from .workflow import customer_of
+from formulactl.audit.diffing import FieldChange, cell_text, record_diff
+from formulactl.audit.history import History, record_id_of
+from formulactl.audit.trail import signature_of
+from formulactl.audit.verify import verify_history
+from formulactl.errors import Finding, FormulaError
+from formulactl.git import gitio
+from formulactl.integration.githooks import unpacked
+from formulactl.model.workflow import customer_of
+from formulactl.rules.check import validate
+from formulactl.store import yamlio
+from formulactl.store.store import Store
 
 
 @dataclass

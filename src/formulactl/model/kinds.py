@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import FormulaError
+from formulactl.errors import FormulaError
 
 
 @dataclass(frozen=True)

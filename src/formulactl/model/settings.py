@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .errors import FormulaError
+from formulactl.errors import FormulaError
 
 _TOKEN = re.compile(r"\{(seq|rand):([0-9]+)\}|\{date\}")
 _REF = re.compile(r"(?P<id>[A-Z][A-Z0-9]*-[A-Za-z0-9-]+)(?:@(?P<version>[1-9][0-9]*))?")

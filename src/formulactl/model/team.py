@@ -6,16 +6,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import Problem
-from .yamlio import pointer_part
+from formulactl.errors import Problem, pointer_part
+from formulactl.model.sshkeys import key_text
 
 ROLES = ("entry", "reviewer", "approver", "admin", "auditor")
-
-
-def key_text(line: str) -> str:
-    """`ssh-ed25519 AAAA… comment` → `ssh-ed25519 AAAA…`: a key's identity without its label."""
-    parts = line.split()
-    return " ".join(parts[:2])
 
 
 @dataclass(frozen=True)

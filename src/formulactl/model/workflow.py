@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .errors import FormulaError
-from .kinds import KINDS
-from .sealed import ENVELOPE, is_sealed
-from .team import Person
+from formulactl.errors import FormulaError
+from formulactl.model.kinds import KINDS
+from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.model.team import Person
 
 # Fields that record where a record is in its workflow, not what it says.
 WORKFLOW_FIELDS = frozenset({"status", "review_due"})

@@ -14,12 +14,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import gitio, yamlio
-from .cache import BlobCache, code_version
-from .errors import Finding, FormulaError
-from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
-from .parallel import parallel_map
-from .rules import (
+from formulactl.errors import Finding, FormulaError, Problem
+from formulactl.git import gitio
+from formulactl.model.kinds import (
+    FOLDERS,
+    KINDS,
+    RECORDS_DIR,
+    SCHEMAS_DIR,
+    SETTINGS_FILE,
+    STORE_FILES,
+    TEAM_FILE,
+)
+from formulactl.model.team import Team
+from formulactl.parallel import parallel_map
+from formulactl.rules.rules import (
     Located,
     RuleContext,
     check_record,
@@ -28,9 +36,9 @@ from .rules import (
     record_facts,
     reference_pointers,
 )
-from .schema import Problem
-from .store import Store
-from .team import Team
+from formulactl.store import yamlio
+from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.store import Store
 
 CUSTOMERS = f"{RECORDS_DIR}/{KINDS['customer'].folder}/"
 # Cached per file: (facts or None when unreadable, [(line, col, pointer, rule, message, hint)])

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gitio, yamlio
-from .cache import BlobCache
-from .check import select
-from .errors import Finding, FormulaError
-from .kinds import STORE_FILES
-from .store import Store
+from formulactl.errors import Finding, FormulaError
+from formulactl.git import gitio
+from formulactl.model.kinds import STORE_FILES
+from formulactl.rules.check import select
+from formulactl.store import yamlio
+from formulactl.store.cache import BlobCache
+from formulactl.store.store import Store
 
 
 @dataclass

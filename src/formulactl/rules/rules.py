@@ -13,14 +13,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .confidential import envelope_problems
-from .errors import FormulaError
-from .kinds import KINDS
-from .paths import walk
-from .schema import CONFLICTS, KindSchema, Problem
-from .settings import Settings, split_ref
-from .team import Team
-from .yamlio import pointer_part
+from formulactl.crypto.confidential import envelope_problems
+from formulactl.errors import FormulaError, Problem, pointer_part
+from formulactl.model.kinds import KINDS
+from formulactl.model.settings import Settings, split_ref
+from formulactl.model.team import Team
+from formulactl.store.paths import walk
+from formulactl.store.schema import CONFLICTS, KindSchema
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ FORMAT = 1
 def code_version() -> str:
     """A digest of formulactl's own code: any change to it makes old cache entries stale."""
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.rglob("*.py")):
+    for source in sorted(Path(__file__).parent.parent.rglob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

@@ -7,12 +7,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from . import yamlio
-from .errors import FormulaError
-from .kinds import KINDS
-from .paths import Step, parse_field_path, schema_path, set_at, split_assignment, unset_at
-from .schema import KindSchema
-from .store import Record, Store
+from formulactl.errors import FormulaError
+from formulactl.model.kinds import KINDS
+from formulactl.store import yamlio
+from formulactl.store.paths import (
+    Step,
+    parse_field_path,
+    schema_path,
+    set_at,
+    split_assignment,
+    unset_at,
+)
+from formulactl.store.schema import KindSchema
+from formulactl.store.store import Record, Store
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .errors import FormulaError
-from .yamlio import pointer_part
+from formulactl.errors import FormulaError, pointer_part
 
 # A step is a mapping key, a list index, or a (field, value) selector of a list item.
 Step = str | int | tuple[str, str]

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import gitio
-from .cache import BlobCache
-from .errors import Finding, FormulaError
-from .kinds import KINDS, RECORDS_DIR
-from .paths import parse_field_path, split_assignment
-from .store import Record, Store
+from formulactl.errors import Finding, FormulaError
+from formulactl.git import gitio
+from formulactl.model.kinds import KINDS, RECORDS_DIR
+from formulactl.store.cache import BlobCache
+from formulactl.store.paths import parse_field_path, split_assignment
+from formulactl.store.store import Record, Store
 
 
 @dataclass

@@ -17,10 +17,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import FormulaError
-from .kinds import KINDS
-from .sealed import ENVELOPE, ENVELOPE_SCHEMA, SEALED_PATTERN, is_sealed
-from .yamlio import Shape, pointer_part
+from formulactl.errors import FormulaError, Problem, pointer_part
+from formulactl.model.kinds import KINDS
+from formulactl.model.sealed import ENVELOPE, ENVELOPE_SCHEMA, SEALED_PATTERN, is_sealed
+from formulactl.store.yamlio import Shape
 
 # Keywords whose meaning is the same in draft 2020-12 (jsonschema) and draft-07
 # (fastjsonschema); a schema using anything else is refused, so the two never disagree.
@@ -88,16 +88,6 @@ class Ref:
     path: FieldPath
     kind: str
     version: str  # "no", "optional" or "required"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A schema error before it is placed in a file."""
-
-    pointer: str
-    rule: str
-    message: str
-    hint: str
 
 
 @dataclass

@@ -13,12 +13,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import gitio, yamlio
-from .errors import FormulaError
-from .kinds import FOLDERS, KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
-from .schema import KindSchema, load_kind_schema
-from .settings import Settings, split_ref
-from .team import Team
+from formulactl.errors import FormulaError
+from formulactl.git import gitio
+from formulactl.model.kinds import (
+    FOLDERS,
+    KINDS,
+    RECORDS_DIR,
+    SCHEMAS_DIR,
+    SETTINGS_FILE,
+    TEAM_FILE,
+)
+from formulactl.model.settings import Settings, split_ref
+from formulactl.model.team import Team
+from formulactl.store import yamlio
+from formulactl.store.schema import KindSchema, load_kind_schema
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "format": 1,

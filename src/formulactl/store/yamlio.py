@@ -30,7 +30,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from .errors import FormulaError
+from formulactl.errors import FormulaError, pointer_part
 
 
 def _parser_class() -> Any:
@@ -119,10 +119,6 @@ def too_big(size: int, limit: int, path: str) -> YamlError:
         path,
         rule="yaml-size",
     )
-
-
-def pointer_part(key: str | int) -> str:
-    return "/" + str(key).replace("~", "~0").replace("/", "~1")
 
 
 def _load(data: bytes, path: str, max_bytes: int, marks: dict[str, tuple[int, int]] | None) -> Any:

@@ -1,0 +1,1 @@
+"""One change = one checked, signed commit: records, workflow steps, rekey, import, team."""

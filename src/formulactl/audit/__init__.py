@@ -1,0 +1,2 @@
+"""History read from git: history rules, the trail (log, blame, diff, show@V), audit verify,
+export."""

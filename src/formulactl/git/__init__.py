@@ -1,0 +1,1 @@
+"""The only git caller (gitio) and in-process SSH signature checks (signatures)."""

@@ -1,0 +1,1 @@
+"""Record and store rules: validate and fmt."""
