@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from formulactl.cli import run
+from formulactl.store import yamlio
 from formulactl.store.store import Store, create_store
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -179,3 +182,126 @@ def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     import_records(small_store, staged, "the records kept before formulactl")
     act_as(small_store, team_keys["zhang.min"])
     return small_store
+
+
+# ------------------------------------------------------------------ git and commit helpers
+
+
+def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run git in `root` and return its output; any failure fails the test."""
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return done.stdout.strip()
+
+
+def head(store: Store) -> str:
+    """The current commit, or "" in a repository without commits."""
+    done = subprocess.run(
+        ["git", "-C", str(store.root), "rev-parse", "--verify", "--quiet", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip()
+
+
+def trailers(store: Store, revision: str = "HEAD") -> dict[str, str]:
+    """The `Formulactl-*` trailers of a commit message, as `git log` shows it."""
+    found = {}
+    for line in git(store.root, "log", "-1", "--format=%B", revision).splitlines():
+        name, _, value = line.partition(": ")
+        if name.startswith("Formulactl-"):
+            found[name.removeprefix("Formulactl-")] = value
+    return found
+
+
+def subject(store: Store) -> str:
+    return git(store.root, "log", "-1", "--format=%s")
+
+
+def signer_email(store: Store) -> str:
+    """Who git says signed the last commit (by the allowed-signers file formulactl writes)."""
+    verdict, email = git(store.root, "log", "-1", "--format=%G? %GS").split(" ", 1)
+    assert verdict == "G"
+    return email
+
+
+def load(store: Store, path: str) -> dict[str, Any]:
+    return yamlio.load_record((store.root / path).read_bytes(), path, 1 << 20)
+
+
+def step(store: Store, invoke: Invoke, *args: str | Path, who: Member | None = None) -> Result:
+    """Run one command (as `who`, if given) and insist it succeeded."""
+    if who is not None:
+        act_as(store, who)
+    done = invoke(*args, cwd=store.root)
+    assert done.code == 0, done.err
+    return done
+
+
+def assert_refused(store: Store, done: Result, before: str, message: str) -> None:
+    """Exit 2, exactly one line saying why, no commit and no change in the working tree."""
+    assert (done.code, done.out, done.err) == (2, "", f"formulactl: {message}\n")
+    assert head(store) == before
+    assert git(store.root, "status", "--porcelain") == ""
+
+
+def history_is_clean(store: Store, invoke: Invoke) -> None:
+    done = invoke("validate", "--history", cwd=store.root)
+    assert (done.code, done.out) == (0, ""), done.err
+    assert done.err.endswith(", 0 findings\n")
+
+
+def commit_as(
+    root: Path, signer: Member | Path | None, message: str, env: dict[str, str] | None = None
+) -> str:
+    """Stage everything and commit it by hand, signed with `signer`'s key or unsigned."""
+    git(root, "add", "-A")
+    if signer is None:
+        git(root, "commit", "-q", "--no-gpg-sign", "-m", message, env=env)
+    else:
+        key = signer.key if isinstance(signer, Member) else signer
+        git(root, "-c", f"user.signingkey={key}", "commit", "-q", "-S", "-m", message, env=env)
+    return git(root, "rev-parse", "HEAD")
+
+
+def edit_record(store: Store, name: str, **changes: object) -> dict[str, object]:
+    path = store.root / "records" / name
+    data = yamlio.load_record(path.read_bytes(), name, 1 << 20)
+    data.update(changes)
+    path.write_text(yamlio.dump(data, None), encoding="utf-8")
+    return data
+
+
+# ------------------------------------------------------------------ records to import
+
+
+def importable(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return folder
+
+
+OVERDUE_SUPPLIER = """\
+id: S-0002
+name: 江苏某化工
+qualification: conditional
+status: approved
+version: 1
+review_due: "2020-01-31"
+"""
+
+NEW_MATERIAL = """\
+id: M-00003
+name: 碳酸钙
+cas: 471-34-1
+status: draft
+version: 1
+"""

@@ -4,48 +4,15 @@ and a clean history with ordinary merge commits passes."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import Invoke, Member, act_as, make_key
+from conftest import Invoke, Member, act_as, commit_as, edit_record, git, make_key
 from formulactl.model.workflow import content_digest
 from formulactl.store import yamlio
 from formulactl.store.store import Store
-
-
-def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **(env or {})},
-    )
-    return done.stdout.strip()
-
-
-def commit_as(
-    root: Path, signer: Member | Path | None, message: str, env: dict[str, str] | None = None
-) -> str:
-    """Stage everything and commit it by hand, signed with `signer`'s key or unsigned."""
-    git(root, "add", "-A")
-    if signer is None:
-        git(root, "commit", "-q", "--no-gpg-sign", "-m", message, env=env)
-    else:
-        key = signer.key if isinstance(signer, Member) else signer
-        git(root, "-c", f"user.signingkey={key}", "commit", "-q", "-S", "-m", message, env=env)
-    return git(root, "rev-parse", "HEAD")
-
-
-def edit_record(store: Store, name: str, **changes: object) -> dict[str, object]:
-    path = store.root / "records" / name
-    data = yamlio.load_record(path.read_bytes(), name, 1 << 20)
-    data.update(changes)
-    path.write_text(yamlio.dump(data, None), encoding="utf-8")
-    return data
 
 
 def hand_approval(store: Store, name: str, approver: Member, **extra: object) -> str:

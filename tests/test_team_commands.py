@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke, Member, Result, act_as, make_key
+from conftest import Invoke, Member, Result, act_as, git, head, make_key, trailers
 from formulactl.git.signatures import verify_commit
 from formulactl.model.sshkeys import key_text
 from formulactl.store import yamlio
@@ -23,35 +23,6 @@ FOUNDING = (
     "formulactl: the store's first person must sign the founding commit with their own key — "
     "run `formulactl setup-signing --key` with the private half of --key first\n"
 )
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
-def head(store: Store) -> str:
-    """The current commit, or "" in a repository without commits."""
-    done = subprocess.run(
-        ["git", "-C", str(store.root), "rev-parse", "--verify", "--quiet", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip()
-
-
-def trailers(store: Store, revision: str = "HEAD") -> dict[str, str]:
-    """The `Formulactl-*` trailers of a commit message, as `git log` shows it."""
-    message = git(store.root, "log", "-1", "--format=%B", revision)
-    found = {}
-    for line in message.splitlines():
-        name, _, value = line.partition(": ")
-        if name.startswith("Formulactl-"):
-            found[name.removeprefix("Formulactl-")] = value
-    return found
 
 
 def local_config(store: Store, name: str) -> str:
