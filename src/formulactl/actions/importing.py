@@ -17,7 +17,7 @@ from formulactl.store.store import Record, Store
 def import_records(store: Store, source: Path, reason: str) -> tuple[list[str], str]:
     """Bring existing record files in as they are (an admin's migration), in one commit."""
     person = actor(store)
-    if person is None or "admin" not in person.roles:
+    if person is None or not person.is_admin:
         raise FormulaError("only an admin imports records", "ask an admin", rule="not-allowed")
     if not reason.strip():
         raise FormulaError("import needs a reason", 'add --reason "…"', rule="usage")

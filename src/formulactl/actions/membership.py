@@ -13,7 +13,7 @@ from formulactl.actions.signing import actor, configured_key, setup_identity, wr
 from formulactl.errors import FormulaError
 from formulactl.model.kinds import KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
 from formulactl.model.sshkeys import key_text
-from formulactl.model.team import ROLES, team_problems
+from formulactl.model.team import ADMIN, ROLES, team_problems
 from formulactl.store import yamlio
 from formulactl.store.store import Store
 
@@ -38,7 +38,7 @@ def add_person(
                 "run `formulactl setup-signing --key` with the private half of --key first",
                 rule="founding",
             )
-        roles = [*roles, "admin"] if "admin" not in roles else roles
+        roles = [*roles, ADMIN] if ADMIN not in roles else roles
     else:
         _require_admin(store, "add people")
     if any(person["id"] == person_id for person in people):
@@ -84,7 +84,7 @@ def remove_person(store: Store, person_id: str, reason: str) -> str:
         raise FormulaError(
             f"{person_id} is not in the team", "see `formulactl team show`", rule="missing"
         )
-    if not any("admin" in person["roles"] for person in kept):
+    if not any(ADMIN in person["roles"] for person in kept):
         raise FormulaError(
             f"{person_id} is the last admin", "make someone else admin first", rule="last-admin"
         )
@@ -110,7 +110,7 @@ def _refresh(store: Store) -> None:
 
 def _require_admin(store: Store, doing: str) -> None:
     person = actor(store)
-    if person is None or "admin" not in person.roles:
+    if person is None or not person.is_admin:
         who = person.id if person else "this key's owner"
         raise FormulaError(
             f"{who} may not {doing}", "only an admin changes the team", rule="not-allowed"

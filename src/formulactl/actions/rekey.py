@@ -42,7 +42,7 @@ def rekey(
     added gets a copy of the key; when anyone is removed, a new key is made and every value
     sealed again. Records already right are left alone."""
     person = actor(store)
-    if person is None or "admin" not in person.roles:
+    if person is None or not person.is_admin:
         raise FormulaError(
             "only an admin changes who reads records", "ask an admin", rule="not-allowed"
         )

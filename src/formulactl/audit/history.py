@@ -84,7 +84,7 @@ def content_changed(before: RecordState | None, after: RecordState | None) -> bo
 def is_import(commit: Commit, signer: Person | None) -> bool:
     """The founding commit, or an admin's import: records arrive as they were kept."""
     return not commit.parents or (
-        commit.trailers.get("Action") == "import" and signer is not None and "admin" in signer.roles
+        commit.trailers.get("Action") == "import" and signer is not None and signer.is_admin
     )
 
 
@@ -95,7 +95,7 @@ def is_rekey(
     return (
         commit.trailers.get("Action") == "rekey"
         and signer is not None
-        and "admin" in signer.roles
+        and signer.is_admin
         and before is not None
         and after is not None
         and before.shape == after.shape

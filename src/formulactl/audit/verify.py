@@ -26,6 +26,7 @@ from formulactl.errors import Finding
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS
 from formulactl.model.team import Person, Team
+from formulactl.model.workflow import STEPS, step_between
 from formulactl.store.store import Store
 
 
@@ -122,7 +123,7 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
         judge.report.signed += 1
     who = signer.id if signer else (commit.verdict.key or "unsigned")
     for change in commit.changes:
-        if is_admin_path(change.path) and not (signer and "admin" in signer.roles):
+        if is_admin_path(change.path) and not (signer and signer.is_admin):
             judge.finding(
                 commit,
                 change.path,
@@ -273,20 +274,20 @@ def _judge_change_of_approved(
             who,
         )
         return
-    roles = ("entry",) if after.status == "draft" else ("approver",)
-    if after.status != before.status or after.review_due != before.review_due:
-        _require(
-            judge,
+    if after.status == before.status and after.review_due == before.review_due:
+        return
+    step = step_between(before.status, after.status)
+    if step is None or (step.name == "revise" and not revised):
+        judge.finding(
             commit,
             path,
-            signer,
-            roles,
-            after,
+            "not-a-step",
+            f"{record} went from {before.status} to {after.status} in a way no workflow step does",
+            "change status only with formulactl's workflow commands",
             who,
-            "revise"
-            if revised
-            else {"archived": "archive", "approved": "reaffirm"}.get(after.status or "", "change"),
         )
+        return
+    _require(judge, commit, path, signer, step.roles, after, who, step.name)
 
 
 def _judge_approval(
@@ -300,7 +301,8 @@ def _judge_approval(
     changed_content: list[str],
 ) -> None:
     record = f"{after.id}@{after.version}" if after.version else after.id
-    if not _require(judge, commit, path, signer, ("approver",), after, who, "approve"):
+    approve = STEPS["approve"]
+    if not _require(judge, commit, path, signer, approve.roles, after, who, approve.name):
         return
     if before is None or before.status != "in_review":
         judge.finding(

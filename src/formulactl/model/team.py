@@ -9,7 +9,8 @@ from typing import Any
 from formulactl.errors import Problem, pointer_part
 from formulactl.model.sshkeys import key_text
 
-ROLES = ("entry", "reviewer", "approver", "admin", "auditor")
+ADMIN = "admin"  # changes the team, settings and schemas, imports and rekeys
+ROLES = ("entry", "reviewer", "approver", ADMIN, "auditor")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class Person:
         if self.kinds is not None and kind not in self.kinds:
             return False
         return self.customers is None or customer is None or customer in self.customers
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN in self.roles
 
     def label(self) -> str:
         return f"{self.id} ({self.name})"
@@ -121,9 +126,7 @@ def team_problems(data: Mapping[str, Any]) -> Iterator[Problem]:
                     f"this key is also listed for {owner}",
                     "every person signs with a key of their own",
                 )
-    if people and not any(
-        isinstance(p, dict) and "admin" in (p.get("roles") or []) for p in people
-    ):
+    if people and not any(isinstance(p, dict) and ADMIN in (p.get("roles") or []) for p in people):
         yield Problem(
             "/people",
             "team-admin",

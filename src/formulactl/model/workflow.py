@@ -78,6 +78,17 @@ STEPS: dict[str, Step] = {
         Step("reaffirm", ("approved",), "approved", ("approver",), "reviewed"),
     )
 }
+
+
+def step_between(before: str | None, after: str | None) -> Step | None:
+    """The step that moves a record from status `before` to `after` (one table for the
+    actions that take steps and the history rules that judge them)."""
+    for step in STEPS.values():
+        if before in step.starts and after == step.ends:
+            return step
+    return None
+
+
 FEEDBACK_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # target status: (statuses it may follow, roles that may set it)
     "investigating": (("open", "resolved"), ("entry", "reviewer", "approver")),
