@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.store.paths import line_label
 from formulactl.store.schema import KindSchema
 
 HIDDEN = "(sealed)"
@@ -73,9 +74,7 @@ def _diff_lines(
     name: str,
 ) -> list[FieldChange]:
     def label(item: Any, index: int) -> str:
-        if isinstance(item, dict) and any(key in item for key in keys):
-            return ",".join(f"{key}={item[key]}" for key in keys if key in item)
-        return f"#{index}"
+        return line_label(item, keys) or f"#{index}"
 
     before = {label(item, index): item for index, item in enumerate(old)}
     after = {label(item, index): item for index, item in enumerate(new)}

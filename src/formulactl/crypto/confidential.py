@@ -13,6 +13,7 @@ from formulactl.model.sealed import ENVELOPE, RECOVERY, SEALED, is_sealed
 from formulactl.model.settings import Settings
 from formulactl.model.team import Team
 from formulactl.model.workflow import customer_of
+from formulactl.store.paths import line_label
 from formulactl.store.schema import FieldPath, KindSchema
 
 
@@ -95,9 +96,7 @@ def _walk(
 
 
 def _item_label(item: Any, keys: tuple[str, ...], index: int) -> str:
-    if keys and isinstance(item, dict) and any(key in item for key in keys):
-        return ",".join(f"{key}={item[key]}" for key in keys if key in item)
-    return f"#{index}"
+    return line_label(item, keys) or f"#{index}"
 
 
 def readers(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from formulactl.store.paths import line_label
 from formulactl.store.schema import CONFLICTS, KindSchema
 
 _ABSENT = object()
@@ -101,9 +102,10 @@ def _merge_lines(
     def by_key(items: list[Any]) -> dict[str, Any] | None:
         found = {}
         for item in items:
-            if not isinstance(item, dict) or not any(key in item for key in keys):
+            label = line_label(item, keys)
+            if label is None:
                 return None
-            found[",".join(f"{key}={item.get(key)}" for key in keys)] = item
+            found[label] = item
         return found if len(found) == len(items) else None
 
     sides = [by_key(side) for side in (base, ours, theirs)]

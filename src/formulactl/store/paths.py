@@ -150,3 +150,12 @@ def walk(data: Any, path: tuple[str, ...], pointer: str = "") -> Iterator[tuple[
                 yield from walk(item, rest, pointer + pointer_part(key))
     elif isinstance(data, dict) and head in data:
         yield from walk(data[head], rest, pointer + pointer_part(head))
+
+
+def line_label(item: Any, keys: tuple[str, ...]) -> str | None:
+    """The stable name of a list line from its key fields (`material=M-00012,phase=A`), or
+    None for a line without them. Sealing binds it into ciphertexts, diff and merge match
+    lines by it, so all three must spell it the same way."""
+    if isinstance(item, dict) and any(key in item for key in keys):
+        return ",".join(f"{key}={item[key]}" for key in keys if key in item)
+    return None
