@@ -1,9 +1,6 @@
 """The `formulactl` command: typer commands only; the core does the work."""
 
-from __future__ import annotations
-
 import sys
-import traceback
 from pathlib import Path
 
 import typer
@@ -68,6 +65,8 @@ def _usage_line(error: Exception) -> str:
 
 
 def _crash_log() -> Path:
+    import traceback
+
     folder = Path.home() / ".cache" / "formulactl"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,5 @@
 """Audit commands: log, blame, diff, audit verify, audit export."""
 
-from __future__ import annotations
-
-import csv
 import json
 import sys
 from pathlib import Path
@@ -10,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from formulactl.audit.diffing import FieldChange
 from formulactl.cli.common import (
     EXIT_FINDINGS,
     IdentityOption,
@@ -27,6 +23,7 @@ from formulactl.cli.common import (
 from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
+    from formulactl.audit.diffing import FieldChange
     from formulactl.audit.trail import Trail
 
 audit_app = typer.Typer(
@@ -215,6 +212,8 @@ def audit_export(
     store: StoreOption = None,
 ) -> None:
     """The full trail, one row per change to a record, for inspectors who do not use git."""
+    import csv
+
     from formulactl.audit.export import Row, export_rows
 
     if output_format not in ("csv", "json"):
@@ -240,7 +239,7 @@ def audit_export(
         err(f"wrote {len(rows)} rows to {output}")
 
 
-def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Any, Any]:
+def _pick(trail: "Trail", first: str | None, second: str | None) -> tuple[Any, Any]:
     events = trail.events
     newest = _find(trail, second) if second else events[-1]
     if first:
@@ -251,7 +250,7 @@ def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Any, Any
     return (earlier[-1] if len(events) > 1 else newest), newest
 
 
-def _find(trail: Trail, wanted: str) -> Any:
+def _find(trail: "Trail", wanted: str) -> Any:
     from formulactl.git import gitio
 
     if wanted.isdigit():
@@ -281,7 +280,7 @@ def _label(event: Any) -> str:
     return f"v{event.version} ({event.commit[:10]})" if event.version else event.commit[:10]
 
 
-def _print_diff(title: str, changes: list[FieldChange]) -> None:
+def _print_diff(title: str, changes: "list[FieldChange]") -> None:
     from formulactl.audit.diffing import cell_text
 
     out(title)

@@ -1,11 +1,9 @@
 """Where people already work: git hooks, CI, pull-request review, the merge driver."""
 
-from __future__ import annotations
-
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,7 +19,9 @@ from formulactl.cli.common import (
 )
 from formulactl.cli.records import formulactl_command
 from formulactl.errors import Finding, FormulaError
-from formulactl.store.store import Store
+
+if TYPE_CHECKING:
+    from formulactl.store.store import Store
 
 hooks_app = typer.Typer(help="Install formulactl's git hooks.", no_args_is_help=True)
 
@@ -109,7 +109,7 @@ def hook(
         raise FormulaError(f"no hook named {name}", "", rule="usage")
 
 
-def _refuse_if(store: Store, findings: list[Finding], what: str) -> None:
+def _refuse_if(store: "Store", findings: list[Finding], what: str) -> None:
     for finding in findings:
         err(finding.as_line())
     if findings:

@@ -1,7 +1,5 @@
 """Record commands: init, new, show, list, set, edit."""
 
-from __future__ import annotations
-
 import copy
 import os
 import shlex
@@ -37,7 +35,6 @@ from formulactl.cli.common import (
     shown_path,
 )
 from formulactl.errors import FormulaError
-from formulactl.store.store import Record, Store
 
 SetOption = Annotated[
     list[str] | None,
@@ -47,6 +44,7 @@ IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID."
 
 if TYPE_CHECKING:
     from formulactl.actions.records import Opened
+    from formulactl.store.store import Record, Store
 
 
 def register(app: typer.Typer) -> None:
@@ -162,6 +160,7 @@ def show(
     from formulactl.actions.records import open_record
     from formulactl.model.sealed import ENVELOPE
     from formulactl.model.settings import split_ref
+    from formulactl.store.store import Record
 
     found = open_store(store)
     checked_date(at, "--at")
@@ -183,10 +182,11 @@ def show(
 
 
 def _from_history(
-    store: Store, record_id: str, version: int | None, at: str | None
-) -> tuple[Record, str]:
+    store: "Store", record_id: str, version: int | None, at: str | None
+) -> "tuple[Record, str]":
     from formulactl.audit.history import History
     from formulactl.audit.trail import Trail, version_text
+    from formulactl.store.store import Record
 
     with History(store) as history:
         trail = Trail(store, history, record_id)
@@ -258,6 +258,7 @@ def set_fields(
     """Change fields of a draft record as a signed commit; confidential ones are sealed."""
     from formulactl.actions.records import change
     from formulactl.store.editing import apply, parse_assignment
+    from formulactl.store.store import Record
 
     if not assignments and not unset:
         raise FormulaError("nothing to set", "give FIELD=VALUE or --unset FIELD", rule="usage")
@@ -280,6 +281,7 @@ def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOpt
     is never saved, and the file is removed however the editing ends."""
     from formulactl.actions.records import change
     from formulactl.rules.check import check_unsaved
+    from formulactl.store.store import Record
 
     found = open_store(store)
     before = found.load(record_id)
@@ -333,10 +335,10 @@ def private_folder() -> Iterator[Path]:
 
 
 def _try_open(
-    store: Store,
-    record: Record,
+    store: "Store",
+    record: "Record",
     identity: Path | None,
-) -> tuple[Opened | None, FormulaError | None]:
+) -> "tuple[Opened | None, FormulaError | None]":
     """Open a sealed record if this user holds a reader's key; say why not otherwise."""
     from formulactl.actions.records import open_record
     from formulactl.model.sealed import ENVELOPE
