@@ -179,3 +179,21 @@ def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     import_records(small_store, staged, "the records kept before formulactl")
     act_as(small_store, team_keys["zhang.min"])
     return small_store
+
+
+def git_out(root: Path, *args: str) -> str:
+    """Run git in `root` and return what it printed, stripped; a failure fails the test."""
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def last_trailers(root: Path, revision: str = "HEAD") -> dict[str, str]:
+    """The `Formulactl-*` trailers of one commit."""
+    found = {}
+    for line in git_out(root, "log", "-1", "--format=%B", revision).splitlines():
+        name, _, value = line.partition(": ")
+        if name.startswith("Formulactl-"):
+            found[name.removeprefix("Formulactl-")] = value
+    return found

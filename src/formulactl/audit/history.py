@@ -20,7 +20,14 @@ from formulactl.audit.receipts import read as read_receipts
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.git.signatures import Verdict, parse_commit, verify_parsed
-from formulactl.model.kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from formulactl.model.kinds import (
+    FOLDERS,
+    KINDS,
+    RECORDS_DIR,
+    SCHEMAS_DIR,
+    SETTINGS_FILE,
+    TEAM_FILE,
+)
 from formulactl.model.sealed import TAG
 from formulactl.model.team import Person, Team
 from formulactl.model.workflow import body_digest, content_digest, read_trailers, shape_digest
@@ -317,6 +324,15 @@ class History:
             cached = _state_fields(kind, record_id, self.blob(blob) if data is None else data)
             self.states.put(f"{blob}:{kind}", cached)
         return RecordState(kind, record_id, *cached)
+
+    def state_at(self, commit: str, record_id: str) -> tuple[str, RecordState | None]:
+        """Where a record named by its ID lives, and what it holds in `commit`."""
+        kind = self.store.settings.kind_of(record_id)
+        if kind is None:
+            return "", None
+        path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
+        found = self.objects.read(f"{commit}:{self.prefix}{path}")
+        return path, self.state(path, found[0]) if found else None
 
     def blob(self, blob: str) -> bytes:
         found = self.objects.read(blob)

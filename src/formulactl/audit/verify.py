@@ -111,7 +111,7 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
             f"commit {commit.id[:10]} is dated before its parent",
             "commit dates must not go backwards; recommit with the real date",
         )
-    if not commit.touches_store():
+    if not commit.touches_store() and not commit.trailers:
         return
     # The root commit founds the store: its own team file is the only one there is.
     in_range = judge.in_range is None or commit.id in judge.in_range
@@ -132,6 +132,26 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
                 who,
             )
     _judge_records(judge, commit, signer, who)
+    if not commit.changes and commit.trailers.get("Action") == "reaffirm":
+        _judge_recorded_review(judge, commit, signer, who)
+
+
+def _judge_recorded_review(judge: _Judge, commit: Commit, signer: Person | None, who: str) -> None:
+    """A reaffirm that moved no date changes no file, yet it is a review: an approver's."""
+    record_id = commit.trailers.get("Record", "").partition("@")[0]
+    path, state = judge.history.state_at(commit.id, record_id)
+    if state is None or state.status != "approved":
+        judge.finding(
+            commit,
+            path,
+            "forged-trailer",
+            f"commit {commit.id[:10]} reaffirms {record_id or 'no record'}, "
+            "which is not an approved record",
+            "trailers must describe what the commit does",
+            who,
+        )
+        return
+    _require(judge, commit, path, signer, ("approver",), state, who, "reaffirm")
 
 
 def _signer(judge: _Judge, commit: Commit, team: Team | None) -> Person | None:

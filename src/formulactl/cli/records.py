@@ -271,8 +271,7 @@ def set_fields(
     apply(after.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
     with refusals(found), _explained(why):
         done = change(found, before, after, "set", check_cache(found), opened)
-    committed(done.commit, f"set {record_id}")
-    out(f"Saved {record_id}")
+    _saved(done.commit, "set", record_id)
 
 
 def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOption = None) -> None:
@@ -304,13 +303,21 @@ def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOpt
                 after = Record(before.id, before.kind, before.path, data)
                 with refusals(found), _explained(why):
                     done = change(found, before, after, "edit", cache, opened)
-                committed(done.commit, f"edit {record_id}")
-                out(f"Saved {record_id}")
+                _saved(done.commit, "edit", record_id)
                 return
             for finding in findings:
                 err(finding.as_line().replace(before.path, str(draft), 1))
             if not ask("Reopen the editor to fix this?", default=True):
                 refuse(found, [], f"edit {record_id}")
+
+
+def _saved(commit: str, action: str, record_id: str) -> None:
+    """Say "Saved" only after a commit; a change that leaves the file as it was is none."""
+    if not commit:
+        out(f"No changes to {record_id}.")
+        return
+    committed(commit, f"{action} {record_id}")
+    out(f"Saved {record_id}")
 
 
 @contextmanager
