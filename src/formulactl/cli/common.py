@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -15,7 +15,7 @@ import typer
 
 from formulactl.errors import Finding, FormulaError, Refused
 from formulactl.store.cache import BlobCache
-from formulactl.store.store import Store
+from formulactl.store.store import Record, Store
 
 if TYPE_CHECKING:
     from formulactl.crypto.crypto import Identity
@@ -152,6 +152,23 @@ def identities(explicit: Path | None) -> list[Identity]:
     if not loaded and problems:
         raise problems[0]
     return loaded
+
+
+def revealer(store: Store, identity: Path | None) -> Callable[[Record], dict[str, Any]]:
+    """Opens each sealed record with this user's identities, loaded at the first need."""
+    from formulactl.actions.records import open_record
+    from formulactl.model.sealed import ENVELOPE
+
+    loaded: list[list[Identity]] = []
+
+    def reveal(record: Record) -> dict[str, Any]:
+        if ENVELOPE not in record.data:
+            return record.data
+        if not loaded:
+            loaded.append(identities(identity))
+        return open_record(store, record, loaded[0]).plain
+
+    return reveal
 
 
 def read_file(path: Path) -> bytes:

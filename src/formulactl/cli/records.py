@@ -34,6 +34,7 @@ from formulactl.cli.common import (
     read_file,
     refusals,
     refuse,
+    revealer,
     shown_path,
 )
 from formulactl.errors import FormulaError
@@ -202,8 +203,17 @@ def list_records(
     kind: Annotated[str, typer.Argument(help="The kind of record to list.")],
     where: Annotated[
         list[str] | None,
-        typer.Option("--where", help="FIELD=VALUE; repeat to narrow further.", show_default=False),
+        typer.Option(
+            "--where",
+            help="FIELD=VALUE, a field path as for set (contacts.name=… matches any contact); "
+            "repeat to narrow further.",
+            show_default=False,
+        ),
     ] = None,
+    decrypt: Annotated[
+        bool, typer.Option("--decrypt", help="Open confidential fields to show and match them.")
+    ] = False,
+    identity: IdentityOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
@@ -214,9 +224,11 @@ def list_records(
 
     found = open_store(store)
     record_kind = kind_named(kind)
-    conditions = [parse_condition(text) for text in where or []]
+    schema = found.schema(record_kind.name)
+    conditions = [parse_condition(text, schema) for text in where or []]
     cache = BlobCache(found.cache_dir / "records.marshal", code_version())
-    selection = select_records(found, record_kind.name, conditions, cache)
+    reveal = revealer(found, identity) if decrypt else None
+    selection = select_records(found, record_kind.name, conditions, cache, reveal)
     for finding in selection.skipped:
         err(
             f"skipped {shown_path(found, finding.path)}: {finding.message} — run `formulactl "
