@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,25 @@ def last_trailers(root: Path, revision: str = "HEAD") -> dict[str, str]:
         if name.startswith("Formulactl-"):
             found[name.removeprefix("Formulactl-")] = value
     return found
+
+
+def commit_by_hand(
+    root: Path, message: str, key: Path | None = None, email: str | None = None
+) -> str:
+    """Stage everything and commit it with plain git: signed with `key`, or unsigned; as
+    `email` when given. Returns the new commit."""
+    who = ["-c", f"user.email={email}"] if email else []
+    signing = ["-c", f"user.signingkey={key}", "commit", "-S"] if key else ["commit"]
+    git_out(root, "add", "-A")
+    git_out(root, *who, *signing, *([] if key else ["--no-gpg-sign"]), "-q", "-m", message)
+    return git_out(root, "rev-parse", "HEAD")
+
+
+def edit_yaml(store: Store, name: str, kind: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Load a store file (team.yaml, formulactl.yaml), change it, write it back canonical."""
+    from formulactl.store import yamlio
+
+    path = store.root / name
+    data = yamlio.load_record(path.read_bytes(), name, 1 << 20)
+    change(data)
+    path.write_text(yamlio.dump(data, store.schema(kind).shape), encoding="utf-8")

@@ -24,7 +24,7 @@ from formulactl.audit.history import (
 )
 from formulactl.errors import Finding
 from formulactl.git import gitio
-from formulactl.model.kinds import KINDS
+from formulactl.model.kinds import KINDS, TEAM_FILE
 from formulactl.model.team import Person, Team
 from formulactl.store.store import Store
 
@@ -116,12 +116,15 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
     # The root commit founds the store: its own team file is the only one there is.
     in_range = judge.in_range is None or commit.id in judge.in_range
     base = judge.judge_by if judge.judge_by and in_range else None
-    team = judge.history.team_at(base or parent or commit.id)
-    signer = _signer(judge, commit, team)
+    judged_by = base or parent or commit.id
+    team = judge.history.team_at(judged_by)
+    signer = _signer(judge, commit, team, judged_by)
     if commit.verdict.status == "good":
         judge.report.signed += 1
     who = signer.id if signer else (commit.verdict.key or "unsigned")
     for change in commit.changes:
+        if change.path == TEAM_FILE and change.new:
+            _judge_team_file(judge, commit, judged_by)
         if is_admin_path(change.path) and not (signer and "admin" in signer.roles):
             judge.finding(
                 commit,
@@ -154,7 +157,15 @@ def _judge_recorded_review(judge: _Judge, commit: Commit, signer: Person | None,
     _require(judge, commit, path, signer, ("approver",), state, who, "reaffirm")
 
 
-def _signer(judge: _Judge, commit: Commit, team: Team | None) -> Person | None:
+def _judge_team_file(judge: _Judge, commit: Commit, judged_by: str) -> None:
+    """The team file a commit leaves keeps the team rules, by the schema of its parent."""
+    for problem in judge.history.rules.team_problems(commit.id, judged_by):
+        judge.finding(
+            commit, TEAM_FILE, problem.rule, f"{TEAM_FILE}: {problem.message}", problem.hint
+        )
+
+
+def _signer(judge: _Judge, commit: Commit, team: Team | None, judged_by: str) -> Person | None:
     verdict = commit.verdict
     short = commit.id[:10]
     if verdict.status != "good":
@@ -170,6 +181,10 @@ def _signer(judge: _Judge, commit: Commit, team: Team | None) -> Person | None:
             f"commit {short} {words[verdict.status]}",
             "every change to the store is a signed commit: run `formulactl setup-signing`",
         )
+        # A trial store (its parent allows unsigned commits) names the person by email.
+        person = judge.history.unsigned_person(commit, judged_by)
+        if person is not None and verdict.status == "unsigned":
+            return person
         if commit.trailers:
             judge.finding(
                 commit,
