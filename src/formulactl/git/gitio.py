@@ -125,8 +125,26 @@ def config_get(root: Path, key: str) -> str | None:
 
 
 def config_set(root: Path, key: str, value: str) -> None:
-    """Always this repository's own config: the user's global config is never written."""
-    run(root, ["config", "--local", "--end-of-options", key, value])
+    """This checkout's own config, never the user's global one: the repository's, or in a
+    linked worktree that worktree's, so another checkout keeps its own key."""
+    run(root, ["config", *_checkout_scope(root), "--end-of-options", key, value])
+
+
+def _checkout_scope(root: Path) -> list[str]:
+    where = ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"]
+    done = run(root, where, check=False)
+    folders = done.stdout.decode("utf-8", "surrogateescape").split("\n")[:2]
+    if done.returncode != 0 or folders[0] == folders[1]:
+        return ["--local"]
+    if config_get(root, "core.bare") == "true" or config_get(root, "core.worktree"):
+        raise FormulaError(
+            "this worktree's repository sets core.bare or core.worktree for every checkout",
+            "move them to the main checkout's config.worktree (see `git help worktree`), "
+            "then try again",
+            rule="worktree",
+        )
+    run(root, ["config", "--local", "extensions.worktreeConfig", "true"])
+    return ["--worktree"]
 
 
 def config_add(root: Path, key: str, value: str) -> None:
