@@ -258,15 +258,23 @@ def history_is_clean(store: Store, invoke: Invoke) -> None:
 
 
 def commit_as(
-    root: Path, signer: Member | Path | None, message: str, env: dict[str, str] | None = None
+    root: Path,
+    signer: Member | Path | None,
+    message: str,
+    env: dict[str, str] | None = None,
+    email: str | None = None,
 ) -> str:
-    """Stage everything and commit it by hand, signed with `signer`'s key or unsigned."""
+    """Stage everything and commit it by hand, signed with `signer`'s key or unsigned, as
+    `email` when given. Returns the new commit."""
     git(root, "add", "-A")
+    who = ["-c", f"user.email={email}"] if email else []
     if signer is None:
-        git(root, "commit", "-q", "--no-gpg-sign", "-m", message, env=env)
+        git(root, *who, "commit", "-q", "--no-gpg-sign", "-m", message, env=env)
     else:
         key = signer.key if isinstance(signer, Member) else signer
-        git(root, "-c", f"user.signingkey={key}", "commit", "-q", "-S", "-m", message, env=env)
+        git(
+            root, *who, "-c", f"user.signingkey={key}", "commit", "-q", "-S", "-m", message, env=env
+        )
     return git(root, "rev-parse", "HEAD")
 
 
@@ -276,6 +284,14 @@ def edit_record(store: Store, name: str, **changes: object) -> dict[str, object]
     data.update(changes)
     path.write_text(yamlio.dump(data, None), encoding="utf-8")
     return data
+
+
+def edit_yaml(store: Store, name: str, kind: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Load a store file (team.yaml, formulactl.yaml), change it, write it back canonical."""
+    path = store.root / name
+    data = yamlio.load_record(path.read_bytes(), name, 1 << 20)
+    change(data)
+    path.write_text(yamlio.dump(data, store.schema(kind).shape), encoding="utf-8")
 
 
 # ------------------------------------------------------------------ records to import

@@ -218,7 +218,7 @@ def test_review_summarizes_a_pull_request(
         "",
         "2 commits, 1 records touched, 0 findings.",
         "",
-        "### C-00002 (customer): draft → in_review",
+        "### C-00002 (customer): changed, draft → in_review",
         "",
         "Needs an approver: chen.jing, wang.fang.",
         "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
+from formulactl.actions.commitcheck import check_made
 from formulactl.actions.signing import configured_key
 from formulactl.git import gitio
 from formulactl.model.workflow import trailer_lines
@@ -12,10 +13,15 @@ from formulactl.store.store import Store
 
 
 def commit_files(
-    store: Store, writes: Mapping[str, str | None], subject: str, trailers: list[tuple[str, str]]
+    store: Store,
+    writes: Mapping[str, str | None],
+    subject: str,
+    trailers: list[tuple[str, str]],
+    allow_empty: bool = False,
 ) -> str:
     """Write (or delete, for None) store files and commit exactly them; on any failure the
-    files are put back as they were, so a refused signature loses nothing and adds nothing."""
+    files are put back as they were, so a refused signature loses nothing and adds nothing.
+    Returns "" when nothing changed, unless `allow_empty` records the event all the same."""
     previous: dict[str, bytes | None] = {}
     for path in writes:
         with contextlib.suppress(FileNotFoundError):
@@ -31,7 +37,10 @@ def commit_files(
         # Sign whenever a key is set up; a store that allows unsigned commits only spares
         # the people who have none.
         sign = configured_key(store) is not None or not store.settings.allow_unsigned
-        return gitio.commit(store.root, list(writes), message, sign=sign)
+        made = gitio.commit(store.root, list(writes), message, sign=sign, allow_empty=allow_empty)
+        if made:
+            check_made(store, made, writes, trailers)
+        return made
     except BaseException:
         for path, data in previous.items():
             if data is None:

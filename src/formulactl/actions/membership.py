@@ -13,7 +13,8 @@ from formulactl.actions.signing import actor, configured_key, setup_identity, wr
 from formulactl.errors import FormulaError
 from formulactl.model.kinds import KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
 from formulactl.model.sshkeys import key_text
-from formulactl.model.team import ADMIN, ROLES, team_problems
+from formulactl.model.team import ADMIN, ROLES
+from formulactl.rules.teamfile import team_file_problems
 from formulactl.store import yamlio
 from formulactl.store.store import Store
 
@@ -121,7 +122,7 @@ def _team_text(store: Store, data: dict[str, Any]) -> str:
     """The new team file, refused unless it is valid: a broken team file would lock
     everyone out of every command."""
     text = yamlio.dump(data, store.schema("team").shape)
-    problems = [*store.schema("team").problems(data), *team_problems(data)]
+    problems = team_file_problems(store.schema("team"), data)
     if problems:
         first = problems[0]
         line, col = yamlio.locate(text.encode("utf-8"), [first.pointer])[first.pointer]

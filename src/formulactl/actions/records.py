@@ -147,7 +147,9 @@ def commit_record(
     action: str,
     meaning: str,
     trailers: list[tuple[str, str]],
+    allow_empty: bool = False,
 ) -> Done:
+    """Check and commit one record; `allow_empty` commits even when its file is unchanged."""
     text = store.canonical(record)
     findings = check_unsaved(store, record.path, text.encode("utf-8"), cache)
     if findings:
@@ -156,7 +158,7 @@ def commit_record(
     title = _title(record.data)
     subject = f"{action} {ref}" + (f": {title}" if title else "")
     trailers = [("Action", action), ("Record", ref), ("Meaning", meaning), *trailers]
-    commit = commit_files(store, {record.path: text}, subject, trailers)
+    commit = commit_files(store, {record.path: text}, subject, trailers, allow_empty)
     return Done(record, commit)
 
 

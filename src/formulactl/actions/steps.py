@@ -69,7 +69,10 @@ def take_step(
     if reason.strip():
         trailers.append(("Reason", reason))
     after = Record(record.id, record.kind, record.path, data)
-    return commit_record(store, after, cache, name, step.meaning, trailers)
+    # A periodic review is an event: it is recorded even when `review_due` does not move
+    # (reaffirmed on the day of approval, or twice in a day).
+    done = commit_record(store, after, cache, name, step.meaning, trailers, name == "reaffirm")
+    return _made(done, name)
 
 
 def progress_feedback(
@@ -100,7 +103,16 @@ def progress_feedback(
         data["closed_on"] = today.isoformat()
     after = Record(record.id, record.kind, record.path, data)
     meaning = "reviewed" if status == "closed" else "authored"
-    return commit_record(store, after, cache, "feedback", meaning, [])
+    return _made(commit_record(store, after, cache, "feedback", meaning, []), "feedback")
+
+
+def _made(done: Done, name: str) -> Done:
+    """A step that reports success has made its commit."""
+    if not done.commit:
+        raise FormulaError(
+            f"{name} {done.record.id} changed nothing", "nothing was committed", rule="no-change"
+        )
+    return done
 
 
 def _four_eyes(store: Store, record: Record, person: Person) -> None:

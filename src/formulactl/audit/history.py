@@ -17,17 +17,25 @@ from typing import Any
 
 from formulactl.audit.receipts import Receipt
 from formulactl.audit.receipts import read as read_receipts
+from formulactl.audit.rulefiles import RuleFiles
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.git.signatures import Verdict, parse_commit, verify_parsed
-from formulactl.model.kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
+from formulactl.model.kinds import (
+    FOLDERS,
+    KINDS,
+    RECORDS_DIR,
+    SCHEMAS_DIR,
+    SETTINGS_FILE,
+    TEAM_FILE,
+)
 from formulactl.model.sealed import TAG
+from formulactl.model.settings import Settings
 from formulactl.model.team import Person, Team
 from formulactl.model.workflow import body_digest, content_digest, read_trailers, shape_digest
 from formulactl.parallel import parallel_map
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache, code_version
-from formulactl.store.schema import load_kind_schema
 from formulactl.store.store import Store
 
 
@@ -56,6 +64,7 @@ class Commit:
     trailers: dict[str, str]
     subject: str
     changes: tuple[gitio.Change, ...]  # store-relative paths
+    email: str = ""  # the committer's, which names the person only where unsigned is allowed
 
     @property
     def day(self) -> str:
@@ -165,8 +174,7 @@ class History:
         # each record version says, by blob ID. Both only grow as history grows.
         self.facts = BlobCache(where / "commits.marshal", code_version())
         self.states = BlobCache(where / "states.marshal", code_version())
-        self._teams: dict[str, Team | None] = {}
-        self._team_blobs: dict[str, str | None] = {}  # commit → blob of its team file
+        self.rules = RuleFiles(store, self.objects, self.prefix)
         self._fetched: dict[str, bytes] = {}
 
     def close(self) -> None:
@@ -208,7 +216,8 @@ class History:
         for logged in batch:
             commit = self.commit(logged)
             if not limited:
-                self._follow_team(commit)
+                changes = {change.path: change.new for change in commit.changes}
+                self.rules.follow(commit.id, commit.parents, changes)
             yield commit
         self._fetched = {}
 
@@ -225,15 +234,6 @@ class History:
         for key, fields in zip(jobs, results, strict=True):
             self.states.put(key, fields)
 
-    def _follow_team(self, commit: Commit) -> None:
-        """Track the team file's blob along the walk, so its parent's team costs nothing."""
-        changed = next((c for c in commit.changes if c.path == TEAM_FILE), None)
-        parent = commit.parents[0] if commit.parents else None
-        if changed is not None:
-            self._team_blobs[commit.id] = changed.new
-        elif parent in self._team_blobs and len(commit.parents) == 1:
-            self._team_blobs[commit.id] = self._team_blobs[parent]
-
     @cached_property
     def receipts(self) -> dict[str, Receipt]:
         """The server's signed receive times, by commit (none when no server noted any)."""
@@ -241,13 +241,26 @@ class History:
 
     def signer(self, commit: Commit) -> Person | None:
         """The team member whose valid key signed `commit`, judged by its parent's team."""
+        judged_by = commit.parents[0] if commit.parents else commit.id
+        if commit.verdict.status == "unsigned":
+            return self.unsigned_person(commit, judged_by)
         if commit.verdict.status != "good":
             return None
-        team = self.team_at(commit.parents[0] if commit.parents else commit.id)
+        team = self.team_at(judged_by)
         found = team.signer(commit.verdict.key) if team else None
         if found is None or found[1].problem_on(commit.day):
             return None
         return found[0]
+
+    def unsigned_person(self, commit: Commit, judged_by: str) -> Person | None:
+        """Where the settings of `judged_by` allow unsigned commits (a trial store), the team
+        member with the committer's email, as commands name them; nobody otherwise."""
+        settings, team = self.settings_at(judged_by), self.team_at(judged_by)
+        if settings is None or not settings.allow_unsigned or team is None:
+            return None
+        return next(
+            (p for p in team.people.values() if commit.email and p.email == commit.email), None
+        )
 
     def authors_since_approval(self, path: str, revision: str = "HEAD") -> set[str]:
         """Who changed this record's content since it was last approved (four eyes)."""
@@ -271,7 +284,7 @@ class History:
                 raw = self.blob(logged.id)
             facts = _commit_facts(raw)
             self.facts.put(logged.id, facts)
-        parents, timestamp, offset, verdict, trailers, subject = facts
+        parents, timestamp, offset, verdict, trailers, subject, email = facts
         changes = tuple(
             gitio.Change(change.path[len(self.prefix) :], change.old, change.new)
             for change in logged.changes
@@ -286,24 +299,16 @@ class History:
             dict(trailers),
             subject,
             changes,
+            email,
         )
 
     def team_at(self, commit: str) -> Team | None:
-        """The team file as it stood in `commit` (None when it had none or it is unreadable)."""
-        if commit in self._team_blobs:
-            blob = self._team_blobs[commit]
-            if blob is None:
-                return None
-            if blob not in self._teams:
-                self._teams[blob] = _parse_team(self.store, self.blob(blob))
-            return self._teams[blob]
-        found = self.objects.read(f"{commit}:{self.prefix}{TEAM_FILE}")
-        self._team_blobs[commit] = found[0] if found else None
-        if found is None:
-            return None
-        if found[0] not in self._teams:
-            self._teams[found[0]] = _parse_team(self.store, found[2])
-        return self._teams[found[0]]
+        """The team file as it stood in `commit` (None when it had none or it is invalid)."""
+        return self.rules.team_at(commit)
+
+    def settings_at(self, commit: str) -> Settings | None:
+        """The settings as they stood in `commit` (None when invalid or missing)."""
+        return self.rules.settings_at(commit)
 
     def state(self, path: str, blob: str | None) -> RecordState | None:
         """The record a blob holds; an unreadable one still gets a digest of its bytes."""
@@ -317,6 +322,15 @@ class History:
             cached = _state_fields(kind, record_id, self.blob(blob) if data is None else data)
             self.states.put(f"{blob}:{kind}", cached)
         return RecordState(kind, record_id, *cached)
+
+    def state_at(self, commit: str, record_id: str) -> tuple[str, RecordState | None]:
+        """Where a record named by its ID lives, and what it holds in `commit`."""
+        kind = self.store.settings.kind_of(record_id)
+        if kind is None:
+            return "", None
+        path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
+        found = self.objects.read(f"{commit}:{self.prefix}{path}")
+        return path, self.state(path, found[0]) if found else None
 
     def blob(self, blob: str) -> bytes:
         found = self.objects.read(blob)
@@ -345,6 +359,7 @@ def _commit_facts(raw: bytes) -> tuple[Any, ...]:
         (verdict.status, verdict.key, verdict.reason),
         read_trailers(parsed.message),
         parsed.message.split("\n", 1)[0],
+        committer[0].rpartition("<")[2].rstrip(">"),
     )
 
 
@@ -366,15 +381,3 @@ def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
         content.get("review_due") if isinstance(content.get("review_due"), str) else None,
         customer if isinstance(customer, str) else None,
     )
-
-
-def _parse_team(store: Store, data: bytes) -> Team | None:
-    """A team file from history, trusted only as far as it is readable and valid."""
-    try:
-        content = yamlio.load_record(data, TEAM_FILE, 1 << 20)
-    except FormulaError:
-        return None
-    schema = load_kind_schema("team", store.root / SCHEMAS_DIR / "team.schema.json")
-    if schema.problems(content):
-        return None
-    return Team.from_data(content)

@@ -109,7 +109,6 @@ def _anchor_findings(store: Store, head: str) -> list[Finding]:
 def _receipt_findings(store: Store) -> list[Finding]:
     """A commit's own date against the time the server received it: a clock set back or
     forward to make a record look older or newer shows here."""
-    limit = store.settings.max_skew_hours * 3600
     found = []
     with History(store) as history:
         receipts = history.receipts
@@ -135,6 +134,9 @@ def _receipt_findings(store: Store) -> list[Finding]:
                 )
                 continue
             received = datetime.fromisoformat(receipt.time).timestamp()
+            # The tolerance of the commit's parent: a commit cannot widen it for itself.
+            settings = history.settings_at(commit.parents[0] if commit.parents else commit.id)
+            limit = (settings or store.settings).max_skew_hours * 3600
             if abs(received - commit.timestamp) > limit:
                 claimed = datetime.fromtimestamp(commit.timestamp, commit_zone(commit.offset))
                 found.append(

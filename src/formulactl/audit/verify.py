@@ -24,7 +24,7 @@ from formulactl.audit.history import (
 )
 from formulactl.errors import Finding
 from formulactl.git import gitio
-from formulactl.model.kinds import KINDS
+from formulactl.model.kinds import KINDS, TEAM_FILE
 from formulactl.model.team import Person, Team
 from formulactl.model.workflow import STEPS, step_between
 from formulactl.store.store import Store
@@ -112,17 +112,20 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
             f"commit {commit.id[:10]} is dated before its parent",
             "commit dates must not go backwards; recommit with the real date",
         )
-    if not commit.touches_store():
+    if not commit.touches_store() and not commit.trailers:
         return
     # The root commit founds the store: its own team file is the only one there is.
     in_range = judge.in_range is None or commit.id in judge.in_range
     base = judge.judge_by if judge.judge_by and in_range else None
-    team = judge.history.team_at(base or parent or commit.id)
-    signer = _signer(judge, commit, team)
+    judged_by = base or parent or commit.id
+    team = judge.history.team_at(judged_by)
+    signer = _signer(judge, commit, team, judged_by)
     if commit.verdict.status == "good":
         judge.report.signed += 1
     who = signer.id if signer else (commit.verdict.key or "unsigned")
     for change in commit.changes:
+        if change.path == TEAM_FILE and change.new:
+            _judge_team_file(judge, commit, judged_by)
         if is_admin_path(change.path) and not (signer and signer.is_admin):
             judge.finding(
                 commit,
@@ -133,9 +136,37 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
                 who,
             )
     _judge_records(judge, commit, signer, who)
+    if not commit.changes and commit.trailers.get("Action") == "reaffirm":
+        _judge_recorded_review(judge, commit, signer, who)
 
 
-def _signer(judge: _Judge, commit: Commit, team: Team | None) -> Person | None:
+def _judge_recorded_review(judge: _Judge, commit: Commit, signer: Person | None, who: str) -> None:
+    """A reaffirm that moved no date changes no file, yet it is a review: an approver's."""
+    record_id = commit.trailers.get("Record", "").partition("@")[0]
+    path, state = judge.history.state_at(commit.id, record_id)
+    if state is None or state.status != "approved":
+        judge.finding(
+            commit,
+            path,
+            "forged-trailer",
+            f"commit {commit.id[:10]} reaffirms {record_id or 'no record'}, "
+            "which is not an approved record",
+            "trailers must describe what the commit does",
+            who,
+        )
+        return
+    _require(judge, commit, path, signer, ("approver",), state, who, "reaffirm")
+
+
+def _judge_team_file(judge: _Judge, commit: Commit, judged_by: str) -> None:
+    """The team file a commit leaves keeps the team rules, by the schema of its parent."""
+    for problem in judge.history.rules.team_problems(commit.id, judged_by):
+        judge.finding(
+            commit, TEAM_FILE, problem.rule, f"{TEAM_FILE}: {problem.message}", problem.hint
+        )
+
+
+def _signer(judge: _Judge, commit: Commit, team: Team | None, judged_by: str) -> Person | None:
     verdict = commit.verdict
     short = commit.id[:10]
     if verdict.status != "good":
@@ -151,6 +182,10 @@ def _signer(judge: _Judge, commit: Commit, team: Team | None) -> Person | None:
             f"commit {short} {words[verdict.status]}",
             "every change to the store is a signed commit: run `formulactl setup-signing`",
         )
+        # A trial store (its parent allows unsigned commits) names the person by email.
+        person = judge.history.unsigned_person(commit, judged_by)
+        if person is not None and verdict.status == "unsigned":
+            return person
         if commit.trailers:
             judge.finding(
                 commit,

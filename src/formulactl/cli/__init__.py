@@ -1,5 +1,7 @@
 """The `formulactl` command: typer commands only; the core does the work."""
 
+from __future__ import annotations
+
 import sys
 from pathlib import Path
 

@@ -1,5 +1,7 @@
 """Audit commands: log, blame, diff, audit verify, audit export."""
 
+from __future__ import annotations
+
 import json
 import sys
 from pathlib import Path
@@ -239,7 +241,7 @@ def audit_export(
         err(f"wrote {len(rows)} rows to {output}")
 
 
-def _pick(trail: "Trail", first: str | None, second: str | None) -> tuple[Any, Any]:
+def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Any, Any]:
     events = trail.events
     newest = _find(trail, second) if second else events[-1]
     if first:
@@ -250,7 +252,7 @@ def _pick(trail: "Trail", first: str | None, second: str | None) -> tuple[Any, A
     return (earlier[-1] if len(events) > 1 else newest), newest
 
 
-def _find(trail: "Trail", wanted: str) -> Any:
+def _find(trail: Trail, wanted: str) -> Any:
     from formulactl.git import gitio
 
     if wanted.isdigit():
@@ -280,7 +282,7 @@ def _label(event: Any) -> str:
     return f"v{event.version} ({event.commit[:10]})" if event.version else event.commit[:10]
 
 
-def _print_diff(title: str, changes: "list[FieldChange]") -> None:
+def _print_diff(title: str, changes: list[FieldChange]) -> None:
     from formulactl.audit.diffing import cell_text
 
     out(title)

@@ -1,5 +1,7 @@
 """Checking commands: validate (records or history), fmt."""
 
+from __future__ import annotations
+
 from pathlib import Path
 from typing import Annotated
 

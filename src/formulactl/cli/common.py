@@ -1,10 +1,12 @@
 """What every command shares: finding the store, the consoles, rendering findings."""
 
+from __future__ import annotations
+
 import dataclasses
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -16,7 +18,7 @@ from formulactl.errors import Finding, FormulaError, Refused
 if TYPE_CHECKING:
     from formulactl.crypto.crypto import Identity
     from formulactl.store.cache import BlobCache
-    from formulactl.store.store import Store
+    from formulactl.store.store import Record, Store
 
 StoreOption = Annotated[
     Path | None,
@@ -33,20 +35,20 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
 
-def open_store(store: Path | None) -> "Store":
+def open_store(store: Path | None) -> Store:
     from formulactl.store.store import Store
 
     return Store.find(store if store else Path.cwd(), explicit=store is not None)
 
 
-def check_cache(store: "Store") -> "BlobCache":
+def check_cache(store: Store) -> BlobCache:
     from formulactl.rules.check import check_context
     from formulactl.store.cache import BlobCache
 
     return BlobCache(store.cache_dir / "check.marshal", check_context(store))
 
 
-def shown_path(store: "Store", path: str) -> str:
+def shown_path(store: Store, path: str) -> str:
     """Paths as the user can open them from where they stand."""
     return os.path.relpath(store.root / path) if path else ""
 
@@ -75,7 +77,7 @@ def print_json(value: Any) -> None:
     out(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
 
 
-def print_findings(store: "Store", findings: Sequence[Finding], as_json: bool) -> None:
+def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> None:
     if as_json:
         print_json([finding.as_dict() for finding in findings])
         return
@@ -84,7 +86,7 @@ def print_findings(store: "Store", findings: Sequence[Finding], as_json: bool) -
 
 
 @contextmanager
-def refusals(store: "Store") -> Iterator[None]:
+def refusals(store: Store) -> Iterator[None]:
     """Show a refused change's findings, each where the user can open it."""
     try:
         yield
@@ -98,12 +100,12 @@ def committed(commit: str, what: str) -> None:
     err(f"committed {commit[:10]}: {what}" if commit else f"{what}: no change to commit")
 
 
-def _shown(store: "Store", finding: Finding) -> Finding:
+def _shown(store: Store, finding: Finding) -> Finding:
     """The finding with its path as the user can open it from where they stand."""
     return dataclasses.replace(finding, path=shown_path(store, finding.path))
 
 
-def refuse(store: "Store", findings: Sequence[Finding], what: str) -> NoReturn:
+def refuse(store: Store, findings: Sequence[Finding], what: str) -> NoReturn:
     """Show why nothing was written and stop with the input-error code."""
     for finding in findings:
         err(_shown(store, finding).as_line())
@@ -134,7 +136,7 @@ def identity_files(explicit: Path | None) -> list[tuple[Path, bool]]:
     return found
 
 
-def identities(explicit: Path | None) -> "list[Identity]":
+def identities(explicit: Path | None) -> list[Identity]:
     """The identities that load; an unreadable one named on purpose is an error, and a
     default one that cannot be read (a passphrase) is reported only if nothing else loads."""
     from formulactl.crypto.crypto import load_identity
@@ -153,6 +155,23 @@ def identities(explicit: Path | None) -> "list[Identity]":
     if not loaded and problems:
         raise problems[0]
     return loaded
+
+
+def revealer(store: Store, identity: Path | None) -> Callable[[Record], dict[str, Any]]:
+    """Opens each sealed record with this user's identities, loaded at the first need."""
+    from formulactl.actions.records import open_record
+    from formulactl.model.sealed import ENVELOPE
+
+    loaded: list[list[Identity]] = []
+
+    def reveal(record: Record) -> dict[str, Any]:
+        if ENVELOPE not in record.data:
+            return record.data
+        if not loaded:
+            loaded.append(identities(identity))
+        return open_record(store, record, loaded[0]).plain
+
+    return reveal
 
 
 def read_file(path: Path) -> bytes:

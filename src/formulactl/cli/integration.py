@@ -1,5 +1,7 @@
 """Where people already work: git hooks, CI, pull-request review, the merge driver."""
 
+from __future__ import annotations
+
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,7 +111,7 @@ def hook(
         raise FormulaError(f"no hook named {name}", "", rule="usage")
 
 
-def _refuse_if(store: "Store", findings: list[Finding], what: str) -> None:
+def _refuse_if(store: Store, findings: list[Finding], what: str) -> None:
     for finding in findings:
         err(finding.as_line())
     if findings:

@@ -1,5 +1,7 @@
 """Record commands: init, new, show, list, set, edit."""
 
+from __future__ import annotations
+
 import copy
 import os
 import shlex
@@ -32,6 +34,7 @@ from formulactl.cli.common import (
     read_file,
     refusals,
     refuse,
+    revealer,
     shown_path,
 )
 from formulactl.errors import FormulaError
@@ -182,8 +185,8 @@ def show(
 
 
 def _from_history(
-    store: "Store", record_id: str, version: int | None, at: str | None
-) -> "tuple[Record, str]":
+    store: Store, record_id: str, version: int | None, at: str | None
+) -> tuple[Record, str]:
     from formulactl.audit.history import History
     from formulactl.audit.trail import Trail, version_text
     from formulactl.store.store import Record
@@ -202,8 +205,17 @@ def list_records(
     kind: Annotated[str, typer.Argument(help="The kind of record to list.")],
     where: Annotated[
         list[str] | None,
-        typer.Option("--where", help="FIELD=VALUE; repeat to narrow further.", show_default=False),
+        typer.Option(
+            "--where",
+            help="FIELD=VALUE, a field path as for set (contacts.name=… matches any contact); "
+            "repeat to narrow further.",
+            show_default=False,
+        ),
     ] = None,
+    decrypt: Annotated[
+        bool, typer.Option("--decrypt", help="Open confidential fields to show and match them.")
+    ] = False,
+    identity: IdentityOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
@@ -214,9 +226,11 @@ def list_records(
 
     found = open_store(store)
     record_kind = kind_named(kind)
-    conditions = [parse_condition(text) for text in where or []]
+    schema = found.schema(record_kind.name)
+    conditions = [parse_condition(text, schema) for text in where or []]
     cache = BlobCache(found.cache_dir / "records.marshal", code_version())
-    selection = select_records(found, record_kind.name, conditions, cache)
+    reveal = revealer(found, identity) if decrypt else None
+    selection = select_records(found, record_kind.name, conditions, cache, reveal)
     for finding in selection.skipped:
         err(
             f"skipped {shown_path(found, finding.path)}: {finding.message} — run `formulactl "
@@ -272,8 +286,7 @@ def set_fields(
     apply(after.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
     with refusals(found), _explained(why):
         done = change(found, before, after, "set", check_cache(found), opened)
-    committed(done.commit, f"set {record_id}")
-    out(f"Saved {record_id}")
+    _saved(done.commit, "set", record_id)
 
 
 def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOption = None) -> None:
@@ -306,13 +319,21 @@ def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOpt
                 after = Record(before.id, before.kind, before.path, data)
                 with refusals(found), _explained(why):
                     done = change(found, before, after, "edit", cache, opened)
-                committed(done.commit, f"edit {record_id}")
-                out(f"Saved {record_id}")
+                _saved(done.commit, "edit", record_id)
                 return
             for finding in findings:
                 err(finding.as_line().replace(before.path, str(draft), 1))
             if not ask("Reopen the editor to fix this?", default=True):
                 refuse(found, [], f"edit {record_id}")
+
+
+def _saved(commit: str, action: str, record_id: str) -> None:
+    """Say "Saved" only after a commit; a change that leaves the file as it was is none."""
+    if not commit:
+        out(f"No changes to {record_id}.")
+        return
+    committed(commit, f"{action} {record_id}")
+    out(f"Saved {record_id}")
 
 
 @contextmanager
@@ -335,10 +356,10 @@ def private_folder() -> Iterator[Path]:
 
 
 def _try_open(
-    store: "Store",
-    record: "Record",
+    store: Store,
+    record: Record,
     identity: Path | None,
-) -> "tuple[Opened | None, FormulaError | None]":
+) -> tuple[Opened | None, FormulaError | None]:
     """Open a sealed record if this user holds a reader's key; say why not otherwise."""
     from formulactl.actions.records import open_record
     from formulactl.model.sealed import ENVELOPE

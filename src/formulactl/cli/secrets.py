@@ -1,5 +1,7 @@
 """Encryption commands: keygen, rekey, access, and the git textconv driver."""
 
+from __future__ import annotations
+
 import os
 import sys
 from pathlib import Path
@@ -160,7 +162,7 @@ def textconv(path: Annotated[Path, typer.Argument()]) -> None:
         sys.stdout.buffer.write(raw)  # without a key, git shows the sealed text as it is
 
 
-def _records(store: "Store", target: str | None) -> "list[Record]":
+def _records(store: Store, target: str | None) -> list[Record]:
     from formulactl.model.kinds import KINDS, kind_named
     from formulactl.store.cache import BlobCache, code_version
     from formulactl.store.query import select_records
@@ -172,7 +174,7 @@ def _records(store: "Store", target: str | None) -> "list[Record]":
     return [record for kind in kinds for record in select_records(store, kind, [], cache).records]
 
 
-def _all_ids(store: "Store") -> list[str]:
+def _all_ids(store: Store) -> list[str]:
     from formulactl.model.kinds import KINDS
 
     return [record_id for kind in KINDS for record_id in store.ids(kind)]

@@ -1,5 +1,7 @@
 """Team commands: team add / remove / show, setup-signing, whoami."""
 
+from __future__ import annotations
+
 from pathlib import Path
 from typing import Annotated
 

@@ -1,5 +1,7 @@
 """Workflow commands: submit, approve, reject, revise, archive, reaffirm, feedback, due, import."""
 
+from __future__ import annotations
+
 from datetime import date
 from pathlib import Path
 from typing import Annotated

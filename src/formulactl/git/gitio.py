@@ -22,8 +22,16 @@ _ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
 _DROPPED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_PREFIX")
 
 
-def _environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    kept = {key: value for key, value in os.environ.items() if key not in _DROPPED}
+# A commit formulactl makes goes through the repository's own index, so `git status`
+# agrees with it afterwards; an index named by GIT_INDEX_FILE would be left out of step.
+_OWN_INDEX = ("GIT_INDEX_FILE",)
+
+
+def _environment(
+    extra: Mapping[str, str] | None = None, dropped: Sequence[str] = ()
+) -> dict[str, str]:
+    gone = (*_DROPPED, *dropped)
+    kept = {key: value for key, value in os.environ.items() if key not in gone}
     return {**kept, **_ENV, **(extra or {})}
 
 
@@ -34,14 +42,16 @@ def run(
     check: bool = True,
     input: bytes | None = None,
     env: Mapping[str, str] | None = None,
+    own_index: bool = False,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run one git command in `root` and return its raw result."""
+    """Run one git command in `root` and return its raw result (`own_index`: with the
+    repository's own index, whatever GIT_INDEX_FILE says)."""
     try:
         done = subprocess.run(
             ["git", "-C", str(root), *args],
             input=input,
             capture_output=True,
-            env=_environment(env),
+            env=_environment(env, _OWN_INDEX if own_index else ()),
             check=False,
         )
     except FileNotFoundError:
@@ -115,8 +125,26 @@ def config_get(root: Path, key: str) -> str | None:
 
 
 def config_set(root: Path, key: str, value: str) -> None:
-    """Always this repository's own config: the user's global config is never written."""
-    run(root, ["config", "--local", "--end-of-options", key, value])
+    """This checkout's own config, never the user's global one: the repository's, or in a
+    linked worktree that worktree's, so another checkout keeps its own key."""
+    run(root, ["config", *_checkout_scope(root), "--end-of-options", key, value])
+
+
+def _checkout_scope(root: Path) -> list[str]:
+    where = ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"]
+    done = run(root, where, check=False)
+    folders = done.stdout.decode("utf-8", "surrogateescape").split("\n")[:2]
+    if done.returncode != 0 or folders[0] == folders[1]:
+        return ["--local"]
+    if config_get(root, "core.bare") == "true" or config_get(root, "core.worktree"):
+        raise FormulaError(
+            "this worktree's repository sets core.bare or core.worktree for every checkout",
+            "move them to the main checkout's config.worktree (see `git help worktree`), "
+            "then try again",
+            rule="worktree",
+        )
+    run(root, ["config", "--local", "extensions.worktreeConfig", "true"])
+    return ["--worktree"]
 
 
 def config_add(root: Path, key: str, value: str) -> None:
@@ -170,24 +198,35 @@ def dirty(root: Path, paths: Sequence[str]) -> list[str]:
     ]
 
 
+_COMMIT_OPTIONS = ("--cleanup=whitespace", "--file=-", "--only")
+
+
 def commit(
-    root: Path, paths: Sequence[str], message: str, sign: bool, env: Mapping[str, str] | None = None
+    root: Path,
+    paths: Sequence[str],
+    message: str,
+    sign: bool,
+    env: Mapping[str, str] | None = None,
+    allow_empty: bool = False,
 ) -> str:
     """Commit exactly `paths` (other staged work stays staged) and return the new commit,
-    or "" when they hold nothing new."""
-    run(root, ["add", "--all", "--", *paths])
-    if run(root, ["diff", "--cached", "--quiet", "--", *paths], check=False).returncode == 0:
+    or "" when they hold nothing new (`allow_empty`: commit all the same, to record an event)."""
+    run(root, ["add", "--all", "--", *paths], own_index=True)
+    unchanged = ["diff", "--cached", "--quiet", "--", *paths]
+    if run(root, unchanged, check=False, own_index=True).returncode == 0 and not allow_empty:
         return ""
     signing = ["--gpg-sign"] if sign else ["--no-gpg-sign"]
+    empty = ["--allow-empty"] if allow_empty else []
     done = run(
         root,
-        ["commit", "--quiet", *signing, "--cleanup=whitespace", "--file=-", "--only", "--", *paths],
+        ["commit", "--quiet", *signing, *empty, *_COMMIT_OPTIONS, "--", *paths],
         input=message.encode("utf-8"),
         check=False,
         env=env,
+        own_index=True,
     )
     if done.returncode != 0:
-        run(root, ["reset", "--quiet", "--", *paths], check=False)
+        run(root, ["reset", "--quiet", "--", *paths], check=False, own_index=True)
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = next(
             (line for line in lines if "error" in line.lower()),
@@ -201,6 +240,37 @@ def commit(
     found = head(root)
     assert found is not None
     return found
+
+
+def message_of(root: Path, commit: str) -> str:
+    """The full message of one commit, as git stored it."""
+    done = run(root, ["cat-file", "commit", commit])
+    return done.stdout.decode("utf-8", "replace").partition("\n\n")[2]
+
+
+def changed_blobs(root: Path, commit: str) -> dict[str, str | None]:
+    """Paths `commit` changes against its first parent (or adds, as a root) → new blob."""
+    done = run(root, ["diff-tree", "-r", "-z", "--root", "--no-renames", "--no-commit-id", commit])
+    fields = iter(done.stdout.split(b"\0"))
+    changed: dict[str, str | None] = {}
+    for info in fields:
+        parts = info.decode().split()
+        if len(parts) < 5:
+            continue
+        path = next(fields, b"").decode("utf-8", "surrogateescape")
+        changed[path] = None if parts[3] == _NO_BLOB else parts[3]
+    return changed
+
+
+def undo_commit(root: Path, commit: str, paths: Sequence[str]) -> None:
+    """Take back the commit just made (HEAD) and unstage `paths`, as if it never happened."""
+    parents = run(root, ["rev-parse", f"{commit}^@"]).stdout.decode().split()
+    if parents:
+        run(root, ["update-ref", "HEAD", parents[0], commit])
+        run(root, ["reset", "--quiet", "--", *paths], check=False, own_index=True)
+    else:
+        run(root, ["update-ref", "-d", "HEAD", commit])
+        run(root, ["rm", "--cached", "--quiet", "-r", "--", *paths], check=False, own_index=True)
 
 
 class CatFile:

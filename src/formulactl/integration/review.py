@@ -23,6 +23,7 @@ from formulactl.store.store import Store
 class Touched:
     record: str
     kind: str
+    change: str  # what happened to the file: added, changed or removed
     status_before: str | None
     status_after: str | None
     changes: list[FieldChange]
@@ -81,6 +82,7 @@ def review(store: Store, revision_range: str) -> Review:
                 Touched(
                     record_id,
                     kind,
+                    _what_happened(before, after),
                     before.get("status") if before else None,
                     status_after,
                     record_diff(store.schema(kind), before, after),
@@ -92,6 +94,26 @@ def review(store: Store, revision_range: str) -> Review:
     with unpacked(store.repo, head) as tree:
         result.findings += validate(tree, []).findings
     return result
+
+
+def _what_happened(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    if before is None:
+        return "added"
+    return "removed" if after is None else "changed"
+
+
+def _heading(item: Touched) -> str:
+    """What happened to the record, and its status where its kind has one."""
+    before, after = item.status_before, item.status_after
+    if item.change == "added":
+        status = f" as {after}" if after else ""
+    elif item.change == "removed":
+        status = f" (was {before})" if before else ""
+    elif before == after:
+        status = f", still {after}" if after else ""
+    else:
+        status = f", {before} → {after}"
+    return f"### {item.record} ({item.kind}): {item.change}{status}"
 
 
 def _data(store: Store, revision: str, path: str) -> dict[str, Any] | None:
@@ -114,8 +136,7 @@ def markdown(result: Review) -> str:
         "",
     ]
     for item in sorted(result.records, key=lambda touched: touched.record):
-        before, after = item.status_before or "new", item.status_after or "deleted"
-        lines.append(f"### {item.record} ({item.kind}): {before} → {after}")
+        lines.append(_heading(item))
         lines.append("")
         if item.waiting_for is not None:
             who = ", ".join(item.waiting_for) or "nobody: no approver may approve it"

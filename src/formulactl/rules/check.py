@@ -36,6 +36,7 @@ from formulactl.rules.rules import (
     record_facts,
     reference_pointers,
 )
+from formulactl.rules.teamfile import team_file_problems
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
@@ -324,7 +325,10 @@ def _check_store_file(store: Store, path: str) -> list[Finding]:
         content = yamlio.load_record(data, path, 1 << 20)
     except FormulaError as error:
         return [error.finding]
-    problems = store.schema(STORE_FILES[path]).problems(content)
+    schema = store.schema(STORE_FILES[path])
+    problems = (
+        team_file_problems(schema, content) if path == TEAM_FILE else schema.problems(content)
+    )
     return [Finding(path, *row) for row in _locate(data, problems)]
 
 

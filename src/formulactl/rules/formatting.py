@@ -35,6 +35,8 @@ def format_files(store: Store, paths: Iterable[Path], cache: BlobCache) -> Forma
     report = FormatReport()
     wanted = sorted(select(store, listing, list(paths)))
     report.files = len(wanted)
+    # Under core.autocrlf git stores LF whatever the working tree holds: judge what it stores.
+    crlf = gitio.config_get(store.root, "core.autocrlf") in ("true", "input")
     for path in wanted:
         blob = listing.get(path)
         if blob and cache.get(blob) is True:
@@ -45,9 +47,33 @@ def format_files(store: Store, paths: Iterable[Path], cache: BlobCache) -> Forma
         except FormulaError as error:
             report.unreadable.append(error.finding)
             continue
-        if text.encode("utf-8") == data:
+        encoded = text.encode("utf-8")
+        if (
+            encoded == data
+            or blob == gitio.blob_id(encoded)
+            or (crlf and data.replace(b"\r\n", b"\n") == encoded)
+        ):
             cache.put(blob or gitio.blob_id(data), True)
+            continue
+        too_big = _too_big(store, path, len(encoded))
+        if too_big is not None:
+            report.unreadable.append(too_big)
             continue
         report.changed[path] = text
     cache.save(prune=not list(paths))
     return report
+
+
+def _too_big(store: Store, path: str, size: int) -> Finding | None:
+    """A canonical form over the size limit is refused, never written: block style can make
+    a compact file much larger than the file it came from."""
+    limit = 1 << 20 if path in STORE_FILES else store.settings.max_record_bytes
+    if size <= limit:
+        return None
+    return FormulaError(
+        f"in canonical form this file would be {-(-size // 1024)} KB, over the store's "
+        f"limit of {limit // 1024} KB for a record",
+        "split it, or raise max_record_kb in formulactl.yaml; it was left as it is",
+        path,
+        rule="yaml-size",
+    ).finding

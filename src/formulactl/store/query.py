@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.store.cache import BlobCache
-from formulactl.store.paths import parse_field_path, split_assignment
+from formulactl.store.paths import Step, parse_field_path, split_assignment
+from formulactl.store.schema import FieldPath, KindSchema
 from formulactl.store.store import Record, Store
 
 
@@ -22,25 +23,73 @@ class Selection:
 
 @dataclass(frozen=True)
 class Condition:
+    """`FIELD=VALUE` in the field-path language of `set`; a name step over a list looks
+    into every item, so `contacts.name=X` holds when any contact is named X."""
+
     field: str
+    steps: tuple[Step, ...]
     value: str
+    sealed: bool  # the field is confidential: only its opened value can match
 
     def holds(self, data: dict[str, Any]) -> bool:
-        found = value_at(data, self.field)
-        if isinstance(found, list):
-            return any(_text(item) == self.value for item in found)
-        return _text(found) == self.value
+        return any(_equal(found, self.value) for found in values_at(data, self.steps))
 
 
-def parse_condition(text: str) -> Condition:
+def parse_condition(text: str, schema: KindSchema) -> Condition:
+    """A condition on a field the kind's schema knows; anything else is refused."""
     split = split_assignment(text)
     if split is None:
         raise FormulaError(
             f"`{text}` is not FIELD=VALUE", "write it like status=approved", rule="usage"
         )
     name, value = split
-    parse_field_path(name)
-    return Condition(name, value)
+    steps = parse_field_path(name)
+    path = _schema_path(schema, steps)
+    if path is None:
+        raise FormulaError(
+            f"{schema.kind} records have no field `{name}`",
+            f"see schemas/{schema.kind}.schema.json for the fields",
+            rule="bad-field",
+        )
+    sealed = any(path[: len(field)] == field for field in schema.sensitive)
+    return Condition(name, tuple(steps), value, sealed)
+
+
+def _schema_path(schema: KindSchema, steps: list[Step]) -> FieldPath | None:
+    """The schema path of a field path (`*` for list items), or None for an unknown field."""
+    path: FieldPath = ()
+    for step in steps:
+        if isinstance(step, str) and "items" in (schema.subschema(path) or {}):
+            path = (*path, "*")  # a name after a list: that field of every item
+        path = (*path, step if isinstance(step, str) else "*")
+        if schema.subschema(path) is None:
+            return None
+    return path
+
+
+def values_at(data: Any, steps: tuple[Step, ...]) -> list[Any]:
+    """Every value a field path reaches (several through a list); a list at the end counts
+    item by item."""
+    found = [data]
+    for step in steps:
+        found = [value for node in found for value in _step(node, step)]
+    return [item for value in found for item in (value if isinstance(value, list) else [value])]
+
+
+def _step(node: Any, step: Step) -> list[Any]:
+    if isinstance(node, list) and not isinstance(step, int):
+        if isinstance(step, tuple):
+            return [
+                item
+                for item in node
+                if isinstance(item, dict) and _text(item.get(step[0])) == step[1]
+            ]
+        return [value for item in node for value in _step(item, step)]
+    if isinstance(step, str):
+        return [node[step]] if isinstance(node, dict) and step in node else []
+    if isinstance(step, int):
+        return [node[step]] if isinstance(node, list) and step < len(node) else []
+    return []
 
 
 def value_at(data: Any, dotted: str) -> Any:
@@ -52,9 +101,22 @@ def value_at(data: Any, dotted: str) -> Any:
 
 
 def select_records(
-    store: Store, kind: str, where: Iterable[Condition], cache: BlobCache
+    store: Store,
+    kind: str,
+    where: Iterable[Condition],
+    cache: BlobCache,
+    reveal: Callable[[Record], dict[str, Any]] | None = None,
 ) -> Selection:
+    """Records of one kind matching every condition; `reveal` opens a sealed record so its
+    confidential fields can match (without it, a condition on one is refused)."""
     conditions = list(where)
+    sealed = next((c.field for c in conditions if c.sealed), None)
+    if sealed is not None and reveal is None:
+        raise FormulaError(
+            f"`{sealed}` is a confidential field, sealed in the records",
+            "add --decrypt to match on its value (with a reader's key)",
+            rule="sealed-field",
+        )
     prefix = f"{RECORDS_DIR}/{KINDS[kind].folder}/"
     selection = Selection()
     for path, blob in sorted(store.listing().items()):
@@ -69,11 +131,29 @@ def select_records(
                 selection.skipped.append(error.finding)
                 continue
             cache.put(blob or gitio.blob_id(raw), data)
-        if all(condition.holds(data) for condition in conditions):
-            record_id = path.rsplit("/", 1)[-1][:-5]
-            selection.records.append(Record(record_id, kind, path, data))
+        record = Record(path.rsplit("/", 1)[-1][:-5], kind, path, data)
+        if reveal is not None:
+            try:
+                record = Record(record.id, kind, path, reveal(record))
+            except FormulaError as error:
+                selection.skipped.append(replace(error.finding, path=path))
+                continue
+        if all(condition.holds(record.data) for condition in conditions):
+            selection.records.append(record)
     cache.save(prune=False)
     return selection
+
+
+def _equal(found: Any, wanted: str) -> bool:
+    """Text compares as text; a number also by value, so `percent=30` matches 30.0."""
+    if _text(found) == wanted:
+        return True
+    if isinstance(found, (int, float)) and not isinstance(found, bool):
+        try:
+            return float(wanted) == found
+        except ValueError:
+            return False
+    return False
 
 
 def _text(value: Any) -> str:

@@ -147,7 +147,7 @@ class KindSchema:
 
 def load_kind_schema(kind: str, path: Path) -> KindSchema:
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes()
     except FileNotFoundError:
         raise FormulaError(
             f"the schema for `{kind}` records is missing",
@@ -155,15 +155,22 @@ def load_kind_schema(kind: str, path: Path) -> KindSchema:
             str(path),
             rule="schema-missing",
         ) from None
+    return schema_from_bytes(kind, text, str(path))
+
+
+def schema_from_bytes(kind: str, text: bytes, where: str) -> KindSchema:
+    """A kind's schema from the bytes of its file (from the tree or from any commit)."""
+    try:
+        schema = json.loads(text.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormulaError(
             f"the schema is not valid JSON: {exc}",
             "restore it from git",
-            str(path),
+            where,
             rule="schema-invalid",
         ) from None
     found = KindSchema(kind, schema)
-    _walk(found, schema, schema, (), str(path), 0)
+    _walk(found, schema, schema, (), where, 0)
     if found.sensitive:
         found.schema = _accept_sealed(schema)
         found.schema["properties"][ENVELOPE] = ENVELOPE_SCHEMA
