@@ -179,3 +179,25 @@ def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     import_records(small_store, staged, "the records kept before formulactl")
     act_as(small_store, team_keys["zhang.min"])
     return small_store
+
+
+def run_guarded(
+    cwd: Path, *args: str | Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`formulactl ARGS…` in its own process, for inputs that could hang or read without end:
+    the timeout and a 4 GB address-space cap turn such a bug into a failed test, not a stalled
+    or swapping machine."""
+    import resource
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "formulactl", *(str(arg) for arg in args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=cap_memory,
+        check=False,
+    )

@@ -27,7 +27,6 @@ from formulactl.model.workflow import body_digest, content_digest, read_trailers
 from formulactl.parallel import parallel_map
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache, code_version
-from formulactl.store.schema import load_kind_schema
 from formulactl.store.store import Store
 
 
@@ -122,14 +121,21 @@ def who_signed(history: History, commit: Commit) -> str:
 
 
 def is_store_path(path: str) -> bool:
-    return path in (TEAM_FILE, SETTINGS_FILE) or path.startswith(
+    return path in (TEAM_FILE, SETTINGS_FILE, RECORDS_DIR, SCHEMAS_DIR) or path.startswith(
         (f"{RECORDS_DIR}/", f"{SCHEMAS_DIR}/")
     )
 
 
+def not_a_file(change: gitio.Change) -> str | None:
+    """What a store path a commit adds is, when it is anything but a regular file."""
+    if change.new is None or change.mode in gitio.REGULAR_MODES or not is_store_path(change.path):
+        return None
+    return gitio.entry_kind(change.mode)
+
+
 def is_admin_path(path: str) -> bool:
     """Files that set the rules: changing them takes an admin."""
-    return path in (TEAM_FILE, SETTINGS_FILE) or path.startswith(f"{SCHEMAS_DIR}/")
+    return path in (TEAM_FILE, SETTINGS_FILE, SCHEMAS_DIR) or path.startswith(f"{SCHEMAS_DIR}/")
 
 
 def record_id_of(path: str) -> tuple[str, str] | None:
@@ -160,11 +166,10 @@ class History:
         self.store = store
         self.prefix = gitio.prefix(store.repo)
         self.objects = gitio.CatFile(store.repo)
-        where = cache_dir or store.cache_dir
         # The history index: what each commit says and who signed it, by commit ID, and what
         # each record version says, by blob ID. Both only grow as history grows.
-        self.facts = BlobCache(where / "commits.marshal", code_version())
-        self.states = BlobCache(where / "states.marshal", code_version())
+        self.facts = BlobCache(_place(store, cache_dir, "commits.marshal"), code_version())
+        self.states = BlobCache(_place(store, cache_dir, "states.marshal"), code_version())
         self._teams: dict[str, Team | None] = {}
         self._team_blobs: dict[str, str | None] = {}  # commit → blob of its team file
         self._fetched: dict[str, bytes] = {}
@@ -273,7 +278,7 @@ class History:
             self.facts.put(logged.id, facts)
         parents, timestamp, offset, verdict, trailers, subject = facts
         changes = tuple(
-            gitio.Change(change.path[len(self.prefix) :], change.old, change.new)
+            gitio.Change(change.path[len(self.prefix) :], change.old, change.new, change.mode)
             for change in logged.changes
             if change.path.startswith(self.prefix)
         )
@@ -326,6 +331,10 @@ class History:
 BATCH = 512
 
 
+def _place(store: Store, cache_dir: Path | None, name: str) -> Path | None:
+    return cache_dir / name if cache_dir else store.cache_file(name)
+
+
 def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
     return _state_fields(*job)
 
@@ -374,7 +383,6 @@ def _parse_team(store: Store, data: bytes) -> Team | None:
         content = yamlio.load_record(data, TEAM_FILE, 1 << 20)
     except FormulaError:
         return None
-    schema = load_kind_schema("team", store.root / SCHEMAS_DIR / "team.schema.json")
-    if schema.problems(content):
+    if store.schema("team").problems(content):
         return None
     return Team.from_data(content)
