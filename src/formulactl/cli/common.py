@@ -42,7 +42,7 @@ def open_store(store: Path | None) -> Store:
 def check_cache(store: Store) -> BlobCache:
     from formulactl.rules.check import check_context
 
-    return BlobCache(store.cache_dir / "check.marshal", check_context(store))
+    return BlobCache(store.cache_file("check.marshal"), check_context(store))
 
 
 def shown_path(store: Store, path: str) -> str:

@@ -215,7 +215,7 @@ def list_records(
     found = open_store(store)
     record_kind = kind_named(kind)
     conditions = [parse_condition(text) for text in where or []]
-    cache = BlobCache(found.cache_dir / "records.marshal", code_version())
+    cache = BlobCache(found.cache_file("records.marshal"), code_version())
     selection = select_records(found, record_kind.name, conditions, cache)
     for finding in selection.skipped:
         err(
