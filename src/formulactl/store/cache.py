@@ -117,7 +117,7 @@ def _write(path: Path, context: str, entries: dict[str, Any]) -> None:
     if key is None:
         return
     payload = marshal.dumps((FORMAT, entries))
-    _replace(folder, path.name, _signature(key, path, context, payload) + payload)
+    replace_file(folder, path.name, _signature(key, path, context, payload) + payload)
 
 
 def _key(folder: Path, create: bool) -> bytes | None:
@@ -131,11 +131,11 @@ def _key(folder: Path, create: bool) -> bytes | None:
     if not create:
         return None
     fresh = secrets.token_bytes(_TAG)
-    _replace(folder, KEY_FILE, fresh)
+    replace_file(folder, KEY_FILE, fresh)
     return fresh
 
 
-def _replace(folder: Path, name: str, data: bytes) -> None:
+def replace_file(folder: Path, name: str, data: bytes) -> None:
     """Write through a private temporary file and a rename: readers see old or new, whole."""
     handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     try:
