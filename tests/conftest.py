@@ -321,3 +321,25 @@ cas: 471-34-1
 status: draft
 version: 1
 """
+
+
+def run_guarded(
+    cwd: Path, *args: str | Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`formulactl ARGS…` in its own process, for inputs that could hang or read without end:
+    the timeout and a 4 GB address-space cap turn such a bug into a failed test, not a stalled
+    or swapping machine."""
+    import resource
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "formulactl", *(str(arg) for arg in args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=cap_memory,
+        check=False,
+    )

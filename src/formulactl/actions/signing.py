@@ -10,6 +10,7 @@ from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.model.sshkeys import key_text, public_key_of, read_public_key
 from formulactl.model.team import Person
+from formulactl.store.cache import replace_file
 from formulactl.store.store import Store
 
 
@@ -106,5 +107,5 @@ def write_allowed_signers(store: Store) -> None:
             lines.append(f"{person.email} {options} {key.key}\n")
     path = store.cache_dir / "allowed_signers"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines), encoding="utf-8")
+    replace_file(path.parent, path.name, "".join(lines).encode("utf-8"))  # never through a link
     gitio.config_set(store.root, "gpg.ssh.allowedSignersFile", str(path))

@@ -131,14 +131,21 @@ def who_signed(history: History, commit: Commit) -> str:
 
 
 def is_store_path(path: str) -> bool:
-    return path in (TEAM_FILE, SETTINGS_FILE) or path.startswith(
+    return path in (TEAM_FILE, SETTINGS_FILE, RECORDS_DIR, SCHEMAS_DIR) or path.startswith(
         (f"{RECORDS_DIR}/", f"{SCHEMAS_DIR}/")
     )
 
 
+def not_a_file(change: gitio.Change) -> str | None:
+    """What a store path a commit adds is, when it is anything but a regular file."""
+    if change.new is None or change.mode in gitio.REGULAR_MODES or not is_store_path(change.path):
+        return None
+    return gitio.entry_kind(change.mode)
+
+
 def is_admin_path(path: str) -> bool:
     """Files that set the rules: changing them takes an admin."""
-    return path in (TEAM_FILE, SETTINGS_FILE) or path.startswith(f"{SCHEMAS_DIR}/")
+    return path in (TEAM_FILE, SETTINGS_FILE, SCHEMAS_DIR) or path.startswith(f"{SCHEMAS_DIR}/")
 
 
 def record_id_of(path: str) -> tuple[str, str] | None:
@@ -169,11 +176,10 @@ class History:
         self.store = store
         self.prefix = gitio.prefix(store.repo)
         self.objects = gitio.CatFile(store.repo)
-        where = cache_dir or store.cache_dir
         # The history index: what each commit says and who signed it, by commit ID, and what
         # each record version says, by blob ID. Both only grow as history grows.
-        self.facts = BlobCache(where / "commits.marshal", code_version())
-        self.states = BlobCache(where / "states.marshal", code_version())
+        self.facts = BlobCache(_place(store, cache_dir, "commits.marshal"), code_version())
+        self.states = BlobCache(_place(store, cache_dir, "states.marshal"), code_version())
         self.rules = RuleFiles(store, self.objects, self.prefix)
         self._fetched: dict[str, bytes] = {}
 
@@ -286,7 +292,7 @@ class History:
             self.facts.put(logged.id, facts)
         parents, timestamp, offset, verdict, trailers, subject, email = facts
         changes = tuple(
-            gitio.Change(change.path[len(self.prefix) :], change.old, change.new)
+            gitio.Change(change.path[len(self.prefix) :], change.old, change.new, change.mode)
             for change in logged.changes
             if change.path.startswith(self.prefix)
         )
@@ -338,6 +344,10 @@ class History:
 
 
 BATCH = 512
+
+
+def _place(store: Store, cache_dir: Path | None, name: str) -> Path | None:
+    return cache_dir / name if cache_dir else store.cache_file(name)
 
 
 def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:

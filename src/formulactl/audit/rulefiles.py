@@ -13,7 +13,7 @@ from formulactl.model.settings import Settings
 from formulactl.model.team import Team
 from formulactl.rules.teamfile import team_file_problems
 from formulactl.store import yamlio
-from formulactl.store.schema import KindSchema, schema_from_bytes
+from formulactl.store.schema import KindSchema, load_kind_schema
 from formulactl.store.store import Store
 
 TEAM_SCHEMA = f"{SCHEMAS_DIR}/team.schema.json"
@@ -103,7 +103,7 @@ class RuleFiles:
         key = ("schema", blob, kind)
         if key not in self._parsed:
             try:
-                self._parsed[key] = schema_from_bytes(kind, self._read(blob), blob)
+                self._parsed[key] = load_kind_schema(kind, self._read(blob), blob)
             except FormulaError:
                 self._parsed[key] = None
         found: KindSchema | None = self._parsed[key]

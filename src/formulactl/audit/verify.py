@@ -20,6 +20,7 @@ from formulactl.audit.history import (
     is_approval,
     is_import,
     is_rekey,
+    not_a_file,
     record_id_of,
 )
 from formulactl.errors import Finding
@@ -135,6 +136,7 @@ def _judge_commit(judge: _Judge, commit: Commit) -> None:
                 "team, settings and schemas change only in an admin's signed commit",
                 who,
             )
+    _judge_entries(judge, commit, who)
     _judge_records(judge, commit, signer, who)
     if not commit.changes and commit.trailers.get("Action") == "reaffirm":
         _judge_recorded_review(judge, commit, signer, who)
@@ -164,6 +166,21 @@ def _judge_team_file(judge: _Judge, commit: Commit, judged_by: str) -> None:
         judge.finding(
             commit, TEAM_FILE, problem.rule, f"{TEAM_FILE}: {problem.message}", problem.hint
         )
+
+
+def _judge_entries(judge: _Judge, commit: Commit, who: str) -> None:
+    """Links and submodules in a store are never followed: adding one is a finding."""
+    for change in commit.changes:
+        what = not_a_file(change)
+        if what:
+            judge.finding(
+                commit,
+                change.path,
+                "not-a-file",
+                f"is {what}, not a regular file (added in commit {commit.id[:10]})",
+                "a store holds regular files only: commit the file itself",
+                who,
+            )
 
 
 def _signer(judge: _Judge, commit: Commit, team: Team | None, judged_by: str) -> Person | None:

@@ -150,6 +150,12 @@ def diff(
 
 @audit_app.command("verify")
 def audit_verify(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Trust no cache on disk: verify every commit and record afresh."
+        ),
+    ] = False,
     as_json: JsonOption = False,
     markdown: MarkdownOption = False,
     store: StoreOption = None,
@@ -160,6 +166,8 @@ def audit_verify(
     from formulactl.git import gitio
 
     found = open_store(store)
+    if strict:
+        found = found.without_cache()
     report = audit(found)
     head = gitio.head(found.root)
     if not report.findings and head and current_signer(found) is not None:

@@ -44,11 +44,17 @@ def validate_command(
         bool,
         typer.Option("--history", help="Check commits: signatures, roles, four eyes, approvals."),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Trust no cached result: read and check everything."),
+    ] = False,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
     """Check records against their schemas and rules, or (--history) the commits themselves."""
     found = open_store(store)
+    if no_cache:
+        found = found.without_cache()
     if history:
         from formulactl.audit.verify import verify_history
 
@@ -69,7 +75,7 @@ def validate_command(
     from formulactl.rules.check import check_context, validate
     from formulactl.store.cache import BlobCache
 
-    runs = BlobCache(found.cache_dir / "check-run.marshal", check_context(found))
+    runs = BlobCache(found.cache_file("check-run.marshal"), check_context(found))
     records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
     print_findings(found, records.findings, as_json)
     if not as_json:
@@ -102,7 +108,7 @@ def fmt_command(
     from formulactl.store.cache import BlobCache
 
     found = open_store(store)
-    cache = BlobCache(found.cache_dir / "fmt.marshal", check_context(found))
+    cache = BlobCache(found.cache_file("fmt.marshal"), check_context(found))
     report = format_files(found, paths or [], cache)
     for finding in report.unreadable:
         err(finding.as_line().replace(finding.path, shown_path(found, finding.path), 1))

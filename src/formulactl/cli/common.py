@@ -45,7 +45,7 @@ def check_cache(store: Store) -> BlobCache:
     from formulactl.rules.check import check_context
     from formulactl.store.cache import BlobCache
 
-    return BlobCache(store.cache_dir / "check.marshal", check_context(store))
+    return BlobCache(store.cache_file("check.marshal"), check_context(store))
 
 
 def shown_path(store: Store, path: str) -> str:

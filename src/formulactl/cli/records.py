@@ -228,7 +228,7 @@ def list_records(
     record_kind = kind_named(kind)
     schema = found.schema(record_kind.name)
     conditions = [parse_condition(text, schema) for text in where or []]
-    cache = BlobCache(found.cache_dir / "records.marshal", code_version())
+    cache = BlobCache(found.cache_file("records.marshal"), code_version())
     reveal = revealer(found, identity) if decrypt else None
     selection = select_records(found, record_kind.name, conditions, cache, reveal)
     for finding in selection.skipped:

@@ -170,7 +170,7 @@ def _records(store: Store, target: str | None) -> list[Record]:
     if target and not (target in KINDS or target in (k.folder for k in KINDS.values())):
         return [store.load(target)]
     kinds = [kind_named(target).name] if target else list(KINDS)
-    cache = BlobCache(store.cache_dir / "records.marshal", code_version())
+    cache = BlobCache(store.cache_file("records.marshal"), code_version())
     return [record for kind in kinds for record in select_records(store, kind, [], cache).records]
 
 

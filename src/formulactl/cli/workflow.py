@@ -107,7 +107,7 @@ def due(
     from formulactl.store.cache import BlobCache, code_version
 
     found = open_store(store)
-    cache = BlobCache(found.cache_dir / "records.marshal", code_version())
+    cache = BlobCache(found.cache_file("records.marshal"), code_version())
     items = [item for item in due_items(found, date.today(), cache) if item.overdue or not overdue]
     if as_json:
         print_json([item.as_dict() for item in items])

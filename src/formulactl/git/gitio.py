@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,11 +84,23 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+# What git records for a regular file; 120000 is a symbolic link, 160000 a submodule.
+REGULAR_MODES = ("100644", "100755")
+_ENTRY_KINDS = {"120000": "a symbolic link", "160000": "a submodule (gitlink)"}
+
+
+def entry_kind(mode: str) -> str:
+    """What a tree entry of this mode is, in words for a message."""
+    if mode in REGULAR_MODES:
+        return "a regular file"
+    return _ENTRY_KINDS.get(mode, f"an entry of mode {mode}")
+
+
 def list_blobs(root: Path, folder: str) -> dict[str, str | None] | None:
     """Files under `folder` → blob id of their working-tree content; None outside git.
 
-    The index answers for unchanged files; changed and new files map to None, for the
-    caller to hash when it reads them anyway.
+    The index answers for unchanged regular files; changed and new files, and entries git
+    keeps as links or submodules, map to None, for the caller to read (or refuse) itself.
     """
     staged = run(root, ["ls-files", "--stage", "-z", "--", folder], check=False)
     if staged.returncode != 0:
@@ -98,10 +111,10 @@ def list_blobs(root: Path, folder: str) -> dict[str, str | None] | None:
         if not entry:
             continue
         info, _, name = entry.partition(b"\t")
-        _mode, blob, stage = info.split(b" ")
+        mode, blob, stage = info.split(b" ")
         path = name.decode("utf-8", "surrogateescape")
         if stage == b"0":
-            blobs[path] = blob.decode()
+            blobs[path] = blob.decode() if mode.decode() in REGULAR_MODES else None
         else:
             changed.append(path)
     dirty = run(
@@ -111,7 +124,11 @@ def list_blobs(root: Path, folder: str) -> dict[str, str | None] | None:
         name.decode("utf-8", "surrogateescape") for name in dirty.stdout.split(b"\0") if name
     )
     for path in changed:
-        if (root / path).is_file():
+        try:
+            present = not stat.S_ISDIR(os.lstat(root / path).st_mode)
+        except OSError:
+            present = False
+        if present:
             blobs[path] = None
         else:
             blobs.pop(path, None)
@@ -328,6 +345,7 @@ class Change:
     path: str
     old: str | None  # blob ids; None where the file did not exist
     new: str | None
+    mode: str = "100644"  # what the new entry is: see REGULAR_MODES
 
 
 @dataclass(frozen=True)
@@ -407,6 +425,7 @@ def _logged(entry: bytes) -> LoggedCommit:
                 path.decode("utf-8", "surrogateescape"),
                 None if old == _NO_BLOB else old,
                 None if new == _NO_BLOB else new,
+                parts[1],
             )
         )
     return LoggedCommit(ids[0], tuple(ids[1:]), tuple(changes))
@@ -453,6 +472,22 @@ def merge_tree(root: Path, first: str, second: str) -> str | None:
     return done.stdout.decode().split()[0]
 
 
+LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}  # a path is a name, never a pattern
+
+
+def index_modes(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """Path → mode of those paths as the index holds them (120000 for a staged link)."""
+    if not paths:
+        return {}
+    done = run(root, ["ls-files", "--stage", "-z", "--", *paths], env=LITERAL)
+    modes = {}
+    for entry in done.stdout.split(b"\0"):
+        info, _, name = entry.partition(b"\t")
+        if info:
+            modes[name.decode("utf-8", "surrogateescape")] = info.split(b" ")[0].decode()
+    return modes
+
+
 def staged(root: Path) -> list[str]:
     """Paths staged for the next commit (added, changed or deleted)."""
     done = run(root, ["diff", "--cached", "--name-only", "-z", "--no-renames"])
@@ -464,6 +499,17 @@ def new_commits(root: Path, old: str, new: str, known: str) -> list[str]:
     refs (`--all` on a server before its refs move, `--remotes` before a push)."""
     since = [new, "--not", known] if set(old) == {"0"} else [f"{old}..{new}"]
     return run(root, ["rev-list", *since]).stdout.decode().split()
+
+
+def tree_entries(root: Path, commit: str, paths: Sequence[str]) -> list[tuple[str, str]]:
+    """(mode, path) of every entry under `paths` in `commit`, submodules and links included."""
+    done = run(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths])
+    entries = []
+    for entry in done.stdout.split(b"\0"):
+        info, _, name = entry.partition(b"\t")
+        if info:
+            entries.append((info.split(b" ")[0].decode(), name.decode("utf-8", "surrogateescape")))
+    return entries
 
 
 def archive(root: Path, commit: str, paths: Sequence[str]) -> bytes:

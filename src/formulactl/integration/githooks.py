@@ -44,9 +44,14 @@ def install(git_dir: Path, names: tuple[str, ...], command: str) -> Path:
 
 def staged_findings(store: Store) -> list[Finding]:
     """The pre-commit check: each staged record as it is staged, not as the file is now."""
-    cache = BlobCache(store.cache_dir / "check.marshal", check_context(store))
+    cache = BlobCache(store.cache_file("check.marshal"), check_context(store))
     findings: list[Finding] = []
-    for path in gitio.staged(store.root):
+    staged = gitio.staged(store.root)
+    modes = gitio.index_modes(store.root, staged)
+    for path in staged:
+        if path in modes and modes[path] not in gitio.REGULAR_MODES and _in_store(path):
+            findings.append(_not_a_file(path, modes[path], path))
+            continue
         if not (path.startswith(f"{RECORDS_DIR}/") or path in STORE_FILES):
             continue
         data = gitio.file_at(store.root, "", path)
@@ -99,6 +104,7 @@ def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
     for update in updates:
         if update.new == ZERO:
             continue
+        findings += _entry_findings(repo, update)
         with unpacked(repo, update.new) as store:
             findings += [
                 Finding(
@@ -120,14 +126,49 @@ def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
     return findings
 
 
+STORE_PATHS = [SETTINGS_FILE, TEAM_FILE, SCHEMAS_DIR, RECORDS_DIR]
+
+
+def _entry_findings(repo: Path, update: Update) -> list[Finding]:
+    """Links and submodules in the pushed tree: named, never unpacked or followed."""
+    return [
+        _not_a_file(path, mode, f"{update.ref}: {path}")
+        for mode, path in gitio.tree_entries(repo, update.new, STORE_PATHS)
+        if mode not in gitio.REGULAR_MODES
+    ]
+
+
+def _in_store(path: str) -> bool:
+    return any(path == top or path.startswith(f"{top}/") for top in STORE_PATHS)
+
+
+def _not_a_file(path: str, mode: str, shown: str) -> Finding:
+    return Finding(
+        shown,
+        0,
+        0,
+        "",
+        "not-a-file",
+        f"is {gitio.entry_kind(mode)}, not a regular file",
+        "a store holds regular files only: commit the file itself",
+    )
+
+
+def _regular_only(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo | None:
+    """Unpack folders and regular files only; links are reported, never made."""
+    if not (member.isreg() or member.isdir()):
+        return None
+    return tarfile.data_filter(member, destination)
+
+
 @contextmanager
 def unpacked(repo: Path, commit: str) -> Iterator[Store]:
     """The store as `commit` holds it, in a private temporary folder, checked against the
     pushed (still quarantined) objects; history questions go to `repo` itself."""
     with tempfile.TemporaryDirectory(prefix="formulactl-push-") as scratch:
-        archive = gitio.archive(repo, commit, [SETTINGS_FILE, TEAM_FILE, SCHEMAS_DIR, RECORDS_DIR])
+        archive = gitio.archive(repo, commit, STORE_PATHS)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(scratch, filter="data")
+            tar.extractall(scratch, filter=_regular_only)
         root = Path(scratch)
         shared = gitio.git_dir(repo)  # results cached by blob ID serve every later push
         yield Store(root, repo=repo, cache=(shared or root) / "formulactl")

@@ -6,7 +6,6 @@ unchanged store lists the tree, reads the cache, and runs only the cheap store r
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass, field
@@ -37,9 +36,9 @@ from formulactl.rules.rules import (
     reference_pointers,
 )
 from formulactl.rules.teamfile import team_file_problems
-from formulactl.store import yamlio
+from formulactl.store import files, yamlio
 from formulactl.store.cache import BlobCache, code_version
-from formulactl.store.store import Store
+from formulactl.store.store import SCHEMA_LIMIT, Store
 
 CUSTOMERS = f"{RECORDS_DIR}/{KINDS['customer'].folder}/"
 # Cached per file: (facts or None when unreadable, [(line, col, pointer, rule, message, hint)])
@@ -56,13 +55,19 @@ class Report:
 def check_context(store: Store) -> str:
     """What every cached result depends on besides the file itself."""
     digest = hashlib.sha256(code_version().encode())
-    files = [SETTINGS_FILE, TEAM_FILE, *(f"{SCHEMAS_DIR}/{kind}.schema.json" for kind in KINDS)]
-    for name in files:
-        try:
-            digest.update(name.encode() + b"\0" + (store.root / name).read_bytes())
-        except OSError:
-            digest.update(name.encode() + b"\0missing")
+    names = [SETTINGS_FILE, TEAM_FILE, *(f"{SCHEMAS_DIR}/{kind}.schema.json" for kind in KINDS)]
+    for name in names:
+        digest.update(name.encode() + b"\0" + _store_file(store, name))
     return digest.hexdigest()
+
+
+def _store_file(store: Store, name: str) -> bytes:
+    """A settings, team or schema file's bytes for a digest; one that cannot be read (a
+    link, a FIFO: reported by the checks themselves) stands as a marker, never followed."""
+    try:
+        return store.read_bytes(name, SCHEMA_LIMIT)
+    except FormulaError as error:
+        return f"\0{error.finding.rule}".encode()
 
 
 class Checker:
@@ -120,7 +125,7 @@ class Checker:
         path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
         if "listing" in self.__dict__:
             return path in self.listing
-        return (self.store.root / path).is_file()
+        return files.is_present(self.store.root, path)
 
     def facts_of(self, kind: str, record_id: str) -> Mapping[str, Any] | None:
         path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
@@ -132,8 +137,7 @@ class Checker:
         """Names this exact run: the same key means the same findings, without any checking."""
         digest = hashlib.sha256(self.cache.context.encode())
         for name in sorted(STORE_FILES):
-            with contextlib.suppress(OSError):
-                digest.update(name.encode() + b"\0" + (self.store.root / name).read_bytes())
+            digest.update(name.encode() + b"\0" + _store_file(self.store, name))
         for path in sorted(self.listing):
             blob = self.listing[path]
             if blob is None:
@@ -249,7 +253,7 @@ def _customers(checker: Checker) -> list[tuple[str, dict[str, Any]]]:
 
 def select(store: Store, listing: Mapping[str, str | None], paths: list[Path]) -> set[str]:
     """Store-relative files to check: all records and store files, or those under `paths`."""
-    everything = set(listing) | {name for name in STORE_FILES if (store.root / name).is_file()}
+    everything = set(listing) | {name for name in STORE_FILES if files.is_present(store.root, name)}
     if not paths:
         return everything
     chosen: set[str] = set()

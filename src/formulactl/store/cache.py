@@ -1,20 +1,36 @@
-"""A cache of per-file results keyed by git blob ID, kept outside version control.
+"""A cache of per-file results keyed by what they were computed from (a git blob ID, a commit
+ID), kept outside version control and trusted only as far as this clone wrote it.
 
 One marshal file per purpose: loading ten thousand entries takes milliseconds, and a
 changed context (schemas, settings, tool version) empties it instead of serving stale
-answers. A broken or foreign cache file is ignored, never trusted.
+answers. Each file carries an HMAC under a random key made for this clone (`cache.key`
+beside it, readable by its owner only), checked before a byte is unmarshalled: a file edited
+by hand, copied from another clone or restored by a CI cache step, and a file that is a
+link, a FIFO or garbage, are ignored and rebuilt. Whoever can write `.git` can read that key
+too, so runs that must not trust the disk (`ci`, `audit verify --strict`, `--no-cache`) use
+no cache file at all (`Store.without_cache`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import marshal
 import os
+import secrets
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+from formulactl.errors import FormulaError
+from formulactl.store.files import TooBig, read_regular
+
+FORMAT = 2
+KEY_FILE = "cache.key"
+_TAG = 32  # bytes of HMAC-SHA256 before the marshalled entries
+_LIMIT = 1 << 32
 
 
 def code_version() -> str:
@@ -62,24 +78,70 @@ class BlobCache:
         if prune and len(self.used) < len(self.entries):
             self.entries = {key: self.entries[key] for key in self.used}
             self.dirty = True
-        if not self.dirty:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".cache.", dir=self.path.parent)
-            with os.fdopen(handle, "wb") as stream:
-                marshal.dump((FORMAT, self.context, self.entries), stream)
-            os.replace(temporary, self.path)
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
+        if self.dirty:
+            with contextlib.suppress(OSError):  # a cache that cannot be written only costs speed
+                _write(self.path, self.context, self.entries)
+
+
+def _signature(key: bytes, path: Path, context: str, payload: bytes) -> bytes:
+    """The HMAC binds the entries to this clone's key, to this file's purpose and context."""
+    header = f"{path.name}\0{context}\0".encode()
+    return hmac.new(key, header + payload, hashlib.sha256).digest()
 
 
 def _read(path: Path, context: str) -> dict[str, Any]:
+    key = _key(path.parent, create=False)
+    if key is None:
+        return {}
     try:
         # One read then `loads`: `marshal.load` on a stream reads in small pieces, 4× slower.
-        form, found_context, entries = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
+        data = read_regular(path.parent.parent, f"{path.parent.name}/{path.name}", _LIMIT)
+    except (OSError, FormulaError, TooBig):
         return {}
-    if form != FORMAT or found_context != context or not isinstance(entries, dict):
+    tag, payload = data[:_TAG], data[_TAG:]
+    if not hmac.compare_digest(tag, _signature(key, path, context, payload)):
         return {}
-    return entries
+    try:
+        form, entries = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    return entries if form == FORMAT and isinstance(entries, dict) else {}
+
+
+def _write(path: Path, context: str, entries: dict[str, Any]) -> None:
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if not stat.S_ISDIR(os.lstat(folder).st_mode):
+        return  # the cache folder is a link: never write through it
+    key = _key(folder, create=True)
+    if key is None:
+        return
+    payload = marshal.dumps((FORMAT, entries))
+    replace_file(folder, path.name, _signature(key, path, context, payload) + payload)
+
+
+def _key(folder: Path, create: bool) -> bytes | None:
+    """This clone's cache key; a missing, linked or malformed one is replaced when writing."""
+    try:
+        found = read_regular(folder.parent, f"{folder.name}/{KEY_FILE}", 64)
+    except (OSError, FormulaError, TooBig):
+        found = b""
+    if len(found) == _TAG:
+        return found
+    if not create:
+        return None
+    fresh = secrets.token_bytes(_TAG)
+    replace_file(folder, KEY_FILE, fresh)
+    return fresh
+
+
+def replace_file(folder: Path, name: str, data: bytes) -> None:
+    """Write through a private temporary file and a rename: readers see old or new, whole."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, folder / name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

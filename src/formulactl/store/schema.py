@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from formulactl.errors import FormulaError, Problem, pointer_part
@@ -145,32 +144,19 @@ class KindSchema:
         return _resolve(self.schema, node or {})
 
 
-def load_kind_schema(kind: str, path: Path) -> KindSchema:
-    try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        raise FormulaError(
-            f"the schema for `{kind}` records is missing",
-            "restore it from git or reinstall",
-            str(path),
-            rule="schema-missing",
-        ) from None
-    return schema_from_bytes(kind, text, str(path))
-
-
-def schema_from_bytes(kind: str, text: bytes, where: str) -> KindSchema:
-    """A kind's schema from the bytes of its file (from the tree or from any commit)."""
+def load_kind_schema(kind: str, text: bytes, path: str) -> KindSchema:
+    """The schema for `kind` from the bytes of its file (read by the store, links refused)."""
     try:
         schema = json.loads(text.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormulaError(
             f"the schema is not valid JSON: {exc}",
             "restore it from git",
-            where,
+            path,
             rule="schema-invalid",
         ) from None
     found = KindSchema(kind, schema)
-    _walk(found, schema, schema, (), where, 0)
+    _walk(found, schema, schema, (), path, 0)
     if found.sensitive:
         found.schema = _accept_sealed(schema)
         found.schema["properties"][ENVELOPE] = ENVELOPE_SCHEMA

@@ -25,7 +25,7 @@ from formulactl.model.kinds import (
 )
 from formulactl.model.settings import Settings, split_ref
 from formulactl.model.team import Team
-from formulactl.store import yamlio
+from formulactl.store import files, yamlio
 from formulactl.store.schema import KindSchema, load_kind_schema
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -59,6 +59,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         },
     },
 }
+SCHEMA_LIMIT = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -73,20 +74,27 @@ class Record:
 class Store:
     """A folder holding `formulactl.yaml`, `team.yaml`, `schemas/` and `records/`."""
 
-    def __init__(self, root: Path, repo: Path | None = None, cache: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, repo: Path | None = None, cache: Path | None = None, cached: bool = True
+    ) -> None:
         self.root = root
         # Where git runs for history: the store's own repository, or (on a server checking a
         # push) the bare repository whose pushed tree was unpacked into `root`.
         self.repo = repo or root
         self._cache = cache
+        self.cached = cached
         self._schemas: dict[str, KindSchema] = {}
+
+    def without_cache(self) -> Store:
+        """The same store, for a run that trusts no cache on disk and computes everything."""
+        return Store(self.root, self.repo, self._cache, cached=False)
 
     @classmethod
     def find(cls, start: Path, explicit: bool = False) -> Store:
         """The store at `start` (explicit `--store`) or in the nearest folder above it."""
         start = start.resolve()
         for folder in [start] if explicit else [start, *start.parents]:
-            if (folder / SETTINGS_FILE).is_file():
+            if files.is_present(folder, SETTINGS_FILE):
                 return cls(folder)
         where = f"{start} is not a store" if explicit else f"no store in {start} or above"
         raise FormulaError(where, "run `formulactl init DIR`, or pass --store DIR", rule="no-store")
@@ -102,8 +110,19 @@ class Store:
 
     def schema(self, kind: str) -> KindSchema:
         if kind not in self._schemas:
-            path = self.root / SCHEMAS_DIR / f"{kind}.schema.json"
-            self._schemas[kind] = load_kind_schema(kind, path)
+            path = f"{SCHEMAS_DIR}/{kind}.schema.json"
+            try:
+                text = self.read_bytes(path, SCHEMA_LIMIT)
+            except FormulaError as error:
+                if error.finding.rule != "missing":
+                    raise
+                raise FormulaError(
+                    f"the schema for `{kind}` records is missing",
+                    "restore it from git or reinstall",
+                    path,
+                    rule="schema-missing",
+                ) from None
+            self._schemas[kind] = load_kind_schema(kind, text, path)
         return self._schemas[kind]
 
     def load_checked(self, name: str, kind: str) -> dict[str, Any]:
@@ -152,24 +171,19 @@ class Store:
     # ---------------------------------------------------------------- reading and writing
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
-        """Bytes of a store file; refuses a file over the record size limit before reading."""
-        full = self.root / path
+        """Bytes of a store file, never through a link nor from a FIFO or device (one line
+        naming the path instead); a file over the size limit is refused before reading."""
         limit = self.settings.max_record_bytes if limit is None else limit
         try:
-            size = full.stat().st_size
-            if size > limit:
-                raise yamlio.too_big(size, limit, path)
-            return full.read_bytes()
+            return files.read_regular(self.root, path, limit)
+        except files.TooBig as big:
+            raise yamlio.too_big(big.size, limit, path) from None
         except (FileNotFoundError, NotADirectoryError):
             raise FormulaError(
                 f"{path} does not exist",
                 "check the ID with `formulactl list`",
                 path,
                 rule="missing",
-            ) from None
-        except IsADirectoryError:
-            raise FormulaError(
-                f"{path} is a folder, not a record file", "", path, rule="unreadable"
             ) from None
         except PermissionError:
             raise FormulaError(
@@ -178,10 +192,14 @@ class Store:
                 path,
                 rule="unreadable",
             ) from None
+        except OSError as error:
+            raise FormulaError(
+                f"{path} cannot be read ({error.strerror})", "", path, rule="unreadable"
+            ) from None
 
     def load(self, record_id: str) -> Record:
         path = self.record_path(record_id)
-        if not (self.root / path).is_file():
+        if not files.is_present(self.root, path):
             raise FormulaError(
                 f"no record {record_id}", "check the ID with `formulactl list`", rule="missing"
             )
@@ -209,6 +227,7 @@ class Store:
 
     def write_text(self, path: str, text: str | bytes) -> None:
         """Write through a temporary file and a rename, so a crash leaves old or new, never half."""
+        files.refuse_linked_folders(self.root, path)
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -248,6 +267,10 @@ class Store:
             return self._cache
         found = gitio.git_dir(self.repo)
         return (found if found else self.root / ".formulactl-cache") / "formulactl"
+
+    def cache_file(self, name: str) -> Path | None:
+        """Where a cache of results is kept, or None when this run trusts no cache."""
+        return self.cache_dir / name if self.cached else None
 
 
 GITATTRIBUTES = "records/**/*.yaml diff=formulactl merge=formulactl\n"

@@ -1,0 +1,103 @@
+"""The cache under `.git/formulactl/` is only ever a speed-up: an entry this clone did not
+write is ignored, a cache file that is a link, a FIFO or garbage is rebuilt, and `ci`,
+`audit verify --strict` and `--no-cache` runs recompute everything."""
+
+from __future__ import annotations
+
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Invoke, Member, run_guarded
+from formulactl.git.gitio import blob_id
+from formulactl.rules.check import check_context, check_file
+from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.store import Store
+from test_history_rules import commit_as, edit_record, git, rules
+
+
+def unsigned_commit(store: Store) -> str:
+    edit_record(store, "customers/C-00002.yaml", industry="涂料")
+    return commit_as(store.root, None, "unsigned change")
+
+
+def signed_facts(store: Store, commit: str, member: Member) -> tuple[Any, ...]:
+    """What the history index would hold for `commit` had `member` signed it."""
+    parent = git(store.root, "rev-parse", f"{commit}^")
+    timestamp = int(git(store.root, "log", "-1", "--format=%ct", commit))
+    key = " ".join(member.public.read_text().split()[:2])
+    return ([parent], timestamp, "+0000", ("good", key, ""), {}, "unsigned change")
+
+
+def test_a_hand_edited_history_cache_cannot_make_an_unsigned_commit_count_as_signed(
+    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    commit = unsigned_commit(signed_store)
+    assert "unsigned" in rules(invoke, signed_store)
+    forged = {commit: signed_facts(signed_store, commit, team_keys["zhang.min"])}
+    path = signed_store.cache_dir / "commits.marshal"
+    path.write_bytes(marshal.dumps((1, code_version(), forged)))
+    assert "unsigned" in rules(invoke, signed_store)
+
+
+def test_a_hand_edited_check_cache_cannot_hide_a_finding(
+    small_store: Store, invoke: Invoke
+) -> None:
+    path = "records/customers/C-00002.yaml"
+    good = (small_store.root / path).read_bytes()
+    edit_record(small_store, "customers/C-00002.yaml", colour="red")
+    bad = (small_store.root / path).read_bytes()
+    assert invoke("validate", cwd=small_store.root).code == 1
+    forged = {f"{blob_id(bad)}:customers": check_file(small_store, path, good)}
+    cache = small_store.cache_dir
+    (cache / "check.marshal").write_bytes(marshal.dumps((1, check_context(small_store), forged)))
+    (cache / "check-run.marshal").unlink(missing_ok=True)
+    done = invoke("validate", cwd=small_store.root)
+    assert done.code == 1
+    assert "colour" in done.out
+
+
+def test_ci_strict_audit_and_no_cache_recompute_what_a_forged_cache_says(
+    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    root = signed_store.root
+    base = git(root, "rev-parse", "HEAD")
+    commit = unsigned_commit(signed_store)
+    assert "unsigned" in rules(invoke, signed_store)
+    # Forged through the cache's own writer: as good as anyone with write access to .git.
+    cache = BlobCache(signed_store.cache_dir / "commits.marshal", code_version())
+    cache.put(commit, signed_facts(signed_store, commit, team_keys["zhang.min"]))
+    cache.save(prune=False)
+    assert "unsigned" not in rules(invoke, signed_store)  # ordinary runs trust their own cache
+    done = invoke("ci", "--base", base, cwd=root)
+    assert done.code == 1 and "is not signed" in done.out
+    done = invoke("audit", "verify", "--strict", cwd=root)
+    assert done.code == 1 and "is not signed" in done.out
+    done = invoke("validate", "--history", "--no-cache", cwd=root)
+    assert done.code == 1 and "is not signed" in done.out
+
+
+@pytest.mark.parametrize("name", ["commits.marshal", "check.marshal"])
+@pytest.mark.parametrize("kind", ["link-to-dev-zero", "fifo", "garbage"])
+def test_a_cache_file_that_is_a_link_a_fifo_or_garbage_is_ignored_and_rebuilt(
+    signed_store: Store, name: str, kind: str
+) -> None:
+    folder = signed_store.cache_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "check-run.marshal").unlink(missing_ok=True)
+    target: Path = folder / name
+    target.unlink(missing_ok=True)
+    if kind == "link-to-dev-zero":
+        target.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.write_bytes(b"\xfa\x00garbage" * 100)
+    command = ["validate", "--history"] if name == "commits.marshal" else ["validate"]
+    done = run_guarded(signed_store.root, *command, timeout=30)
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert target.is_file() and not target.is_symlink()
