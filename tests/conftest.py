@@ -179,3 +179,23 @@ def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     import_records(small_store, staged, "the records kept before formulactl")
     act_as(small_store, team_keys["zhang.min"])
     return small_store
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` and return what it printed."""
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def start(root: Path, *args: str) -> subprocess.Popen[str]:
+    """`formulactl ARGS…` as a process of its own in `root`, to run at once with others or
+    to kill halfway."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "formulactl", *args],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
