@@ -33,7 +33,7 @@ def written(store: Store, writes: Mapping[str, str | bytes | None], subject: str
         path: text.encode("utf-8") if isinstance(text, str) else text
         for path, text in writes.items()
     }
-    with exclusive(store, subject) as folder, journaled(store, folder, subject, data):
+    with exclusive(store, subject) as held, journaled(store, held.folder, held.command, data):
         yield
 
 

@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from formulactl.actions.journal import committed_already, read_journal, restore
+from formulactl.actions.journal import JOURNAL_NAME, committed_already, read_journal, restore
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.store.store import Store
 
 LOCK_NAME = "formulactl-write.lock"
 WAIT_SECONDS = 60.0
-_held: dict[Path, int] = {}  # locks this process holds → how deeply nested
+_held: dict[Path, tuple[int, str]] = {}  # locks this process holds → nesting, command
+
+
+@dataclass(frozen=True)
+class Held:
+    folder: Path  # the work tree's git folder
+    command: str  # the outermost command holding the lock, as the user typed it
 
 
 def control_folder(store: Store) -> Path:
@@ -41,24 +48,25 @@ def control_folder(store: Store) -> Path:
 @contextlib.contextmanager
 def exclusive(
     store: Store, command: str, wait: float = WAIT_SECONDS, recovering: bool = False
-) -> Iterator[Path]:
-    """Hold the work tree's write lock (waiting at most `wait` seconds) and yield the
-    control folder; a journal left by a stopped command is refused unless `recovering`."""
+) -> Iterator[Held]:
+    """Hold the work tree's write lock (waiting at most `wait` seconds); a journal left by
+    a stopped command is refused unless `recovering`."""
     folder = control_folder(store)
     lock = folder / LOCK_NAME
     if lock in _held:
-        _held[lock] += 1
+        depth, outer = _held[lock]
+        _held[lock] = (depth + 1, outer)
         try:
-            yield folder
+            yield Held(folder, outer)
         finally:
-            _held[lock] -= 1
+            _held[lock] = (depth, outer)
         return
     descriptor = _acquire(lock, command, wait)
-    _held[lock] = 1
+    _held[lock] = (1, command)
     try:
         if not recovering:
             refuse_leftover(folder)
-        yield folder
+        yield Held(folder, command)
     finally:
         del _held[lock]
         os.close(descriptor)
@@ -139,7 +147,8 @@ class Recovered:
 def recover(store: Store, command: str) -> Recovered:
     """Undo what a stopped command wrote and did not commit, from its journal: each file
     that still holds what it wrote gets its earlier bytes back, and is unstaged."""
-    with exclusive(store, command, recovering=True) as folder:
+    with exclusive(store, command, recovering=True) as held:
+        folder = held.folder
         journal = read_journal(folder)
         if journal is None:
             return Recovered("", False, (), ())
@@ -147,6 +156,17 @@ def recover(store: Store, command: str) -> Recovered:
             journal.file.unlink()
             return Recovered(journal.command, True, (), ())
         kept = restore(store, journal)
+        _sweep(store, folder, [entry.path for entry in journal.entries])
         journal.file.unlink()
         restored = tuple(e.path for e in journal.entries if e.path not in kept)
         return Recovered(journal.command, False, restored, tuple(kept))
+
+
+def _sweep(store: Store, folder: Path, paths: list[str]) -> None:
+    """Temporary files a kill left behind, beside the journaled files and the journal."""
+    for path in paths:
+        target = store.root / path
+        for temporary in target.parent.glob(f".{glob.escape(target.name)}.*"):
+            temporary.unlink(missing_ok=True)
+    for temporary in folder.glob(f".{JOURNAL_NAME}.*"):
+        temporary.unlink(missing_ok=True)
