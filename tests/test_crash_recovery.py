@@ -174,7 +174,10 @@ def test_recover_puts_back_what_a_killed_command_wrote_and_did_not_commit(
     assert "run `formulactl recover`" in refused.err
     assert "run `formulactl recover`" in invoke("validate", cwd=root).err
     recovered = invoke("recover", cwd=root)
-    assert "Put back 1 files as they were before `formulactl set C-00002`" in recovered.out
+    assert (
+        "Undid what `formulactl set C-00002` wrote and did not commit: 1 file put back."
+        in recovered.out
+    )
     assert (root / C2).read_bytes() == before
     assert git(root, "status", "--porcelain", "--", "records") == ""
     assert "Nothing to recover" in invoke("recover", cwd=root).out

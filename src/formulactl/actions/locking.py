@@ -110,7 +110,7 @@ def refuse_leftover(folder: Path) -> None:
     if journal is not None:
         raise FormulaError(
             f"`{journal.command}` (pid {journal.pid}) was stopped before it finished; "
-            f"{len(journal.entries)} files it wrote may not be committed",
+            f"what it wrote ({_files(len(journal.entries))}) may not be committed",
             "run `formulactl recover` to put them back as they were before it",
             rule="unfinished",
         )
@@ -170,3 +170,7 @@ def _sweep(store: Store, folder: Path, paths: list[str]) -> None:
             temporary.unlink(missing_ok=True)
     for temporary in folder.glob(f".{JOURNAL_NAME}.*"):
         temporary.unlink(missing_ok=True)
+
+
+def _files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count} files"

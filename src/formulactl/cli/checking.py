@@ -147,7 +147,9 @@ def recover_command(store: StoreOption = None) -> None:
     elif done.committed:
         out(f"`{done.command}` had made its commit before it stopped; nothing to put back.")
     else:
-        out(f"Put back {len(done.restored)} files as they were before `{done.command}`.")
+        count = len(done.restored)
+        files = "1 file" if count == 1 else f"{count} files"
+        out(f"Undid what `{done.command}` wrote and did not commit: {files} put back.")
     for path in done.kept:
         err(
             f"{shown_path(found, path)}: changed since `{done.command}` wrote it; left as it "
