@@ -77,6 +77,7 @@ def journaled(
 ) -> Iterator[None]:
     """Journal `writes`, make them, and run the block (which commits); on any failure put
     back each file that still holds what this command wrote, and unstage it."""
+    refuse_leftover(folder)  # its pre-images must not be overwritten
     journal = _begin(store, folder, command, writes)
     try:
         for path, data in writes.items():
@@ -163,3 +164,19 @@ def committed_already(store: Store, journal: Journal) -> bool:
         digest(gitio.file_at(store.root, head, f"./{entry.path}")) == entry.after
         for entry in journal.entries
     )
+
+
+def refuse_leftover(folder: Path) -> None:
+    """A journal found while holding the lock was left by a command that was stopped."""
+    journal = read_journal(folder)
+    if journal is not None:
+        raise FormulaError(
+            f"`{journal.command}` (pid {journal.pid}) was stopped before it finished; "
+            f"what it wrote ({_files(len(journal.entries))}) may not be committed",
+            "run `formulactl recover` to put them back as they were before it",
+            rule="unfinished",
+        )
+
+
+def _files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count} files"

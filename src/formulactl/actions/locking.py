@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from formulactl.actions.journal import JOURNAL_NAME, committed_already, read_journal, restore
+from formulactl.actions.journal import (
+    JOURNAL_NAME,
+    committed_already,
+    read_journal,
+    refuse_leftover,
+    restore,
+)
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.store.store import Store
@@ -104,31 +110,24 @@ def _busy(lock: Path) -> FormulaError:
     )
 
 
-def refuse_leftover(folder: Path) -> None:
-    """A journal found while holding the lock was left by a command that was stopped."""
-    journal = read_journal(folder)
-    if journal is not None:
-        raise FormulaError(
-            f"`{journal.command}` (pid {journal.pid}) was stopped before it finished; "
-            f"what it wrote ({_files(len(journal.entries))}) may not be committed",
-            "run `formulactl recover` to put them back as they were before it",
-            rule="unfinished",
-        )
-
-
 def leftover(store: Store) -> str | None:
     """For a command that only reads: the warning to show when a stopped command left
     writes behind (and none is running now), or None."""
     folder = gitio.git_dir(store.root, common=False)
     if folder is None or read_journal(folder) is None:
         return None
-    descriptor = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        descriptor = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        descriptor = -1  # a clone this user may only read: no command of theirs is at work
+    try:
+        if descriptor >= 0:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return None  # a command is at work; its journal is no leftover
     finally:
-        os.close(descriptor)
+        if descriptor >= 0:
+            os.close(descriptor)
     try:
         refuse_leftover(folder)
     except FormulaError as found:
@@ -170,7 +169,3 @@ def _sweep(store: Store, folder: Path, paths: list[str]) -> None:
             temporary.unlink(missing_ok=True)
     for temporary in folder.glob(f".{JOURNAL_NAME}.*"):
         temporary.unlink(missing_ok=True)
-
-
-def _files(count: int) -> str:
-    return "1 file" if count == 1 else f"{count} files"
