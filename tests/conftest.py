@@ -343,3 +343,15 @@ def run_guarded(
         preexec_fn=cap_memory,
         check=False,
     )
+
+
+def start(root: Path, *args: str) -> subprocess.Popen[str]:
+    """`formulactl ARGS…` as a process of its own in `root`, to run at once with others or
+    to kill halfway."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "formulactl", *args],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -29,7 +29,7 @@ def signed_facts(store: Store, commit: str, member: Member) -> tuple[Any, ...]:
     parent = git(store.root, "rev-parse", f"{commit}^")
     timestamp = int(git(store.root, "log", "-1", "--format=%ct", commit))
     key = " ".join(member.public.read_text().split()[:2])
-    return ([parent], timestamp, "+0000", ("good", key, ""), {}, "unsigned change")
+    return ([parent], timestamp, "+0000", ("good", key, ""), {}, "unsigned change", "")
 
 
 def test_a_hand_edited_history_cache_cannot_make_an_unsigned_commit_count_as_signed(

@@ -3,12 +3,16 @@ records) over every core.
 
 Workers are forked, so they inherit the work and its context (keys, schemas) instead of
 receiving them pickled; only results travel back. Few items, one core, or a system without
-fork: the same work runs here, in order.
+fork: the same work runs here, in order. Workers die with the process that started them,
+even when it is killed outright.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_all_start_methods, get_context
@@ -31,7 +35,12 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item]) -> l
     try:
         step = -(-len(items) // (cores * 4))
         ranges = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
-        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=cores,
+            mp_context=get_context("fork"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             return [result for chunk in pool.map(_run, ranges) for result in chunk]
     finally:
         _work = None
@@ -41,3 +50,16 @@ def _run(span: tuple[int, int]) -> list[Any]:
     assert _work is not None
     function, items = _work
     return [function(items[index]) for index in range(*span)]
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when its parent dies (a kill -9 runs no cleanup of
+    the parent's), and stop now if that already happened before the request was made."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)

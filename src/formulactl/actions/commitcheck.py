@@ -17,7 +17,7 @@ from formulactl.store.store import Store
 def check_made(
     store: Store,
     commit: str,
-    writes: Mapping[str, str | None],
+    writes: Mapping[str, str | bytes | None],
     trailers: list[tuple[str, str]],
 ) -> None:
     """Undo `commit` (HEAD) and refuse when its trailers or files differ from the intent."""
@@ -35,7 +35,7 @@ def check_made(
 def _difference(
     store: Store,
     commit: str,
-    writes: Mapping[str, str | None],
+    writes: Mapping[str, str | bytes | None],
     trailers: list[tuple[str, str]],
 ) -> str:
     found = read_trailers(gitio.message_of(store.root, commit))
@@ -49,7 +49,8 @@ def _difference(
     prefix = gitio.prefix(store.root)
     changed = gitio.changed_blobs(store.root, commit)
     for path, text in writes.items():
-        blob = gitio.blob_id(text.encode("utf-8")) if text is not None else None
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        blob = gitio.blob_id(data) if data is not None else None
         if changed.pop(prefix + path, blob) != blob:
             return f"{path} holds other content than was written"
     if changed:

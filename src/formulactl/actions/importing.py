@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formulactl.actions.commits import commit_files
+from formulactl.actions.commits import commit_written, written
 from formulactl.actions.signing import actor
 from formulactl.crypto.sealing import seal
 from formulactl.errors import FormulaError, Refused
@@ -37,25 +37,23 @@ def import_records(store: Store, source: Path, reason: str) -> tuple[list[str], 
             "give a folder holding customers/, formulas/, … folders",
             rule="usage",
         )
-    try:
-        for target in copied:
-            source_file = folder / target.removeprefix(f"{RECORDS_DIR}/")
-            (store.root / target).parent.mkdir(parents=True, exist_ok=True)
-            store.write_text(target, _import_text(store, target, source_file.read_bytes()))
+    texts = {
+        target: _import_text(
+            store, target, (folder / target.removeprefix(f"{RECORDS_DIR}/")).read_bytes()
+        )
+        for target in copied
+    }
+    subject = f"import {len(copied)} records"
+    with written(store, texts, subject):
         report = validate(store, [store.root / RECORDS_DIR])
         if report.findings:
             raise Refused("import", report.findings)
-        texts = {path: (store.root / path).read_text(encoding="utf-8") for path in copied}
-        commit = commit_files(
+        commit = commit_written(
             store,
             texts,
-            f"import {len(copied)} records",
+            subject,
             [("Action", "import"), ("Meaning", "authored"), ("Reason", reason)],
         )
-    except BaseException:
-        for target in copied:
-            (store.root / target).unlink(missing_ok=True)
-        raise
     return copied, commit
 
 

@@ -1,4 +1,4 @@
-"""Checking commands: validate (records or history), fmt."""
+"""Checking commands: validate (records or history), fmt, recover."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ PathsArgument = Annotated[
 def register(app: typer.Typer) -> None:
     app.command("validate")(validate_command)
     app.command("fmt")(fmt_command)
+    app.command("recover")(recover_command)
 
 
 def validate_command(
@@ -72,9 +73,13 @@ def validate_command(
         if report.findings:
             raise typer.Exit(EXIT_FINDINGS)
         return
+    from formulactl.actions.locking import leftover
     from formulactl.rules.check import check_context, validate
     from formulactl.store.cache import BlobCache
 
+    unfinished = leftover(found)
+    if unfinished:
+        err(f"formulactl: warning: {unfinished}")
     runs = BlobCache(found.cache_file("check-run.marshal"), check_context(found))
     records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
     print_findings(found, records.findings, as_json)
@@ -135,3 +140,24 @@ def fmt_command(
     elif report.changed:
         for path, text in report.changed.items():
             found.write_text(path, text)
+
+
+def recover_command(store: StoreOption = None) -> None:
+    """Undo what a stopped (killed) command wrote but did not commit, from its journal."""
+    from formulactl.actions.locking import recover
+
+    found = open_store(store)
+    done = recover(found, "formulactl recover")
+    if not done.command:
+        out("Nothing to recover: no command was stopped before it finished.")
+    elif done.committed:
+        out(f"`{done.command}` had made its commit before it stopped; nothing to put back.")
+    else:
+        count = len(done.restored)
+        files = "1 file" if count == 1 else f"{count} files"
+        out(f"Undid what `{done.command}` wrote and did not commit: {files} put back.")
+    for path in done.kept:
+        err(
+            f"{shown_path(found, path)}: changed since `{done.command}` wrote it; left as it "
+            "is — compare it with `git diff`"
+        )

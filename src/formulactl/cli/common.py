@@ -41,6 +41,16 @@ def open_store(store: Path | None) -> Store:
     return Store.find(store if store else Path.cwd(), explicit=store is not None)
 
 
+@contextmanager
+def writing(store: Store, command: str) -> Iterator[None]:
+    """Hold the store's write lock from reading its state to the commit, so another
+    command started meanwhile waits instead of picking the same ID or losing a change."""
+    from formulactl.actions.locking import exclusive
+
+    with exclusive(store, f"formulactl {command}"):
+        yield
+
+
 def check_cache(store: Store) -> BlobCache:
     from formulactl.rules.check import check_context
     from formulactl.store.cache import BlobCache

@@ -224,9 +224,20 @@ def merge_driver(
     found = open_store(None)
     kind = found.kind_of(Path(path).stem)
     schema = found.schema(kind)
-    sides = [yamlio.load_record(read_file(side), path, 1 << 24) for side in (base, ours, theirs)]
-    merged = merge(schema, *sides)
+    original = read_file(base)
+    # git gives an empty base when both branches added the file (add/add).
+    common = yamlio.load_record(original, path, 1 << 24) if original.strip() else None
+    mine, yours = (yamlio.load_record(read_file(side), path, 1 << 24) for side in (ours, theirs))
+    merged = merge(schema, common, mine, yours)
     ours.write_text(yamlio.dump(merged.data, schema.shape), encoding="utf-8")
+    if common is None and merged.conflicts:
+        err(
+            f"formulactl: {path}: both branches made {Path(path).stem} as different records "
+            "(the same next ID, given out in two clones); the file keeps ours and lists theirs "
+            f"under merge_conflicts — make theirs again with `formulactl new {kind} --from "
+            "FILE` to give it a new ID, delete merge_conflicts, then commit"
+        )
+        raise typer.Exit(1)
     if merged.conflicts:
         fields = ", ".join(str(conflict["field"]) for conflict in merged.conflicts)
         err(

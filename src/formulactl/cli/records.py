@@ -36,6 +36,7 @@ from formulactl.cli.common import (
     refuse,
     revealer,
     shown_path,
+    writing,
 )
 from formulactl.errors import FormulaError
 
@@ -133,8 +134,8 @@ def new(
         base = yamlio.load_record(raw, str(from_file), found.settings.max_record_bytes)
     schema = found.schema(record_kind)
     apply(base, [parse_assignment(schema, text) for text in sets or []], [])
-    record = new_record(found, record_kind, base, date.today())
-    with refusals(found):
+    with writing(found, f"new {record_kind}"), refusals(found):
+        record = new_record(found, record_kind, base, date.today())
         done = create(found, record, check_cache(found))
     committed(done.commit, f"new {record.id}")
     out(record.id)
@@ -277,15 +278,16 @@ def set_fields(
     if not assignments and not unset:
         raise FormulaError("nothing to set", "give FIELD=VALUE or --unset FIELD", rule="usage")
     found = open_store(store)
-    before = found.load(record_id)
-    opened, why = _try_open(found, before, identity)
-    after = Record(
-        before.id, before.kind, before.path, copy.deepcopy(opened.plain if opened else before.data)
-    )
-    schema = found.schema(after.kind)
-    apply(after.data, [parse_assignment(schema, text) for text in assignments or []], unset or [])
-    with refusals(found), _explained(why):
-        done = change(found, before, after, "set", check_cache(found), opened)
+    with writing(found, f"set {record_id}"):
+        before = found.load(record_id)
+        opened, why = _try_open(found, before, identity)
+        plain = copy.deepcopy(opened.plain if opened else before.data)
+        after = Record(before.id, before.kind, before.path, plain)
+        schema = found.schema(after.kind)
+        assigned = [parse_assignment(schema, text) for text in assignments or []]
+        apply(after.data, assigned, unset or [])
+        with refusals(found), _explained(why):
+            done = change(found, before, after, "set", check_cache(found), opened)
     _saved(done.commit, "set", record_id)
 
 
@@ -317,7 +319,8 @@ def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOpt
             if not findings:
                 data = found.parse(before.path, text).data
                 after = Record(before.id, before.kind, before.path, data)
-                with refusals(found), _explained(why):
+                with writing(found, f"edit {record_id}"), refusals(found), _explained(why):
+                    _unchanged_since(found, before)
                     done = change(found, before, after, "edit", cache, opened)
                 _saved(done.commit, "edit", record_id)
                 return
@@ -334,6 +337,17 @@ def _saved(commit: str, action: str, record_id: str) -> None:
         return
     committed(commit, f"{action} {record_id}")
     out(f"Saved {record_id}")
+
+
+def _unchanged_since(store: Store, before: Record) -> None:
+    """The editor held no lock: refuse to save over a change made meanwhile."""
+    if store.load(before.id).data != before.data:
+        raise FormulaError(
+            f"{before.id} was changed by another command while you edited it",
+            "nothing was saved; run `formulactl edit` again",
+            before.path,
+            rule="changed-meanwhile",
+        )
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from formulactl.cli.common import (
     print_json,
     read_file,
     refusals,
+    writing,
 )
 from formulactl.errors import FormulaError
 
@@ -77,7 +78,11 @@ def rekey(
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True, console=Console(stderr=True)) as bar, refusals(found):
+    with (
+        writing(found, "rekey"),
+        Progress(transient=True, console=Console(stderr=True)) as bar,
+        refusals(found),
+    ):
         task = bar.add_task("rekey", total=len(ids))
         done, commit = rekey(found, ids, identities(identity), lambda _id: bar.advance(task))
     if not done:

@@ -15,6 +15,7 @@ from formulactl.cli.common import (
     open_store,
     out,
     print_json,
+    writing,
 )
 from formulactl.cli.records import formulactl_command
 
@@ -49,7 +50,8 @@ def team_add(
     from formulactl.model.sshkeys import read_public_key
 
     found = open_store(store)
-    commit = add_person(found, person_id, name, email, role, read_public_key(key))
+    with writing(found, f"team add {person_id}"):
+        commit = add_person(found, person_id, name, email, role, read_public_key(key))
     committed(commit, f"team add {person_id}")
     out(f"Added {person_id}")
 
@@ -64,7 +66,8 @@ def team_remove(
     from formulactl.actions.membership import remove_person
 
     found = open_store(store)
-    commit = remove_person(found, person_id, reason)
+    with writing(found, f"team remove {person_id}"):
+        commit = remove_person(found, person_id, reason)
     committed(commit, f"team remove {person_id}")
     out(f"Removed {person_id}")
 

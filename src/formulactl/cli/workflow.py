@@ -17,6 +17,7 @@ from formulactl.cli.common import (
     out,
     print_json,
     refusals,
+    writing,
 )
 
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
@@ -40,7 +41,7 @@ def _step(record_id: str, name: str, reason: str, store: Path | None) -> None:
     from formulactl.actions.steps import take_step
 
     found = open_store(store)
-    with refusals(found):
+    with writing(found, f"{name} {record_id}"), refusals(found):
         done = take_step(found, record_id, name, reason, date.today(), check_cache(found))
     status = done.record.data.get("status")
     committed(done.commit, f"{name} {record_id}")
@@ -89,7 +90,7 @@ def feedback(
     found = open_store(store)
     if status not in ("investigating", "resolved", "closed"):
         raise typer.BadParameter("use investigating, resolved or closed", param_hint="STATUS")
-    with refusals(found):
+    with writing(found, f"feedback {record_id}"), refusals(found):
         done = progress_feedback(
             found, record_id, status, resolution, date.today(), check_cache(found)
         )
@@ -129,7 +130,7 @@ def import_command(
     from formulactl.actions.importing import import_records
 
     found = open_store(store)
-    with refusals(found):
+    with writing(found, "import"), refusals(found):
         paths, commit = import_records(found, source, reason)
     committed(commit, f"import {len(paths)} records")
     out(f"Imported {len(paths)} records")

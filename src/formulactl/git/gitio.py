@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,32 +49,54 @@ def run(
     """Run one git command in `root` and return its raw result (`own_index`: with the
     repository's own index, whatever GIT_INDEX_FILE says)."""
     try:
+        # close_fds=False hands git only descriptors marked inheritable: the write lock, so
+        # that a git this command started keeps the clone locked until it is done.
         done = subprocess.run(
             ["git", "-C", str(root), *args],
             input=input,
             capture_output=True,
             env=_environment(env, _OWN_INDEX if own_index else ()),
             check=False,
+            close_fds=False,
         )
     except FileNotFoundError:
         raise FormulaError("git is not installed", "install git 2.34 or newer") from None
     if check and done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise FormulaError(
-            f"git {args[0]} failed: {message[-1] if message else done.returncode}",
-            "see the git message above",
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise locked_out(lines) or FormulaError(
+            f"git {args[0]} failed: {lines[-1] if lines else done.returncode}",
+            "run `git status` to see the state of the repository",
             rule="git",
         )
     return done
+
+
+_LOCK_HELD = re.compile(r"Unable to create '(.+\.lock)': File exists")
+
+
+def locked_out(lines: Sequence[str]) -> FormulaError | None:
+    """git's "another git process seems to be running" as one line naming the lock file."""
+    for line in lines:
+        found = _LOCK_HELD.search(line)
+        if found:
+            return FormulaError(
+                f"git could not lock the repository: {found.group(1)} exists",
+                "another git command is running here, or one was stopped before it finished; "
+                f"if none is running, delete {found.group(1)} and run this again",
+                rule="git-locked",
+            )
+    return None
 
 
 def init(root: Path) -> None:
     run(root, ["init", "--quiet", "--initial-branch=main"])
 
 
-def git_dir(root: Path) -> Path | None:
-    """The repository's common git folder, or None when `root` is not in a repository."""
-    done = run(root, ["rev-parse", "--path-format=absolute", "--git-common-dir"], check=False)
+def git_dir(root: Path, common: bool = True) -> Path | None:
+    """The repository's common git folder (or this work tree's own, for its index and
+    locks), or None when `root` is not in a repository."""
+    which = "--git-common-dir" if common else "--git-dir"
+    done = run(root, ["rev-parse", "--path-format=absolute", which], check=False)
     if done.returncode != 0:
         return None
     return Path(done.stdout.decode("utf-8", "surrogateescape").strip())
@@ -245,6 +268,9 @@ def commit(
     if done.returncode != 0:
         run(root, ["reset", "--quiet", "--", *paths], check=False, own_index=True)
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        locked = locked_out(lines)
+        if locked is not None:
+            raise locked
         reason = next(
             (line for line in lines if "error" in line.lower()),
             lines[-1] if lines else f"exit status {done.returncode}",

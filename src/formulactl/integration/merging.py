@@ -23,11 +23,22 @@ class Merged:
     conflicts: list[dict[str, Any]]
 
 
+ADDED_TWICE = "(the whole record: both branches made it)"
+
+
 def merge(
-    schema: KindSchema, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
+    schema: KindSchema, base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any]
 ) -> Merged:
+    """Merge field by field; with no base (both branches added the file, as two clones
+    giving out the same next ID do) anything but identical content is one conflict over the
+    whole record, never a silent mix or one side dropped."""
     conflicts: list[dict[str, Any]] = []
-    data = _merge(schema, (), base, ours, theirs, "", conflicts)
+    if base is None:
+        if not _same(ours, theirs):
+            conflicts.append({"field": ADDED_TWICE, "ours": ours, "theirs": theirs})
+        data = dict(ours)
+    else:
+        data = _merge(schema, (), base, ours, theirs, "", conflicts)
     if conflicts:
         data[CONFLICTS] = conflicts
     return Merged(data, conflicts)
