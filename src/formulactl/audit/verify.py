@@ -22,6 +22,7 @@ from formulactl.audit.history import (
     is_rekey,
     record_id_of,
 )
+from formulactl.audit.resealing import reseal_problems
 from formulactl.errors import Finding
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS
@@ -207,6 +208,8 @@ def _judge_records(judge: _Judge, commit: Commit, signer: Person | None, who: st
         record_id = place[1]
         if content_changed(before, after) and not is_rekey(commit, signer, before, after):
             changed_content.append(record_id)
+        for rule, message, hint in reseal_problems(history, commit, change, signer):
+            judge.finding(commit, change.path, rule, message, hint, who)
         if is_approval(before, after):
             assert after is not None
             approvals.append((change.path, before, after))
@@ -234,7 +237,7 @@ def _judge_change_of_approved(
     rekeyed = is_rekey(commit, signer, before, after)
     if before.status == "archived" and (
         after is None
-        or (after.digest != before.digest and not rekeyed)
+        or (after.cipher != before.cipher and not rekeyed)
         or after.status != "archived"
     ):
         judge.finding(
@@ -263,7 +266,7 @@ def _judge_change_of_approved(
         and after.version == (before.version or 0) + 1
         and after.body == before.body
     )
-    if after.digest != before.digest and not revised and not rekeyed:
+    if after.cipher != before.cipher and not revised and not rekeyed:
         judge.finding(
             commit,
             path,
@@ -311,7 +314,7 @@ def _judge_approval(
             "submit it first; approval follows review",
             who,
         )
-    if (before is not None and before.digest != after.digest) or any(
+    if (before is not None and before.cipher != after.cipher) or any(
         other != after.id for other in changed_content
     ):
         judge.finding(

@@ -173,7 +173,7 @@ def load_kind_schema(kind: str, path: Path) -> KindSchema:
 
 
 def _accept_sealed(node: Any) -> Any:
-    """A confidential field holds its plain value or a sealed one (`fcx1:…`)."""
+    """A confidential field holds its plain value or a sealed one (`fcx2:…`, legacy `fcx1:…`)."""
     if isinstance(node, list):
         return [_accept_sealed(item) for item in node]
     if not isinstance(node, dict):
