@@ -12,7 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from formulactl.crypto import crypto
-from formulactl.crypto.confidential import fingerprint, readers, secrets_in, tree_copy
+from formulactl.crypto.confidential import (
+    copy_with_secrets,
+    fingerprint,
+    readers,
+    secrets_in,
+    tree_copy,
+)
 from formulactl.errors import FormulaError
 from formulactl.model.sealed import ENVELOPE, is_legacy, is_sealed, place
 from formulactl.model.settings import Settings
@@ -163,17 +169,22 @@ def open_secrets(
 ) -> dict[str, Any]:
     """The record with every sealed value opened and checked against its commitment; a value
     that does not belong, or was altered, raises one line naming the record and field."""
-    plain: dict[str, Any] = tree_copy(data)
+    plain, found = copy_with_secrets(schema, data)
     plain.pop(ENVELOPE, None)
+    places = []
+    sealed = []
+    for parent, slot, name in found:
+        value = parent[slot]
+        if is_sealed(value):
+            places.append((parent, slot))
+            sealed.append((name, value))
     prefix = f"{settings.store_id}\0{record_id}\0".encode()
-    for secret in secrets_in(schema, plain):
-        value = secret.value
-        if not is_sealed(value):
-            continue
-        where = prefix + secret.name.encode()
-        secret.parent[secret.slot] = _opened(
-            record_id, secret.name, crypto.open_value, key, where, value
-        )
+    try:
+        values = crypto.open_values(key, prefix, sealed)
+    except crypto.Unopened as error:
+        raise _unopened(record_id, error.name, error, error.tampered) from None
+    for (parent, slot), value in zip(places, values, strict=True):
+        parent[slot] = value
     return plain
 
 
@@ -182,14 +193,20 @@ def _opened(record_id: str, name: str, opening: Callable[..., Any], *args: Any) 
     try:
         return opening(*args)
     except crypto.Tampered as error:
-        raise FormulaError(
+        raise _unopened(record_id, name, error, tampered=True) from None
+    except ValueError as error:
+        raise _unopened(record_id, name, error, tampered=False) from None
+
+
+def _unopened(record_id: str, name: str, error: ValueError, tampered: bool) -> FormulaError:
+    if tampered:
+        return FormulaError(
             f"{record_id}: the sealed value of {name} was tampered with: {error}",
             "restore it from history and tell an auditor",
             rule="sealed-tampered",
-        ) from None
-    except ValueError as error:
-        raise FormulaError(
-            f"{record_id}: the sealed value of {name} cannot be opened: {error}",
-            "restore it from history",
-            rule="sealed-value",
-        ) from None
+        )
+    return FormulaError(
+        f"{record_id}: the sealed value of {name} cannot be opened: {error}",
+        "restore it from history",
+        rule="sealed-value",
+    )
