@@ -216,3 +216,32 @@ def test_show_decrypt_of_sealed_values_without_their_envelope_is_an_error(
     assert shown.code == 2
     assert "holds sealed values but no `encryption:` block" in shown.err
     assert "fcx2:" not in shown.out
+
+
+def test_bulk_opening_finds_the_secrets_the_leak_guard_finds(empty_store: Store) -> None:
+    from formulactl.crypto.confidential import copy_with_secrets, secrets_in
+
+    formula = {
+        "id": "F-000009",
+        "ingredients": [
+            {"material": "M-00001", "phase": "A", "percent": 60},
+            {"material": "M-00002", "percent": 40},
+            {"percent": 0},
+        ],
+        "process": [
+            {"step": 1, "operation": "mix", "parameters": {"temperature_c": 40, "speed": "low"}},
+            {"step": 2, "operation": "rest"},
+        ],
+    }
+    customer = {
+        "id": "C-00009",
+        "contacts": [{"name": "陈", "phone": "+86 10 1234", "email": "a@b.cn"}],
+    }
+    for kind, data in (("formula", formula), ("customer", customer)):
+        schema = empty_store.schema(kind)
+        copied, found = copy_with_secrets(schema, data)
+        assert copied == data and copied is not data
+        assert all(copied[key] is not data[key] for key in data if isinstance(data[key], list))
+        walked = sorted((secret.name, secret.value) for secret in secrets_in(schema, data))
+        assert sorted((name, parent[slot]) for parent, slot, name in found) == walked
+        assert walked

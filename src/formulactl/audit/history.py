@@ -24,14 +24,7 @@ from formulactl.git.signatures import Verdict, parse_commit, verify_parsed
 from formulactl.model.kinds import FOLDERS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, TEAM_FILE
 from formulactl.model.sealed import ENVELOPE, UPGRADE
 from formulactl.model.team import Person, Team
-from formulactl.model.workflow import (
-    body_digest,
-    cipher_digest,
-    content_digest,
-    read_trailers,
-    seal_formats,
-    shape_digest,
-)
+from formulactl.model.workflow import read_trailers, state_digests
 from formulactl.parallel import parallel_map
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache, code_version
@@ -379,19 +372,18 @@ def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
         return (None, None, digest, digest, digest, digest, None, None, "", "")
     status, version = content.get("status"), content.get("version")
     customer = record_id if kind == "customer" else content.get("customer")
-    digest = content_digest(content)
-    sealed = SEALED_MARK in data
+    digest, body, shape, cipher, seals = state_digests(content, SEALED_MARK in data)
     envelope = content.get(ENVELOPE)
     return (
         status if isinstance(status, str) else None,
         version if isinstance(version, int) and not isinstance(version, bool) else None,
         digest,
-        body_digest(content),
-        shape_digest(content) if sealed else digest,
-        cipher_digest(content) if sealed else digest,
+        body,
+        shape,
+        cipher,
         content.get("review_due") if isinstance(content.get("review_due"), str) else None,
         customer if isinstance(customer, str) else None,
-        seal_formats(content) if sealed else "",
+        seals,
         _envelope_digest(envelope) if envelope is not None else "",
     )
 

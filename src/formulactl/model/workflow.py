@@ -52,20 +52,6 @@ def _committed(value: Any) -> Any:
     return committed(value)
 
 
-def cipher_digest(data: Mapping[str, Any]) -> str:
-    """The content digest with sealed values as they are written: outside a rekey, any
-    change of a ciphertext is a change of the record."""
-    return _digest(
-        {key: value for key, value in data.items() if key not in WORKFLOW_FIELDS | {ENVELOPE}}
-    )
-
-
-def shape_digest(data: Mapping[str, Any]) -> str:
-    """The content digest with every sealed value masked: what a format upgrade (and a
-    rekey made before commitments existed) must leave unchanged."""
-    return _digest(_masked(committed_view(data)))
-
-
 def _masked(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _masked(item) for key, item in value.items()}
@@ -83,9 +69,28 @@ def seal_formats(value: Any) -> str:
     return ("1" if is_legacy(value) else "2") if is_sealed(value) else ""
 
 
-def body_digest(data: Mapping[str, Any]) -> str:
-    """The content digest without the version either: what `revise` must leave unchanged."""
-    return content_digest({key: value for key, value in data.items() if key != "version"})
+def state_digests(data: Mapping[str, Any], sealed: bool) -> tuple[str, str, str, str, str]:
+    """(content, body, shape, cipher digests, sealed formats) of one record version, walking
+    it only as often as its sealed values need: what history keeps per blob."""
+    if not sealed:
+        view = {k: v for k, v in data.items() if k not in WORKFLOW_FIELDS and k != ENVELOPE}
+        digest = _digest(view)
+        return (
+            digest,
+            _digest({k: v for k, v in view.items() if k != "version"}),
+            digest,
+            digest,
+            "",
+        )
+    view = committed_view(data)
+    plain = {k: v for k, v in data.items() if k not in WORKFLOW_FIELDS and k != ENVELOPE}
+    return (
+        _digest(view),
+        _digest({k: v for k, v in view.items() if k != "version"}),
+        _digest(_masked(view)),
+        _digest(plain),
+        seal_formats(plain),
+    )
 
 
 @dataclass(frozen=True)
