@@ -8,12 +8,15 @@ import json
 import os
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import Invoke, Member, act_as
 from formulactl.crypto import crypto
 from formulactl.crypto.sealing import data_key
 from formulactl.model.sealed import SALT_BYTES, parse, place
 from formulactl.store.store import Store
-from test_encryption import raw, write_raw
+from test_encryption import JSON, raw, write_raw
 from test_history_rules import commit_as, findings, git
 
 FORMULA = "formulas/F-000001.yaml"
@@ -245,3 +248,15 @@ def test_bulk_opening_finds_the_secrets_the_leak_guard_finds(empty_store: Store)
         walked = sorted((secret.name, secret.value) for secret in secrets_in(schema, data))
         assert sorted((name, parent[slot]) for parent, slot, name in found) == walked
         assert walked
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(JSON, max_size=6))
+def test_a_records_values_open_in_one_pass_as_they_were_sealed(values: list[Any]) -> None:
+    key = crypto.new_data_key()
+    prefix = b"fst-1\0F-000001\0"
+    names = [f"process[step={n}].parameters.p" for n in range(len(values))]
+    pairs = zip(names, values, strict=True)
+    sealed = [crypto.seal_value(key, prefix + name.encode(), value) for name, value in pairs]
+    opened = crypto.open_values(key, prefix, list(zip(names, sealed, strict=True)))
+    assert json.dumps(opened, sort_keys=True) == json.dumps(values, sort_keys=True)
