@@ -124,6 +124,20 @@ def test_a_reader_opening_a_value_resealed_under_its_old_commitment_is_told_it_w
     assert f"F-000001: the sealed value of {FIELD} was tampered with" in shown.err
 
 
+def test_diff_with_a_key_reports_a_value_resealed_under_its_old_commitment(
+    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    before = git(signed_store.root, "rev-parse", "HEAD")
+    forged = forged_rekey(signed_store, team_keys["chen.jing"], 70.0, keep_commitment=True)
+    zhang = team_keys["zhang.min"]
+    diff = invoke(
+        "diff", "F-000001", before, forged, "--decrypt", "--identity", zhang.key,
+        cwd=signed_store.root,
+    )  # fmt: skip
+    assert diff.code == 2
+    assert f"the sealed value of {FIELD} was tampered with" in diff.err
+
+
 def test_a_real_rekey_keeps_every_commitment_and_the_approval(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
