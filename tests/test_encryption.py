@@ -20,7 +20,7 @@ from conftest import Invoke, Member, act_as, make_key
 from formulactl.crypto import crypto
 from formulactl.crypto.sealing import open_secrets
 from formulactl.errors import FormulaError
-from formulactl.model.sealed import SEALED
+from formulactl.model.sealed import SEALED, place
 from formulactl.store import yamlio
 from formulactl.store.store import Store
 from test_history_rules import commit_as, git
@@ -42,9 +42,9 @@ KEY = crypto.new_data_key()
 @settings(max_examples=300, deadline=None)
 @given(JSON)
 def test_every_json_value_opens_as_it_was_sealed(value: Any) -> None:
-    aad = crypto.associated_data("fst-1", "F-000001", "ingredients[material=M-1].percent", KEY.id)
-    sealed = crypto.seal_value(KEY, aad, value)
-    opened = crypto.open_value(KEY, aad, sealed)
+    where = place("fst-1", "F-000001", "ingredients[material=M-1].percent")
+    sealed = crypto.seal_value(KEY, where, value)
+    opened = crypto.open_value(KEY, where, sealed)
     assert json.dumps(opened, sort_keys=True) == json.dumps(value, sort_keys=True)
     assert (
         yamlio.load_record(yamlio.dump({"v": sealed}, None).encode(), "x", 1 << 20)["v"] == sealed
@@ -471,5 +471,5 @@ def test_git_diff_shows_plain_values_to_readers_and_ciphertext_to_others(
         text=True,
         check=True,
     ).stdout
-    assert "+    percent: fcx1:" in as_other
+    assert "+    percent: fcx2:" in as_other
     assert "percent: 63" not in as_other  # the value, not a chance "63" in a blob ID

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.model.sealed import ENVELOPE, committed, is_sealed
 from formulactl.store.paths import line_label
 from formulactl.store.schema import KindSchema
 
@@ -35,8 +35,8 @@ def record_diff(
 ) -> list[FieldChange]:
     """What changed from `before` to `after` (either may be None: created or deleted).
 
-    Sealed values compare by ciphertext; their plain values show only when they were opened
-    before diffing. The key envelope shows as a change of readers."""
+    Sealed values compare by commitment (legacy ones by ciphertext); their plain values show
+    only when they were opened before diffing. The key envelope shows as a change of readers."""
     old, new = dict(before or {}), dict(after or {})
     changes = _readers_change(old.pop(ENVELOPE, None), new.pop(ENVELOPE, None))
     changes += list(_diff(schema, (), old, new, ""))
@@ -60,8 +60,8 @@ def _diff(
     keys = schema.list_keys.get(path)
     if isinstance(old, list) and isinstance(new, list) and keys:
         return _diff_lines(schema, path, keys, old, new, name)
-    if type(old) is type(new) and old == new:
-        return []
+    if type(old) is type(new) and committed(old) == committed(new):
+        return []  # a sealed value resealed under another key, its commitment kept, is the same
     return [FieldChange(name, "changed", _shown(old), _shown(new))]
 
 

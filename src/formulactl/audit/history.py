@@ -8,6 +8,7 @@ blob ID, so a second walk over the same history parses nothing again.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,10 +30,10 @@ from formulactl.model.kinds import (
     SETTINGS_FILE,
     TEAM_FILE,
 )
-from formulactl.model.sealed import TAG
+from formulactl.model.sealed import ENVELOPE, UPGRADE
 from formulactl.model.settings import Settings
 from formulactl.model.team import Person, Team
-from formulactl.model.workflow import body_digest, content_digest, read_trailers, shape_digest
+from formulactl.model.workflow import read_trailers, state_digests
 from formulactl.parallel import parallel_map
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache, code_version
@@ -47,11 +48,14 @@ class RecordState:
     id: str
     status: str | None
     version: int | None
-    digest: str
+    digest: str  # what an approval binds: sealed values by their commitment
     body: str
     shape: str
+    cipher: str  # the digest with ciphertexts: any change but a rekey's changes it
     review_due: str | None
     customer: str | None
+    seals: str  # the sealed formats it holds: "", "1" (legacy), "2", "12"
+    envelope: str  # a digest of its key envelope, "" without one
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def is_approval(before: RecordState | None, after: RecordState | None) -> bool:
 
 
 def content_changed(before: RecordState | None, after: RecordState | None) -> bool:
-    return before is None or after is None or before.digest != after.digest
+    return before is None or after is None or before.cipher != after.cipher
 
 
 def is_import(commit: Commit, signer: Person | None) -> bool:
@@ -100,15 +104,27 @@ def is_import(commit: Commit, signer: Person | None) -> bool:
 def is_rekey(
     commit: Commit, signer: Person | None, before: RecordState | None, after: RecordState | None
 ) -> bool:
-    """An admin re-sealing a record for new readers: the same content under a new key."""
-    return (
-        commit.trailers.get("Action") == "rekey"
-        and signer is not None
-        and signer.is_admin
-        and before is not None
-        and after is not None
-        and before.shape == after.shape
-    )
+    """An admin sealing a record anew (a rekey, or the upgrade to sealed values with
+    commitments) with every value kept, as far as a verifier without keys can tell."""
+    action = commit.trailers.get("Action")
+    if (
+        action not in ("rekey", UPGRADE)
+        or signer is None
+        or not signer.is_admin
+        or before is None
+        or after is None
+    ):
+        return False
+    if action == UPGRADE:  # keyless, only the shape: legacy values carry no commitment
+        return (
+            "1" in before.seals
+            and after.seals == "2"
+            and before.shape == after.shape
+            and before.envelope == after.envelope
+        )
+    if "1" in before.seals or "1" in after.seals:  # a rekey made before commitments existed
+        return before.seals == after.seals == "1" and before.shape == after.shape
+    return before.digest == after.digest  # every commitment and plain value kept
 
 
 def authored(
@@ -354,7 +370,7 @@ def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
     return _state_fields(*job)
 
 
-SEALED_MARK = TAG.encode() + b":"
+SEALED_MARK = b"fcx"
 
 
 def _commit_facts(raw: bytes) -> tuple[Any, ...]:
@@ -378,16 +394,25 @@ def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
         content = yamlio.load_record(data, record_id, len(data) + 1)
     except FormulaError:
         digest = "unreadable:" + hashlib.sha256(data).hexdigest()
-        return (None, None, digest, digest, digest, None, None)
+        return (None, None, digest, digest, digest, digest, None, None, "", "")
     status, version = content.get("status"), content.get("version")
     customer = record_id if kind == "customer" else content.get("customer")
-    digest = content_digest(content)
+    digest, body, shape, cipher, seals = state_digests(content, SEALED_MARK in data)
+    envelope = content.get(ENVELOPE)
     return (
         status if isinstance(status, str) else None,
         version if isinstance(version, int) and not isinstance(version, bool) else None,
         digest,
-        body_digest(content),
-        shape_digest(content) if SEALED_MARK in data else digest,
+        body,
+        shape,
+        cipher,
         content.get("review_due") if isinstance(content.get("review_due"), str) else None,
         customer if isinstance(customer, str) else None,
+        seals,
+        _envelope_digest(envelope) if envelope is not None else "",
     )
+
+
+def _envelope_digest(envelope: Any) -> str:
+    text = json.dumps(envelope, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -10,7 +10,7 @@ from formulactl.audit.history import History
 from formulactl.crypto.confidential import readers, secrets_in
 from formulactl.errors import FormulaError
 from formulactl.model.kinds import KINDS
-from formulactl.model.sealed import ENVELOPE
+from formulactl.model.sealed import ENVELOPE, key_id_of
 from formulactl.model.workflow import customer_of
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache
@@ -156,7 +156,7 @@ def access_history(store: Store, record: Record) -> list[Exposure]:
                 held = envelope.get("recipients", {}) if isinstance(envelope, dict) else {}
                 key_id = envelope.get("key_id") if isinstance(envelope, dict) else None
                 for secret in secrets_in(schema, data):
-                    sealed = str(secret.value).startswith(f"fcx1:{key_id}:")
+                    sealed = key_id is not None and key_id_of(secret.value) == key_id
                     for reader in held if sealed else ["everyone (plain text)"]:
                         span = spans.setdefault((secret.name, reader), [commit.id, commit.id])
                         span[1] = commit.id

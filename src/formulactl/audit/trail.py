@@ -151,8 +151,10 @@ class Trail:
             try:
                 key = data_key(self.record_id, data, self.identities)
                 data = open_secrets(self.store.settings, self.schema, self.record_id, data, key)
-            except FormulaError:
-                pass  # not a reader of this version: its secrets stay hidden
+            except FormulaError as error:
+                if error.finding.rule == "sealed-tampered":
+                    raise  # a reader is told, whatever command opened the value
+                # not a reader of this version: its secrets stay hidden
         return data
 
     def approved(self, version: int) -> Event:

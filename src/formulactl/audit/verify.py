@@ -23,6 +23,7 @@ from formulactl.audit.history import (
     not_a_file,
     record_id_of,
 )
+from formulactl.audit.resealing import reseal_problems
 from formulactl.errors import Finding
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS, TEAM_FILE
@@ -260,6 +261,8 @@ def _judge_records(judge: _Judge, commit: Commit, signer: Person | None, who: st
         record_id = place[1]
         if content_changed(before, after) and not is_rekey(commit, signer, before, after):
             changed_content.append(record_id)
+        for rule, message, hint in reseal_problems(history, commit, change, signer):
+            judge.finding(commit, change.path, rule, message, hint, who)
         if is_approval(before, after):
             assert after is not None
             approvals.append((change.path, before, after))
@@ -287,7 +290,7 @@ def _judge_change_of_approved(
     rekeyed = is_rekey(commit, signer, before, after)
     if before.status == "archived" and (
         after is None
-        or (after.digest != before.digest and not rekeyed)
+        or (after.cipher != before.cipher and not rekeyed)
         or after.status != "archived"
     ):
         judge.finding(
@@ -316,7 +319,7 @@ def _judge_change_of_approved(
         and after.version == (before.version or 0) + 1
         and after.body == before.body
     )
-    if after.digest != before.digest and not revised and not rekeyed:
+    if after.cipher != before.cipher and not revised and not rekeyed:
         judge.finding(
             commit,
             path,
@@ -365,7 +368,7 @@ def _judge_approval(
             "submit it first; approval follows review",
             who,
         )
-    if (before is not None and before.digest != after.digest) or any(
+    if (before is not None and before.cipher != after.cipher) or any(
         other != after.id for other in changed_content
     ):
         judge.finding(

@@ -162,7 +162,7 @@ def show(
     """Print a record (confidential fields sealed unless --decrypt); ID@VERSION and --at show
     it from history, with the signature that approved or changed it."""
     from formulactl.actions.records import open_record
-    from formulactl.model.sealed import ENVELOPE
+    from formulactl.model.sealed import ENVELOPE, holds_sealed
     from formulactl.model.settings import split_ref
     from formulactl.store.store import Record
 
@@ -174,7 +174,7 @@ def show(
         err(f"{'approved' if version else 'as changed'} by {signature}")
     else:
         record = found.load(record_id)
-    if decrypt and ENVELOPE in record.data:
+    if decrypt and (ENVELOPE in record.data or holds_sealed(record.data)):
         plain = open_record(found, record, identities(identity)).plain
         record = Record(record.id, record.kind, record.path, plain)
     if as_json:

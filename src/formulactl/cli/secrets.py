@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     app.command("keygen")(keygen)
     app.command("rekey")(rekey)
+    app.command("upgrade-seals")(upgrade_seals)
     app.command("access")(access)
     app.command("textconv", hidden=True)(textconv)
 
@@ -103,6 +104,28 @@ def rekey(
             f"Warning: {', '.join(gone)} can no longer read the new data keys, but older "
             "commits still hold what they could read; `formulactl access --history ID` lists it."
         )
+
+
+def upgrade_seals(
+    identity: IdentityOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Give every sealed value of a store made before commitments one (an admin who reads
+    every sealed record runs it once; one commit, same data keys and readers)."""
+    from formulactl.actions.rekey import upgrade_seals as upgrade
+
+    found = open_store(store)
+    ids = _all_ids(found)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar, refusals(found):
+        task = bar.add_task("upgrade-seals", total=len(ids))
+        done, commit = upgrade(found, ids, identities(identity), lambda _id: bar.advance(task))
+    if not done:
+        out("Every sealed value already carries a commitment.")
+        return
+    committed(commit, f"upgraded the sealed values of {len(done)} records")
 
 
 def access(

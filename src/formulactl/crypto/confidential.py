@@ -9,12 +9,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formulactl.errors import Problem, pointer_part
-from formulactl.model.sealed import ENVELOPE, RECOVERY, SEALED, is_sealed
+from formulactl.model.sealed import (
+    ENVELOPE,
+    RECOVERY,
+    SEALED,
+    check_holds,
+    is_legacy,
+    is_sealed,
+    key_id_of,
+    place,
+    wrapped_copy_intact,
+)
 from formulactl.model.settings import Settings
 from formulactl.model.team import Team
 from formulactl.model.workflow import customer_of
 from formulactl.store.paths import line_label
-from formulactl.store.schema import FieldPath, KindSchema
+from formulactl.store.schema import FieldPath, KindSchema, SensitiveNode
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,50 @@ def _walk(
             )
 
 
+def copy_with_secrets(
+    schema: KindSchema, data: dict[str, Any]
+) -> tuple[dict[str, Any], list[tuple[Any, Any, str]]]:
+    """A copy of the record and, in one walk, where each confidential value sits in the copy
+    (its mapping or list, key or index, stable name): what bulk opening needs, cheaply."""
+    found: list[tuple[Any, Any, str]] = []
+    return _copy_finding(data, schema.sensitive_tree, "", found), found
+
+
+def _copy_finding(node: Any, tree: SensitiveNode, name: str, found: list[Any]) -> Any:
+    children = tree.children
+    if isinstance(node, dict):
+        copied: dict[str, Any] = {}
+        star = children.get("*")
+        for key, value in node.items():
+            step = children.get(key)
+            if step is not None:
+                _copy_member(copied, key, value, step, f"{name}.{key}" if name else key, found)
+            elif star is not None:
+                _copy_member(copied, key, value, star, f"{name}.{key}", found)
+            else:
+                copied[key] = tree_copy(value) if isinstance(value, (dict, list)) else value
+        return copied
+    if isinstance(node, list) and "*" in children:
+        items: list[Any] = [None] * len(node)
+        step, keys = children["*"], tree.keys
+        for index, item in enumerate(node):
+            label = _item_label(item, keys, index)
+            _copy_member(items, index, item, step, f"{name}[{label}]", found)
+        return items
+    return tree_copy(node)
+
+
+def _copy_member(
+    parent: Any, slot: Any, value: Any, step: SensitiveNode, name: str, found: list[Any]
+) -> None:
+    if step.children:
+        parent[slot] = _copy_finding(value, step, name, found)
+    else:
+        parent[slot] = tree_copy(value) if isinstance(value, (dict, list)) else value
+    if step.leaf:
+        found.append((parent, slot, name))
+
+
 def _item_label(item: Any, keys: tuple[str, ...], index: int) -> str:
     return line_label(item, keys) or f"#{index}"
 
@@ -135,30 +189,20 @@ def envelope_problems(
     settings: Settings, team: Team, schema: KindSchema, record_id: str, data: dict[str, Any]
 ) -> Iterator[Problem]:
     """The leak guard, with no key needed: plaintext secrets, strays and missing readers."""
-    secrets = secrets_in(schema, data)
     envelope = data.get(ENVELOPE)
     key_id = envelope.get("key_id") if isinstance(envelope, dict) else None
-    for secret in secrets:
-        if is_sealed(secret.value):
-            if not SEALED.fullmatch(str(secret.value)):
-                continue  # damaged: the schema reports it
-            if key_id is None or not str(secret.value).startswith(f"fcx1:{key_id}:"):
-                yield Problem(
-                    secret.pointer,
-                    "sealed-key",
-                    f"{secret.name} is sealed under a data key this record does not hold",
-                    "restore the value from history, or set it again",
-                )
-        elif settings.encryption.require:
-            yield Problem(
-                secret.pointer,
-                "plaintext",
-                f"{secret.name} is confidential but stored in plain text",
-                "write it with formulactl (set, edit, import), which seals it",
-            )
+    yield from sealed_value_problems(settings, schema, record_id, data, key_id)
     if not isinstance(envelope, dict):
         return
     held = envelope.get("recipients", {})
+    for name, entry in sorted(held.items()) if isinstance(held, dict) else ():
+        if isinstance(entry, str) and not wrapped_copy_intact(entry):
+            yield Problem(
+                f"/{ENVELOPE}/recipients{pointer_part(name)}",
+                "envelope-damaged",
+                f"the data key of {record_id} wrapped for {name} is damaged (cut short or altered)",
+                "restore the envelope from history (`git log -p`)",
+            )
     wanted = readers(settings, team, schema.kind, record_id, data)
     rekey = f"run `formulactl rekey {record_id}`"
     checks = (
@@ -177,6 +221,51 @@ def envelope_problems(
     for names, message, hint in checks:
         for name in sorted(names):
             yield Problem("/" + ENVELOPE, "readers", message.format(name, record_id), hint)
+
+
+def sealed_value_problems(
+    settings: Settings, schema: KindSchema, record_id: str, data: Any, key_id: Any
+) -> Iterator[Problem]:
+    """Plaintext secrets, values sealed under a key the record lacks, values whose keyless
+    check fails (altered, or moved from another record, field or line) and legacy values."""
+    legacy_seen = False
+    for secret in secrets_in(schema, data):
+        value = secret.value
+        if not is_sealed(value):
+            if settings.encryption.require:
+                yield Problem(
+                    secret.pointer,
+                    "plaintext",
+                    f"{secret.name} is confidential but stored in plain text",
+                    "write it with formulactl (set, edit, import), which seals it",
+                )
+        elif not SEALED.fullmatch(value):
+            continue  # damaged: the schema reports it
+        elif key_id is None or key_id_of(value) != key_id:
+            yield Problem(
+                secret.pointer,
+                "sealed-key",
+                f"{secret.name} is sealed under a data key this record does not hold",
+                "restore the value from history, or set it again",
+            )
+        elif is_legacy(value):
+            if not legacy_seen:
+                legacy_seen = True
+                yield Problem(
+                    secret.pointer,
+                    "sealed-format",
+                    f"{secret.name} (and any other old value of {record_id}) is sealed in the "
+                    "old fcx1 format, which carries no commitment a keyless check can compare",
+                    "an admin runs `formulactl upgrade-seals`",
+                )
+        elif not check_holds(place(settings.store_id, record_id, secret.name), value):
+            yield Problem(
+                secret.pointer,
+                "sealed-check",
+                f"the sealed value of {secret.name} does not belong here: it was altered, or "
+                "moved from another record, field or line",
+                "restore it from history, or set it again",
+            )
 
 
 def tree_copy(value: Any) -> Any:

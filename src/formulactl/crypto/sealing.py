@@ -8,12 +8,19 @@ access without holding a key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from formulactl.crypto import crypto
-from formulactl.crypto.confidential import fingerprint, readers, secrets_in, tree_copy
+from formulactl.crypto.confidential import (
+    copy_with_secrets,
+    fingerprint,
+    readers,
+    secrets_in,
+    tree_copy,
+)
 from formulactl.errors import FormulaError
-from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.model.sealed import ENVELOPE, is_legacy, is_sealed, place
 from formulactl.model.settings import Settings
 from formulactl.model.team import Team
 from formulactl.store.schema import KindSchema
@@ -54,16 +61,58 @@ def seal(
         assert previous is not None
         sealed[ENVELOPE] = previous[ENVELOPE]
     old = {secret.name: secret.value for secret in secrets_in(schema, previous_plain or {})}
-    kept = {secret.name: secret.value for secret in secrets_in(schema, previous or {})}
+    kept = {
+        secret.name: secret.value
+        for secret in secrets_in(schema, previous or {})
+        if is_sealed(secret.value) and not is_legacy(secret.value)  # old format: sealed anew
+    }
     for secret in secrets:
         before = old.get(secret.name, _MISSING)
         if type(before) is type(secret.value) and before == secret.value and secret.name in kept:
             value = kept[secret.name]  # unchanged: the same ciphertext, a minimal diff
         else:
-            aad = crypto.associated_data(settings.store_id, record_id, secret.name, key.id)
-            value = crypto.seal_value(key, aad, secret.value)
+            where = place(settings.store_id, record_id, secret.name)
+            value = crypto.seal_value(key, where, secret.value)
         secret.parent[secret.slot] = value
     return sealed
+
+
+def reseal(
+    settings: Settings,
+    schema: KindSchema,
+    record_id: str,
+    data: dict[str, Any],
+    old: crypto.DataKey,
+    new: crypto.DataKey,
+) -> dict[str, Any]:
+    """Every sealed value under the `new` key with its salt, value and commitment kept:
+    a rekey that anyone can check changed nothing (the envelope is the caller's)."""
+    resealed: dict[str, Any] = tree_copy(data)
+    for secret in secrets_in(schema, resealed):
+        if is_sealed(secret.value):
+            where = place(settings.store_id, record_id, secret.name)
+            secret.parent[secret.slot] = _opened(
+                record_id, secret.name, crypto.reseal_value, old, new, where, secret.value
+            )
+    return resealed
+
+
+def upgrade(
+    settings: Settings,
+    schema: KindSchema,
+    record_id: str,
+    data: dict[str, Any],
+    key: crypto.DataKey,
+) -> dict[str, Any]:
+    """Every legacy `fcx1` value sealed again as `fcx2` (with a commitment) under the same
+    data key; the envelope and every other field stay as they are."""
+    upgraded: dict[str, Any] = tree_copy(data)
+    for secret in secrets_in(schema, upgraded):
+        if is_legacy(secret.value):
+            where = place(settings.store_id, record_id, secret.name)
+            value = _opened(record_id, secret.name, crypto.open_value, key, where, secret.value)
+            secret.parent[secret.slot] = crypto.seal_value(key, where, value)
+    return upgraded
 
 
 def wrap_for(key: crypto.DataKey, recipients: list[str]) -> str:
@@ -79,7 +128,11 @@ def data_key(
     """The record's data key, opened with the first identity that is one of its readers."""
     envelope = data.get(ENVELOPE)
     if not isinstance(envelope, dict):
-        raise FormulaError(f"{record_id} holds no sealed values", "", rule="not-sealed")
+        raise FormulaError(
+            f"{record_id} holds sealed values but no `{ENVELOPE}:` block with their data key",
+            "restore the block from history (`git log -p`); without it nobody can open them",
+            rule="no-envelope",
+        )
     if not identities:
         raise FormulaError(
             "no identity to decrypt with",
@@ -114,19 +167,46 @@ def open_secrets(
     data: dict[str, Any],
     key: crypto.DataKey,
 ) -> dict[str, Any]:
-    """The record with every sealed value opened; a value that does not belong raises."""
-    plain: dict[str, Any] = tree_copy(data)
+    """The record with every sealed value opened and checked against its commitment; a value
+    that does not belong, or was altered, raises one line naming the record and field."""
+    plain, found = copy_with_secrets(schema, data)
     plain.pop(ENVELOPE, None)
-    for secret in secrets_in(schema, plain):
-        if not is_sealed(secret.value):
-            continue
-        aad = crypto.associated_data(settings.store_id, record_id, secret.name, key.id)
-        try:
-            secret.parent[secret.slot] = crypto.open_value(key, aad, secret.value)
-        except ValueError as error:
-            raise FormulaError(
-                f"{record_id}: the sealed value of {secret.name} cannot be opened: {error}",
-                "restore it from history",
-                rule="sealed-value",
-            ) from None
+    places = []
+    sealed = []
+    for parent, slot, name in found:
+        value = parent[slot]
+        if is_sealed(value):
+            places.append((parent, slot))
+            sealed.append((name, value))
+    prefix = f"{settings.store_id}\0{record_id}\0".encode()
+    try:
+        values = crypto.open_values(key, prefix, sealed)
+    except crypto.Unopened as error:
+        raise _unopened(record_id, error.name, error, error.tampered) from None
+    for (parent, slot), value in zip(places, values, strict=True):
+        parent[slot] = value
     return plain
+
+
+def _opened(record_id: str, name: str, opening: Callable[..., Any], *args: Any) -> Any:
+    """What `opening(*args)` returns; its failure as one line naming the record and field."""
+    try:
+        return opening(*args)
+    except crypto.Tampered as error:
+        raise _unopened(record_id, name, error, tampered=True) from None
+    except ValueError as error:
+        raise _unopened(record_id, name, error, tampered=False) from None
+
+
+def _unopened(record_id: str, name: str, error: ValueError, tampered: bool) -> FormulaError:
+    if tampered:
+        return FormulaError(
+            f"{record_id}: the sealed value of {name} was tampered with: {error}",
+            "restore it from history and tell an auditor",
+            rule="sealed-tampered",
+        )
+    return FormulaError(
+        f"{record_id}: the sealed value of {name} cannot be opened: {error}",
+        "restore it from history",
+        rule="sealed-value",
+    )

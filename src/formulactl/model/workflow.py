@@ -11,7 +11,7 @@ from typing import Any
 
 from formulactl.errors import FormulaError
 from formulactl.model.kinds import KINDS
-from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.model.sealed import ENVELOPE, committed, is_legacy, is_sealed
 from formulactl.model.team import Person
 
 # Fields that record where a record is in its workflow, not what it says.
@@ -23,16 +23,33 @@ FEEDBACK_STATUSES = ("open", "investigating", "resolved", "closed")
 def content_digest(data: Mapping[str, Any]) -> str:
     """sha256 of the record without its workflow fields, so an approval binds the content.
 
-    The key envelope is left out too: adding a reader changes who can read, not what."""
-    content = {key: value for key, value in data.items() if key not in WORKFLOW_FIELDS | {ENVELOPE}}
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    The key envelope is left out too (adding a reader changes who can read, not what), and a
+    sealed value counts by its commitment, not its ciphertext: a rekey keeps the digest, any
+    change of a sealed value changes it."""
+    return _digest(committed_view(data))
+
+
+def committed_view(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The record as digests see it: no workflow fields or envelope, commitments for sealed
+    values."""
+    return {
+        key: _committed(value)
+        for key, value in data.items()
+        if key not in WORKFLOW_FIELDS and key != ENVELOPE
+    }
+
+
+def _digest(view: Mapping[str, Any]) -> str:
+    text = json.dumps(view, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def shape_digest(data: Mapping[str, Any]) -> str:
-    """The content digest with every sealed value masked: equal before and after a rekey
-    that re-seals the same record under a new data key."""
-    return content_digest(_masked(data))
+def _committed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _committed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_committed(item) for item in value]
+    return committed(value)
 
 
 def _masked(value: Any) -> Any:
@@ -40,12 +57,40 @@ def _masked(value: Any) -> Any:
         return {key: _masked(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_masked(item) for item in value]
-    return "fcx1" if is_sealed(value) else value
+    return "(sealed)" if is_sealed(value) else value
 
 
-def body_digest(data: Mapping[str, Any]) -> str:
-    """The content digest without the version either: what `revise` must leave unchanged."""
-    return content_digest({key: value for key, value in data.items() if key != "version"})
+def seal_formats(value: Any) -> str:
+    """Which sealed formats a record holds: "" none, "1" legacy only, "2", or "12" both."""
+    if isinstance(value, dict):
+        return "".join(sorted({f for item in value.values() for f in seal_formats(item)}))
+    if isinstance(value, list):
+        return "".join(sorted({f for item in value for f in seal_formats(item)}))
+    return ("1" if is_legacy(value) else "2") if is_sealed(value) else ""
+
+
+def state_digests(data: Mapping[str, Any], sealed: bool) -> tuple[str, str, str, str, str]:
+    """(content, body, shape, cipher digests, sealed formats) of one record version, walking
+    it only as often as its sealed values need: what history keeps per blob."""
+    if not sealed:
+        view = {k: v for k, v in data.items() if k not in WORKFLOW_FIELDS and k != ENVELOPE}
+        digest = _digest(view)
+        return (
+            digest,
+            _digest({k: v for k, v in view.items() if k != "version"}),
+            digest,
+            digest,
+            "",
+        )
+    view = committed_view(data)
+    plain = {k: v for k, v in data.items() if k not in WORKFLOW_FIELDS and k != ENVELOPE}
+    return (
+        _digest(view),
+        _digest({k: v for k, v in view.items() if k != "version"}),
+        _digest(_masked(view)),
+        _digest(plain),
+        seal_formats(plain),
+    )
 
 
 @dataclass(frozen=True)

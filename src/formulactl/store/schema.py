@@ -89,6 +89,18 @@ class Ref:
     version: str  # "no", "optional" or "required"
 
 
+class SensitiveNode:
+    """One step of the sensitive paths: what follows it, whether a secret sits here, and the
+    stable keys that name the items of a list here."""
+
+    __slots__ = ("children", "keys", "leaf")
+
+    def __init__(self, children: dict[str, SensitiveNode], leaf: bool, keys: tuple[str, ...]):
+        self.children = children
+        self.leaf = leaf
+        self.keys = keys
+
+
 @dataclass
 class KindSchema:
     kind: str
@@ -96,6 +108,21 @@ class KindSchema:
     refs: list[Ref] = field(default_factory=list)
     sensitive: list[FieldPath] = field(default_factory=list)
     list_keys: dict[FieldPath, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def sensitive_tree(self) -> SensitiveNode:
+        """The sensitive paths as a tree of steps, for one walk that finds every secret."""
+        root = SensitiveNode({}, False, ())
+        for path in self.sensitive:
+            node = root
+            for depth, step in enumerate(path):
+                if step not in node.children:
+                    node.children[step] = SensitiveNode({}, False, ())
+                    if step == "*":  # the stable keys of the list's items, if it is a list
+                        node.keys = self.list_keys.get(path[:depth], ())
+                node = node.children[step]
+            node.leaf = True
+        return root
 
     @cached_property
     def shape(self) -> Shape:
@@ -166,7 +193,7 @@ def load_kind_schema(kind: str, text: bytes, path: str) -> KindSchema:
 
 
 def _accept_sealed(node: Any) -> Any:
-    """A confidential field holds its plain value or a sealed one (`fcx1:…`)."""
+    """A confidential field holds its plain value or a sealed one (`fcx2:…`, legacy `fcx1:…`)."""
     if isinstance(node, list):
         return [_accept_sealed(item) for item in node]
     if not isinstance(node, dict):
