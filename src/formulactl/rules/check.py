@@ -25,7 +25,7 @@ from formulactl.model.kinds import (
     STORE_FILES,
     TEAM_FILE,
 )
-from formulactl.model.team import Team
+from formulactl.model.team import Team, team_problems
 from formulactl.parallel import parallel_map
 from formulactl.rules.rules import (
     Located,
@@ -325,6 +325,8 @@ def _check_store_file(store: Store, path: str) -> list[Finding]:
     except FormulaError as error:
         return [error.finding]
     problems = store.schema(STORE_FILES[path]).problems(content)
+    if path == TEAM_FILE and not problems:
+        problems = list(team_problems(content))
     return [Finding(path, *row) for row in _locate(data, problems)]
 
 
