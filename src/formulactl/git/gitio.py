@@ -130,6 +130,15 @@ def config_add(root: Path, key: str, value: str) -> None:
         run(root, ["config", "--local", "--add", "--end-of-options", key, value])
 
 
+def config_unset_value(root: Path, key: str, value: str) -> None:
+    """Remove exactly this value of a key from this repository's config, if it is there."""
+    run(
+        root,
+        ["config", "--local", "--fixed-value", "--unset-all", "--end-of-options", key, value],
+        check=False,
+    )
+
+
 def head(root: Path) -> str | None:
     done = run(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False)
     return done.stdout.decode().strip() or None
