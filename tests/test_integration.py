@@ -195,10 +195,11 @@ def test_ci_refuses_a_pull_request_that_makes_its_author_an_approver(
 def test_ci_template_writes_a_workflow_that_fetches_full_history(
     signed_store: Store, invoke: Invoke
 ) -> None:
-    assert invoke("ci-template", "github", cwd=signed_store.root).code == 0
+    pinned = ("--install", "git+https://git.example.com/formulactl.git@" + "0" * 40)
+    assert invoke("ci-template", "github", *pinned, cwd=signed_store.root).code == 0
     workflow = (signed_store.root / ".github/workflows/formulactl.yml").read_text()
     assert "fetch-depth: 0" in workflow and "formulactl ci --base" in workflow
-    assert invoke("ci-template", "gitlab", cwd=signed_store.root).code == 0
+    assert invoke("ci-template", "gitlab", *pinned, cwd=signed_store.root).code == 0
     assert 'GIT_DEPTH: "0"' in (signed_store.root / ".gitlab-ci.yml").read_text()
 
 

@@ -361,6 +361,12 @@ def update_ref(root: Path, ref: str, new: str, old: str | None) -> None:
     run(root, ["update-ref", ref, new, old or ""])
 
 
+def merge_base(root: Path, first: str, second: str) -> str | None:
+    """The best common ancestor of two commits, or None when they share no history."""
+    done = run(root, ["merge-base", "--end-of-options", first, second], check=False)
+    return done.stdout.decode().strip() or None
+
+
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     done = run(root, ["merge-base", "--is-ancestor", ancestor, descendant], check=False)
     return done.returncode == 0
