@@ -179,3 +179,24 @@ def signed_store(small_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     import_records(small_store, staged, "the records kept before formulactl")
     act_as(small_store, team_keys["zhang.min"])
     return small_store
+
+
+@pytest.fixture
+def server(signed_store: Store, tmp_path: Path, invoke: Invoke) -> tuple[Path, Path]:
+    """A bare repository with the server hooks, and the server's own receipts key."""
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(signed_store.root), str(bare)], check=True)
+    key = make_key(tmp_path / "server-keys", "server")
+    done = invoke("hooks", "install", "--server", "--repo", bare, "--key", key)
+    assert done.code == 0, done.err
+    return bare, key
+
+
+@pytest.fixture
+def clone(server: tuple[Path, Path], tmp_path: Path, team_keys: dict[str, Member]) -> Store:
+    """zhang.min's clone of the server."""
+    target = tmp_path / "zhang"
+    subprocess.run(["git", "clone", "-q", str(server[0]), str(target)], check=True)
+    store = Store(target)
+    act_as(store, team_keys["zhang.min"])
+    return store

@@ -120,15 +120,12 @@ def _refuse_if(store: Store, findings: list[Finding], what: str) -> None:
 def _record_receipts(repo: Path, lines: list[str]) -> None:
     from formulactl.audit import receipts
     from formulactl.git import gitio
-    from formulactl.integration.githooks import read_updates
+    from formulactl.integration.githooks import read_updates, received_commits
 
     key = gitio.config_get(repo, "formulactl.receiptkey")
     if not key:
         return
-    fresh: list[str] = []
-    for update in read_updates(lines):
-        if set(update.new) != {"0"}:
-            fresh += gitio.new_commits(repo, update.old, update.new, "--all")
+    fresh = received_commits(repo, read_updates(lines))
     added = receipts.record(repo, fresh, Path(key), datetime.now(UTC).astimezone())
     if added:
         err(f"formulactl: noted the receive time of {added} commits")

@@ -411,6 +411,22 @@ def new_commits(root: Path, old: str, new: str, known: str) -> list[str]:
     return run(root, ["rev-list", *since]).stdout.decode().split()
 
 
+def commits_only_in(
+    root: Path, tips: Sequence[str], olds: Sequence[str], moved: Sequence[str]
+) -> list[str]:
+    """After refs `moved` went to `tips`: the commits reachable from `tips` and from neither
+    `olds` (where they were) nor any other ref."""
+    excluded = [f"--exclude={ref}" for ref in [*moved, "HEAD"]]  # --all counts HEAD too
+    done = run(root, ["rev-list", *tips, "--not", *olds, *excluded, "--all"])
+    return done.stdout.decode().split()
+
+
+def symbolic_ref(root: Path, name: str) -> str | None:
+    """The ref `name` points to (`HEAD` → `refs/heads/main`), even before it has commits."""
+    done = run(root, ["symbolic-ref", "--quiet", "--end-of-options", name], check=False)
+    return done.stdout.decode().strip() or None
+
+
 def archive(root: Path, commit: str, paths: Sequence[str]) -> bytes:
     """A tar of those paths as `commit` holds them."""
     present = run(root, ["ls-tree", "--name-only", commit, "--", *paths]).stdout.decode().split()
