@@ -66,7 +66,9 @@ def test_the_notes_and_the_verified_heads_are_never_deleted_or_replaced(
     assert git(bare, "rev-parse", NOTES_REF) == notes
     act_as(clone, team_keys["chen.jing"])
     assert invoke("audit", "verify", cwd=clone.root).code == 0
-    assert push(clone.root, VERIFIED).returncode == 0
+    assert invoke("hooks", "install", cwd=clone.root).code == 0
+    shared = push(clone.root, VERIFIED)
+    assert shared.returncode == 0, shared.stderr
     gone = push(clone.root, f":{VERIFIED}")
     assert gone.returncode != 0 and f"deleting {VERIFIED} is refused" in gone.stderr
     assert git(bare, "rev-parse", VERIFIED) == git(clone.root, "rev-parse", VERIFIED)
