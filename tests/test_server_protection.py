@@ -74,6 +74,23 @@ def test_the_notes_and_the_verified_heads_are_never_deleted_or_replaced(
     assert git(bare, "rev-parse", VERIFIED) == git(clone.root, "rev-parse", VERIFIED)
 
 
+def test_commits_smuggled_in_under_the_notes_are_still_checked_on_a_new_branch(
+    server: tuple[Path, Path], clone: Store, invoke: Invoke
+) -> None:
+    submitted(invoke, clone)
+    assert push(clone.root, "main").returncode == 0
+    git(clone.root, "fetch", "-q", "origin")
+    edit_record(clone, "customers/C-00001.yaml", industry="x")
+    unsigned = commit_as(clone.root, None, "quick fix")
+    notes = git(clone.root, "rev-parse", NOTES_REF)
+    tree = git(clone.root, "rev-parse", f"{notes}^{{tree}}")
+    carrier = git(clone.root, "commit-tree", tree, "-p", notes, "-p", unsigned, "-m", "notes")
+    assert push(clone.root, f"{carrier}:{NOTES_REF}").returncode == 0
+    done = push(clone.root, f"{unsigned}:refs/heads/sneaky")
+    assert done.returncode != 0
+    assert "is not signed" in done.stderr
+
+
 def test_the_first_push_and_a_new_branch_get_receive_times(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], tmp_path: Path
 ) -> None:

@@ -406,18 +406,18 @@ def staged(root: Path) -> list[str]:
 
 def new_commits(root: Path, old: str, new: str, known: str) -> list[str]:
     """Commits `new` brings: after `old`, or (for a new branch) not reachable from `known`
-    refs (`--all` on a server before its refs move, `--remotes` before a push)."""
+    refs (`--branches` on a server before its refs move, `--remotes` before a push)."""
     since = [new, "--not", known] if set(old) == {"0"} else [f"{old}..{new}"]
     return run(root, ["rev-list", *since]).stdout.decode().split()
 
 
 def commits_only_in(
-    root: Path, tips: Sequence[str], olds: Sequence[str], moved: Sequence[str]
+    root: Path, tips: Sequence[str], olds: Sequence[str], excluded: Sequence[str]
 ) -> list[str]:
-    """After refs `moved` went to `tips`: the commits reachable from `tips` and from neither
-    `olds` (where they were) nor any other ref."""
-    excluded = [f"--exclude={ref}" for ref in [*moved, "HEAD"]]  # --all counts HEAD too
-    done = run(root, ["rev-list", *tips, "--not", *olds, *excluded, "--all"])
+    """The commits reachable from `tips` and from neither `olds` nor any ref but those
+    matching `excluded` (glob patterns; after a push: the refs it moved)."""
+    flags = [f"--exclude={ref}" for ref in [*excluded, "HEAD"]]  # --all counts HEAD too
+    done = run(root, ["rev-list", *tips, "--not", *olds, *flags, "--all"])
     return done.stdout.decode().split()
 
 

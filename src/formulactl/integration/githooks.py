@@ -120,7 +120,9 @@ def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
             ]
             from formulactl.audit.verify import verify_history
 
-            new = set(gitio.new_commits(repo, update.old, update.new, "--all"))
+            # Only branches count as already checked: commits that sit under other refs
+            # (the notes, the verified heads) were never judged as store history.
+            new = set(gitio.new_commits(repo, update.old, update.new, "--branches"))
             report = verify_history(store, update.new, commits=new)
             findings += report.findings
     return findings
@@ -180,7 +182,8 @@ def received_commits(repo: Path, updates: list[Update]) -> list[str]:
     if not pushed:
         return []
     olds = [u.old for u in pushed if u.old != ZERO]
-    return gitio.commits_only_in(repo, [u.new for u in pushed], olds, [u.ref for u in pushed])
+    others = [u.ref for u in pushed] + [f"{prefix}*" for prefix in FORMULACTL_REFS]
+    return gitio.commits_only_in(repo, [u.new for u in pushed], olds, others)
 
 
 @contextmanager
