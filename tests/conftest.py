@@ -355,3 +355,24 @@ def start(root: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.fixture
+def server(signed_store: Store, tmp_path: Path, invoke: Invoke) -> tuple[Path, Path]:
+    """A bare repository with the server hooks, and the server's own receipts key."""
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(signed_store.root), str(bare)], check=True)
+    key = make_key(tmp_path / "server-keys", "server")
+    done = invoke("hooks", "install", "--server", "--repo", bare, "--key", key)
+    assert done.code == 0, done.err
+    return bare, key
+
+
+@pytest.fixture
+def clone(server: tuple[Path, Path], tmp_path: Path, team_keys: dict[str, Member]) -> Store:
+    """zhang.min's clone of the server."""
+    target = tmp_path / "zhang"
+    subprocess.run(["git", "clone", "-q", str(server[0]), str(target)], check=True)
+    store = Store(target)
+    act_as(store, team_keys["zhang.min"])
+    return store

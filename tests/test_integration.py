@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, Invoke, Member, act_as, make_key
+from conftest import PROJECT, Invoke, Member, act_as
 from formulactl.audit.receipts import NOTES_REF, read
 from formulactl.model.sshkeys import read_public_key
 from formulactl.store import yamlio
@@ -26,27 +26,6 @@ def push(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
-
-
-@pytest.fixture
-def server(signed_store: Store, tmp_path: Path, invoke: Invoke) -> tuple[Path, Path]:
-    """A bare repository with the server hooks, and the server's own receipts key."""
-    bare = tmp_path / "server.git"
-    git(tmp_path, "clone", "-q", "--bare", str(signed_store.root), str(bare))
-    key = make_key(tmp_path / "server-keys", "server")
-    done = invoke("hooks", "install", "--server", "--repo", bare, "--key", key)
-    assert done.code == 0, done.err
-    return bare, key
-
-
-@pytest.fixture
-def clone(server: tuple[Path, Path], tmp_path: Path, team_keys: dict[str, Member]) -> Store:
-    """zhang.min's clone of the server."""
-    target = tmp_path / "zhang"
-    git(tmp_path, "clone", "-q", str(server[0]), str(target))
-    store = Store(target)
-    act_as(store, team_keys["zhang.min"])
-    return store
 
 
 def branch_at(bare: Path) -> str:
@@ -195,10 +174,11 @@ def test_ci_refuses_a_pull_request_that_makes_its_author_an_approver(
 def test_ci_template_writes_a_workflow_that_fetches_full_history(
     signed_store: Store, invoke: Invoke
 ) -> None:
-    assert invoke("ci-template", "github", cwd=signed_store.root).code == 0
+    pinned = ("--install", "git+https://git.example.com/formulactl.git@" + "0" * 40)
+    assert invoke("ci-template", "github", *pinned, cwd=signed_store.root).code == 0
     workflow = (signed_store.root / ".github/workflows/formulactl.yml").read_text()
     assert "fetch-depth: 0" in workflow and "formulactl ci --base" in workflow
-    assert invoke("ci-template", "gitlab", cwd=signed_store.root).code == 0
+    assert invoke("ci-template", "gitlab", *pinned, cwd=signed_store.root).code == 0
     assert 'GIT_DEPTH: "0"' in (signed_store.root / ".gitlab-ci.yml").read_text()
 
 

@@ -33,6 +33,7 @@ class Done:
 def create(store: Store, record: Record, cache: BlobCache) -> Done:
     """Commit a new record made by `editing.new_record`, its secrets sealed for its readers."""
     require_role(actor(store), ("entry",), record.kind, record.id, record.data, "create")
+    _refuse_workflow_fields(record, _starting_state(record.kind), record.data)
     return commit_record(
         store, _sealed(store, record, None, None, cache, "new"), cache, "new", "authored", []
     )
@@ -67,24 +68,36 @@ def change(
         raise FormulaError(
             f"{before.id} is closed", "closed feedback does not change", before.path, rule="closed"
         )
-    moved = sorted(
-        name
-        for name in WORKFLOW_FIELDS | {"version"}
-        if before.data.get(name) != after.data.get(name)
-        and (KINDS[before.kind].master or before.kind == "feedback")
-    )
-    if moved:
-        raise FormulaError(
-            f"`{moved[0]}` changes only through the workflow commands",
-            "use submit, approve, reject, revise, archive, reaffirm or feedback",
-            before.path,
-            rule="workflow-field",
-        )
+    _refuse_workflow_fields(before, before.data, after.data)
     if opened is not None or ENVELOPE not in before.data:
         after = _sealed(store, after, opened, before, cache, action)
     else:
         _secrets_unchanged(store, before, after)
     return commit_record(store, after, cache, action, "authored", [])
+
+
+def _starting_state(kind: str) -> dict[str, Any]:
+    """The workflow fields a new record of `kind` starts with; `new` may set no other."""
+    if KINDS[kind].master:
+        return {"status": "draft", "version": 1}
+    return {"status": "open"} if kind == "feedback" else {}
+
+
+def _refuse_workflow_fields(record: Record, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Where a record is in its workflow changes only through the workflow commands, so
+    neither `new` nor `set`/`edit` can write a status, a review date or a version."""
+    if not (KINDS[record.kind].master or record.kind == "feedback"):
+        return
+    moved = sorted(
+        name for name in WORKFLOW_FIELDS | {"version"} if before.get(name) != after.get(name)
+    )
+    if moved:
+        raise FormulaError(
+            f"`{moved[0]}` changes only through the workflow commands",
+            "use submit, approve, reject, revise, archive, reaffirm or feedback",
+            record.path,
+            rule="workflow-field",
+        )
 
 
 @dataclass(frozen=True)

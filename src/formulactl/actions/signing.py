@@ -13,6 +13,8 @@ from formulactl.model.team import Person
 from formulactl.store.cache import replace_file
 from formulactl.store.store import Store
 
+NOTES_FETCH = "+refs/notes/formulactl-*:refs/notes/formulactl-*"
+
 
 @dataclass(frozen=True)
 class Signer:
@@ -48,7 +50,10 @@ def configure_drivers(store: Store, command: str) -> None:
     gitio.config_set(store.root, "merge.formulactl.name", "formulactl record merge")
     gitio.config_set(store.root, "merge.formulactl.driver", f"{command} merge-driver %O %A %B %P")
     if gitio.config_get(store.root, "remote.origin.url"):
-        gitio.config_add(store.root, "remote.origin.fetch", f"+{NOTES_REF}:{NOTES_REF}")
+        # A pattern, not NOTES_REF itself: a remote without receive notes (GitHub, GitLab,
+        # any plain bare repository) then gives nothing instead of failing every fetch.
+        gitio.config_unset_value(store.root, "remote.origin.fetch", f"+{NOTES_REF}:{NOTES_REF}")
+        gitio.config_add(store.root, "remote.origin.fetch", NOTES_FETCH)
 
 
 def setup_signing(store: Store, private_key: Path, command: str) -> Signer:
@@ -60,10 +65,12 @@ def setup_signing(store: Store, private_key: Path, command: str) -> Signer:
         "gpg.format": "ssh",
         "user.signingkey": str(private_key),
         "commit.gpgsign": "true",
-        "tag.gpgsign": "true",
     }
     for name, value in settings.items():
         gitio.config_set(store.root, name, value)
+    # Earlier versions set tag.gpgsign, which makes a plain `git tag NAME` open an editor;
+    # formulactl signs what it makes itself and leaves the person's own tags alone.
+    gitio.config_unset_value(store.root, "tag.gpgsign", "true")
     write_allowed_signers(store)
     configure_drivers(store, command)
     found = store.team.signer(key)

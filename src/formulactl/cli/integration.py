@@ -122,15 +122,12 @@ def _refuse_if(store: Store, findings: list[Finding], what: str) -> None:
 def _record_receipts(repo: Path, lines: list[str]) -> None:
     from formulactl.audit import receipts
     from formulactl.git import gitio
-    from formulactl.integration.githooks import read_updates
+    from formulactl.integration.githooks import read_updates, received_commits
 
     key = gitio.config_get(repo, "formulactl.receiptkey")
     if not key:
         return
-    fresh: list[str] = []
-    for update in read_updates(lines):
-        if set(update.new) != {"0"}:
-            fresh += gitio.new_commits(repo, update.old, update.new, "--all")
+    fresh = received_commits(repo, read_updates(lines))
     added = receipts.record(repo, fresh, Path(key), datetime.now(UTC).astimezone())
     if added:
         err(f"formulactl: noted the receive time of {added} commits")
@@ -141,14 +138,23 @@ def ci(
         str, typer.Option("--base", help="The pull request's base, or the commit before the push.")
     ],
     output_format: Annotated[str, typer.Option("--format", help="text, github or gitlab")] = "text",
+    default_branch: Annotated[
+        str,
+        typer.Option(
+            "--default-branch",
+            help="For a new branch (a base of zeros): the default branch it left "
+            "(origin/NAME); without it, origin/HEAD.",
+        ),
+    ] = "",
     store: StoreOption = None,
 ) -> None:
     """The check for CI: the tree's records, and every commit since BASE judged by the team
-    of BASE. A base this clone does not hold fails closed."""
+    of BASE; on a new branch, every commit not on the default branch, judged by the team
+    where it left it. A base this clone does not hold fails closed."""
     from formulactl.integration.ci import ci_findings, github_annotations, gitlab_report
 
     found = open_store(store)
-    findings = ci_findings(found, base)
+    findings = ci_findings(found, base, default_branch)
     if output_format == "github":
         for line in github_annotations(findings):
             out(line)
@@ -168,12 +174,22 @@ def ci(
 
 def ci_template(
     platform: Annotated[str, typer.Argument(help="github or gitlab")],
+    install: Annotated[
+        str | None,
+        typer.Option(
+            "--install",
+            metavar="SPEC",
+            help="Where CI installs formulactl from, pinned: git+https://HOST/PATH@COMMIT, "
+            "or a wheel URL or repository path ending .whl#sha256=HASH.",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Write a CI workflow that runs `formulactl ci` on every push and pull request."""
-    from formulactl.integration.ci import write_template
+    from formulactl.integration.ci_templates import write_template
 
-    path = write_template(open_store(store), platform)
+    path = write_template(open_store(store), platform, install)
     out(f"Wrote {path}; commit it, and turn off squash and rebase merging in your git host.")
 
 

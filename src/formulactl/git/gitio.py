@@ -198,6 +198,15 @@ def config_add(root: Path, key: str, value: str) -> None:
         run(root, ["config", "--local", "--add", "--end-of-options", key, value])
 
 
+def config_unset_value(root: Path, key: str, value: str) -> None:
+    """Remove exactly this value of a key from this repository's config, if it is there."""
+    run(
+        root,
+        ["config", "--local", "--fixed-value", "--unset-all", "--end-of-options", key, value],
+        check=False,
+    )
+
+
 def head(root: Path) -> str | None:
     done = run(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False)
     return done.stdout.decode().strip() or None
@@ -467,6 +476,12 @@ def update_ref(root: Path, ref: str, new: str, old: str | None) -> None:
     run(root, ["update-ref", ref, new, old or ""])
 
 
+def merge_base(root: Path, first: str, second: str) -> str | None:
+    """The best common ancestor of two commits, or None when they share no history."""
+    done = run(root, ["merge-base", "--end-of-options", first, second], check=False)
+    return done.stdout.decode().strip() or None
+
+
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     done = run(root, ["merge-base", "--is-ancestor", ancestor, descendant], check=False)
     return done.returncode == 0
@@ -522,7 +537,7 @@ def staged(root: Path) -> list[str]:
 
 def new_commits(root: Path, old: str, new: str, known: str) -> list[str]:
     """Commits `new` brings: after `old`, or (for a new branch) not reachable from `known`
-    refs (`--all` on a server before its refs move, `--remotes` before a push)."""
+    refs (`--branches` on a server before its refs move, `--remotes` before a push)."""
     since = [new, "--not", known] if set(old) == {"0"} else [f"{old}..{new}"]
     return run(root, ["rev-list", *since]).stdout.decode().split()
 
@@ -536,6 +551,22 @@ def tree_entries(root: Path, commit: str, paths: Sequence[str]) -> list[tuple[st
         if info:
             entries.append((info.split(b" ")[0].decode(), name.decode("utf-8", "surrogateescape")))
     return entries
+
+
+def commits_only_in(
+    root: Path, tips: Sequence[str], olds: Sequence[str], excluded: Sequence[str]
+) -> list[str]:
+    """The commits reachable from `tips` and from neither `olds` nor any ref but those
+    matching `excluded` (glob patterns; after a push: the refs it moved)."""
+    flags = [f"--exclude={ref}" for ref in [*excluded, "HEAD"]]  # --all counts HEAD too
+    done = run(root, ["rev-list", *tips, "--not", *olds, *flags, "--all"])
+    return done.stdout.decode().split()
+
+
+def symbolic_ref(root: Path, name: str) -> str | None:
+    """The ref `name` points to (`HEAD` → `refs/heads/main`), even before it has commits."""
+    done = run(root, ["symbolic-ref", "--quiet", "--end-of-options", name], check=False)
+    return done.stdout.decode().strip() or None
 
 
 def archive(root: Path, commit: str, paths: Sequence[str]) -> bytes:

@@ -1,11 +1,10 @@
-"""Continuous integration: the check a pull request must pass, its annotations, and the
-workflow files that run it on GitHub Actions and GitLab CI."""
+"""Continuous integration: the check a pull request or push must pass, and its annotations
+(the workflow files that run it are in ci_templates)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 from formulactl.audit.verify import verify_history
 from formulactl.errors import Finding, FormulaError
@@ -13,86 +12,49 @@ from formulactl.git import gitio
 from formulactl.rules.check import validate
 from formulactl.store.store import Store
 
-TEMPLATES = {
-    "github": (
-        ".github/workflows/formulactl.yml",
-        """\
-# Written by `formulactl ci-template github`. Every push and pull request is checked:
-# the records of the tree, and every new commit judged by the team file of the base.
-name: formulactl
-on:
-  push:
-  pull_request:
-jobs:
-  formulactl:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0   # the history rules need every commit; a shallow clone fails closed
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - name: Install formulactl
-        run: pip install "${FORMULACTL_SPEC:-formulactl}"
-      - name: Check records and history
-        env:
-          BASE: ${{ github.event.pull_request.base.sha || github.event.before }}
-        run: formulactl ci --base "$BASE" --format github
-""",
-    ),
-    "gitlab": (
-        ".gitlab-ci.yml",
-        """\
-# Written by `formulactl ci-template gitlab`. Every push and merge request is checked:
-# the records of the tree, and every new commit judged by the team file of the base.
-formulactl:
-  image: python:3.11
-  variables:
-    GIT_DEPTH: "0"   # the history rules need every commit; a shallow clone fails closed
-  script:
-    - pip install "${FORMULACTL_SPEC:-formulactl}"
-    - formulactl ci --base "${CI_MERGE_REQUEST_DIFF_BASE_SHA:-$CI_COMMIT_BEFORE_SHA}"
-        --format gitlab > gl-code-quality-report.json
-  artifacts:
-    when: always
-    reports:
-      codequality: gl-code-quality-report.json
-""",
-    ),
-}
 
-
-def write_template(store: Store, platform: str) -> Path:
-    if platform not in TEMPLATES:
-        raise FormulaError(f"no CI template for `{platform}`", "use github or gitlab", rule="usage")
-    name, text = TEMPLATES[platform]
-    store.write_text(name, text)
-    return store.root / name
-
-
-def ci_findings(store: Store, base: str) -> list[Finding]:
-    """The tree's records, and the commits since `base` judged by the team of `base`;
-    a base this clone does not hold fails closed. CI trusts no cache it did not build, and
-    it builds none: everything is read and checked afresh."""
+def ci_findings(store: Store, base: str, default_branch: str = "") -> list[Finding]:
+    """The tree's records, and the commits since `base` judged by the team of `base`; a
+    new branch (no base: git gives all zeros) is judged from where it left the default
+    branch. A base this clone does not hold fails closed. CI trusts no cache it did not build,
+    and it builds none: everything is read and checked afresh."""
     store = store.without_cache()
     if not base or set(base) == {"0"}:
-        raise FormulaError(
-            "no base commit to compare with",
-            "pass --base: the pull request's base, or the commit before a push",
-            rule="no-base",
-        )
-    try:
-        base_id = gitio.resolve(store.repo, base)
-    except FormulaError:
-        raise FormulaError(
-            f"the base {base} is not in this clone",
-            "fetch the full history (actions/checkout fetch-depth: 0, GitLab GIT_DEPTH: 0)",
-            rule="no-base",
-        ) from None
+        base_id = _fork_point(store, default_branch)
+        if base_id == gitio.head(store.repo):
+            # Nothing beyond the default branch: its own first push, which nothing judged.
+            return validate(store, []).findings + verify_history(store).findings
+    else:
+        try:
+            base_id = gitio.resolve(store.repo, base)
+        except FormulaError:
+            raise FormulaError(
+                f"the base {base} is not in this clone",
+                "fetch the full history (actions/checkout fetch-depth: 0, GitLab GIT_DEPTH: 0)",
+                rule="no-base",
+            ) from None
     findings = validate(store, []).findings
     findings += verify_history(store, f"{base_id}..HEAD", judge_by=base_id).findings
     return findings
+
+
+def _fork_point(store: Store, default_branch: str) -> str:
+    """Where HEAD left the default branch (`origin/NAME`, or `origin/HEAD` when no name is
+    given): the commits after it are the new branch's own."""
+    names = [default_branch] if default_branch else []
+    refs = [f"refs/remotes/origin/{name}" for name in names]
+    refs += [f"refs/heads/{name}" for name in names]
+    for ref in refs or ["refs/remotes/origin/HEAD"]:
+        tip = gitio.read_ref(store.repo, ref)
+        fork = gitio.merge_base(store.repo, tip, "HEAD") if tip else None
+        if fork:
+            return fork
+    raise FormulaError(
+        "no base commit to compare with, and no default branch this branch left",
+        "pass --base (the pull request's base, or the commit before a push) or "
+        "--default-branch NAME with origin/NAME fetched",
+        rule="no-base",
+    )
 
 
 def github_annotations(findings: list[Finding]) -> list[str]:

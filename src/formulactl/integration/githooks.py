@@ -6,26 +6,31 @@ rules run on a laptop before a commit, before a push, and on the server before i
 
 from __future__ import annotations
 
+import contextlib
 import io
 import stat
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from formulactl.errors import Finding
+from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
+from formulactl.model.settings import protected_branches
 from formulactl.rules.check import check_context, check_unsaved, validate
+from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Store
 
 CLIENT_HOOKS = ("pre-commit", "pre-push")
 SERVER_HOOKS = ("pre-receive", "post-receive")
 ZERO = "0" * 40
+FORMULACTL_REFS = ("refs/notes/formulactl-", "refs/formulactl/")
 
 
 def install(git_dir: Path, names: tuple[str, ...], command: str) -> Path:
@@ -98,11 +103,12 @@ def read_updates(lines: list[str]) -> list[Update]:
 
 
 def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
-    """The pre-receive check on a server: each updated branch's new commits by every history
-    rule, and its new tree by every record rule, before the branch moves."""
-    findings: list[Finding] = []
+    """The pre-receive check on a server: no protected ref deleted or rewritten; each updated
+    branch's new commits by every history rule, and its new tree by every record rule,
+    before the branch moves."""
+    findings = ref_findings(repo, updates)
     for update in updates:
-        if update.new == ZERO:
+        if update.new == ZERO or is_formulactl_ref(update.ref):
             continue
         findings += _entry_findings(repo, update)
         with unpacked(repo, update.new) as store:
@@ -120,7 +126,9 @@ def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
             ]
             from formulactl.audit.verify import verify_history
 
-            new = set(gitio.new_commits(repo, update.old, update.new, "--all"))
+            # Only branches count as already checked: commits that sit under other refs
+            # (the notes, the verified heads) were never judged as store history.
+            new = set(gitio.new_commits(repo, update.old, update.new, "--branches"))
             report = verify_history(store, update.new, commits=new)
             findings += report.findings
     return findings
@@ -159,6 +167,64 @@ def _regular_only(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo 
     if not (member.isreg() or member.isdir()):
         return None
     return tarfile.data_filter(member, destination)
+
+
+def is_formulactl_ref(ref: str) -> bool:
+    """The receive-time notes and the verified heads: evidence, never store content."""
+    return ref.startswith(FORMULACTL_REFS)
+
+
+def protected_refs(repo: Path) -> set[str]:
+    """The branches a push may neither delete nor rewrite, as the server's default branch
+    holds its settings before this push (a push cannot unprotect itself), and that branch."""
+    data: Mapping[str, Any] = {}
+    raw = gitio.file_at(repo, "HEAD", SETTINGS_FILE)
+    if raw is not None:
+        with contextlib.suppress(FormulaError):
+            data = yamlio.load_record(raw, SETTINGS_FILE, 1 << 20)
+    names = {f"refs/heads/{name}" for name in protected_branches(data)}
+    default = gitio.symbolic_ref(repo, "HEAD")
+    return names | ({default} if default else set())
+
+
+def ref_findings(repo: Path, updates: list[Update]) -> list[Finding]:
+    """Accepted history stays: no deletion or non-fast-forward update of a protected branch,
+    of the receive-time notes or of the verified heads."""
+    protected = protected_refs(repo)
+    findings = []
+    for update in updates:
+        if not (update.ref in protected or is_formulactl_ref(update.ref)):
+            continue
+        if update.new == ZERO:
+            message = f"deleting {update.ref} is refused: it is protected"
+        elif update.old != ZERO and not gitio.is_ancestor(repo, update.old, update.new):
+            message = f"this push rewrites {update.ref}, dropping commits it holds"
+        else:
+            continue
+        findings.append(
+            Finding(
+                update.ref,
+                0,
+                0,
+                "",
+                "protected-ref",
+                message,
+                "history the server accepted is never deleted or rewritten: fetch, merge, push "
+                "(protected_branches in formulactl.yaml lists the protected branches)",
+            )
+        )
+    return findings
+
+
+def received_commits(repo: Path, updates: list[Update]) -> list[str]:
+    """After the refs moved (post-receive): the commits this push brought, which no other ref
+    held before, so a first push and a new branch get receive times too."""
+    pushed = [u for u in updates if u.new != ZERO and not is_formulactl_ref(u.ref)]
+    if not pushed:
+        return []
+    olds = [u.old for u in pushed if u.old != ZERO]
+    others = [u.ref for u in pushed] + [f"{prefix}*" for prefix in FORMULACTL_REFS]
+    return gitio.commits_only_in(repo, [u.new for u in pushed], olds, others)
 
 
 @contextmanager

@@ -91,6 +91,19 @@ class EncryptionPolicy:
         )
 
 
+# Branches the server never lets a push delete or rewrite, unless the settings name others.
+DEFAULT_PROTECTED = ("main", "master")
+
+
+def protected_branches(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """`protected_branches` of formulactl.yaml content; the default when absent or not a
+    list of names (the server hook reads settings that no schema has checked)."""
+    names = data.get("protected_branches")
+    if isinstance(names, list) and all(isinstance(name, str) for name in names):
+        return tuple(names)
+    return DEFAULT_PROTECTED
+
+
 @dataclass(frozen=True)
 class Settings:
     store_id: str
@@ -104,6 +117,7 @@ class Settings:
     receipts_key: str | None
     max_skew_hours: int
     raw: Mapping[str, Any]
+    protected_branches: tuple[str, ...] = DEFAULT_PROTECTED
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Settings:
@@ -123,6 +137,7 @@ class Settings:
             receipts_key=data.get("receipts", {}).get("key"),
             max_skew_hours=int(data.get("receipts", {}).get("max_skew_hours", 24)),
             raw=data,
+            protected_branches=protected_branches(data),
         )
 
     def kind_of(self, record_id: str) -> str | None:

@@ -9,6 +9,13 @@ from cryptography.hazmat.primitives import serialization
 
 from formulactl.errors import FormulaError
 
+# The SSH key types age can encrypt to; ECDSA keys sign commits but cannot receive secrets.
+AGE_KEY_TYPES = ("ssh-ed25519", "ssh-rsa")
+
+
+def is_age_recipient(key: str) -> bool:
+    return key.split(" ", 1)[0] in AGE_KEY_TYPES
+
 
 def key_text(line: str) -> str:
     """`ssh-ed25519 AAAA… comment` → `ssh-ed25519 AAAA…`: a key's identity without its label."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from formulactl.errors import Problem, pointer_part
-from formulactl.model.sshkeys import key_text
+from formulactl.model.sshkeys import is_age_recipient, key_text
 
 ADMIN = "admin"  # changes the team, settings and schemas, imports and rekeys
 ROLES = ("entry", "reviewer", "approver", ADMIN, "auditor")
@@ -40,8 +40,9 @@ class Person:
     age: tuple[str, ...] = ()
 
     def recipients(self) -> list[str]:
-        """What data keys are wrapped to for this person: their SSH keys and age recipients."""
-        return [key.key for key in self.keys] + list(self.age)
+        """What data keys are wrapped to for this person: their SSH keys that age can
+        encrypt to (ed25519, RSA) and their age recipients."""
+        return [key.key for key in self.keys if is_age_recipient(key.key)] + list(self.age)
 
     def may(self, role: str, kind: str, customer: str | None = None) -> bool:
         """Holds `role` for this kind of record (and this customer, where scopes name some)."""
@@ -116,6 +117,7 @@ def team_problems(data: Mapping[str, Any]) -> Iterator[Problem]:
                 "keep one entry per person",
             )
         seen_ids.add(person_id)
+        yield from _recipient_problems(person, where)
         for key_index, key in enumerate(_keys(person.get("keys"))):
             text = key_text(key)
             owner = seen_keys.setdefault(text, person_id)
@@ -135,7 +137,23 @@ def team_problems(data: Mapping[str, Any]) -> Iterator[Problem]:
         )
 
 
-def _keys(keys: Any) -> Iterable[str]:
+def _recipient_problems(person: Mapping[str, Any], where: str) -> Iterator[Problem]:
+    """Every person must be able to receive data keys: sealing for a team with a member
+    nobody can encrypt to fails for everyone, not just for them."""
+    keys = _keys(person.get("keys"))
+    if person.get("age") or not keys or any(is_age_recipient(key) for key in keys):
+        return
+    yield Problem(
+        f"{where}/keys/0/key",
+        "team-key-type",
+        f"{person.get('id')}'s {keys[0].split(' ', 1)[0]} key cannot receive encrypted data "
+        "(age encrypts to ssh-ed25519 and ssh-rsa keys only)",
+        "use an ed25519 key (ssh-keygen -t ed25519) or an RSA key, "
+        "or list an age recipient under `age:` for this person",
+    )
+
+
+def _keys(keys: Any) -> list[str]:
     if not isinstance(keys, list):
         return []
     return [k["key"] for k in keys if isinstance(k, dict) and isinstance(k.get("key"), str)]
