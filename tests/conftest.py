@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from formulactl.cli import run
+from formulactl.model.workflow import content_digest
 from formulactl.store import yamlio
 from formulactl.store.store import Store, create_store
 
@@ -292,6 +294,49 @@ def edit_yaml(store: Store, name: str, kind: str, change: Callable[[dict[str, An
     data = yamlio.load_record(path.read_bytes(), name, 1 << 20)
     change(data)
     path.write_text(yamlio.dump(data, store.schema(kind).shape), encoding="utf-8")
+
+
+def hand_approval(store: Store, name: str, approver: Member, **extra: object) -> str:
+    """An approval commit made without formulactl, with the trailers it would write."""
+    data = edit_record(store, name, status="approved", review_due="2027-11-23", **extra)
+    ref = f"{data['id']}@{data['version']}"
+    message = (
+        f"approve {ref}\n\nFormulactl-Action: approve\nFormulactl-Record: {ref}\n"
+        f"Formulactl-Meaning: approved\nFormulactl-Approves: {ref} {content_digest(data)}"
+    )
+    return commit_as(store.root, approver, message)
+
+
+def findings(invoke: Invoke, store: Store, *args: str) -> tuple[int, list[dict[str, str]]]:
+    done = invoke("validate", "--history", *args, "--json", cwd=store.root)
+    return done.code, json.loads(done.out)
+
+
+def rules(invoke: Invoke, store: Store) -> set[str]:
+    return {finding["rule"] for finding in findings(invoke, store)[1]}
+
+
+def push(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(clone), "push", "origin", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def branch_at(bare: Path) -> str:
+    return git(bare, "rev-parse", "main")
+
+
+def raw(store: Store, name: str) -> dict[str, Any]:
+    path = store.root / "records" / name
+    return yamlio.load_record(path.read_bytes(), name, 1 << 20)
+
+
+def write_raw(store: Store, name: str, data: dict[str, Any]) -> None:
+    shape = store.schema(store.kind_of(str(data["id"]))).shape
+    (store.root / "records" / name).write_text(yamlio.dump(data, shape), encoding="utf-8")
 
 
 # ------------------------------------------------------------------ records to import

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke, Member, act_as
+from conftest import Invoke, Member, act_as, git
 from formulactl.store.store import Store
-from test_history_rules import git
 
 
 @pytest.fixture

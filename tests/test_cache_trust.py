@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke, Member, run_guarded
+from conftest import Invoke, Member, commit_as, edit_record, git, rules, run_guarded
 from formulactl.git.gitio import blob_id
 from formulactl.rules.check import check_context, check_file
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
-from test_history_rules import commit_as, edit_record, git, rules
 
 
 def unsigned_commit(store: Store) -> str:

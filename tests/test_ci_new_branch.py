@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Invoke, Member, act_as
+from conftest import Invoke, Member, act_as, commit_as, git, hand_approval
 from formulactl.store.store import Store
-from test_history_rules import commit_as, git, hand_approval
 
 ZERO = "0" * 40
 

@@ -16,14 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Invoke, Member, act_as, make_key
+from conftest import Invoke, Member, act_as, commit_as, git, make_key, raw, write_raw
 from formulactl.crypto import crypto
 from formulactl.crypto.sealing import open_secrets
 from formulactl.errors import FormulaError
 from formulactl.model.sealed import SEALED, place
 from formulactl.store import yamlio
 from formulactl.store.store import Store
-from test_history_rules import commit_as, git
 
 JSON = st.recursive(
     st.none()
@@ -49,16 +48,6 @@ def test_every_json_value_opens_as_it_was_sealed(value: Any) -> None:
     assert (
         yamlio.load_record(yamlio.dump({"v": sealed}, None).encode(), "x", 1 << 20)["v"] == sealed
     )
-
-
-def raw(store: Store, name: str) -> dict[str, Any]:
-    path = store.root / "records" / name
-    return yamlio.load_record(path.read_bytes(), name, 1 << 20)
-
-
-def write_raw(store: Store, name: str, data: dict[str, Any]) -> None:
-    shape = store.schema(store.kind_of(str(data["id"]))).shape
-    (store.root / "records" / name).write_text(yamlio.dump(data, shape), encoding="utf-8")
 
 
 def plain(store: Store, name: str, member: Member) -> dict[str, Any]:

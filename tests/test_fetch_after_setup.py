@@ -7,11 +7,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import Member, act_as
+from conftest import Member, act_as, commit_as, edit_record, git
 from formulactl.audit.receipts import NOTES_REF
 from formulactl.git import gitio
 from formulactl.store.store import Store
-from test_history_rules import commit_as, edit_record, git
 
 
 def plain_clone(signed_store: Store, tmp_path: Path) -> tuple[Path, Store]:

@@ -3,36 +3,26 @@ and a clean history with ordinary merge commits passes."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import Invoke, Member, act_as, commit_as, edit_record, git, make_key
+from conftest import (
+    Invoke,
+    Member,
+    act_as,
+    commit_as,
+    edit_record,
+    findings,
+    git,
+    hand_approval,
+    make_key,
+    rules,
+)
 from formulactl.model.workflow import content_digest
 from formulactl.store import yamlio
 from formulactl.store.store import Store
-
-
-def hand_approval(store: Store, name: str, approver: Member, **extra: object) -> str:
-    """An approval commit made without formulactl, with the trailers it would write."""
-    data = edit_record(store, name, status="approved", review_due="2027-11-23", **extra)
-    ref = f"{data['id']}@{data['version']}"
-    message = (
-        f"approve {ref}\n\nFormulactl-Action: approve\nFormulactl-Record: {ref}\n"
-        f"Formulactl-Meaning: approved\nFormulactl-Approves: {ref} {content_digest(data)}"
-    )
-    return commit_as(store.root, approver, message)
-
-
-def findings(invoke: Invoke, store: Store, *args: str) -> tuple[int, list[dict[str, str]]]:
-    done = invoke("validate", "--history", *args, "--json", cwd=store.root)
-    return done.code, json.loads(done.out)
-
-
-def rules(invoke: Invoke, store: Store) -> set[str]:
-    return {finding["rule"] for finding in findings(invoke, store)[1]}
 
 
 def submitted_draft(invoke: Invoke, store: Store, keys: dict[str, Member]) -> None:

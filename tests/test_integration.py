@@ -11,25 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, Invoke, Member, act_as
+from conftest import (
+    PROJECT,
+    Invoke,
+    Member,
+    act_as,
+    branch_at,
+    commit_as,
+    edit_record,
+    git,
+    hand_approval,
+    push,
+)
 from formulactl.audit.receipts import NOTES_REF, read
 from formulactl.model.sshkeys import read_public_key
 from formulactl.store import yamlio
 from formulactl.store.store import Store
-from test_history_rules import commit_as, edit_record, git, hand_approval
-
-
-def push(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", str(clone), "push", "origin", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def branch_at(bare: Path) -> str:
-    return git(bare, "rev-parse", "main")
 
 
 def test_a_clean_push_lands_and_gets_signed_receive_times(

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, Invoke, Member, run_guarded
+from conftest import PROJECT, Invoke, Member, branch_at, commit_as, findings, git, push, run_guarded
 from formulactl.store.store import Store
-from test_history_rules import commit_as, findings, git
-from test_integration import branch_at, clone, push, server  # noqa: F401  (fixtures)
 
 SECRET = "RUNNER-SECRET-4f9a"
 RECORD = "records/formulas/F-000001.yaml"
@@ -181,8 +179,8 @@ def test_the_pre_commit_hook_stops_a_staged_link(
 
 
 def test_the_server_refuses_a_push_with_an_absolute_link_and_does_not_crash(
-    server: tuple[Path, Path],  # noqa: F811
-    clone: Store,  # noqa: F811
+    server: tuple[Path, Path],
+    clone: Store,
     team_keys: dict[str, Member],
     secret_file: Path,
 ) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import Invoke
+from conftest import Invoke, git
 from formulactl.store.store import Store
-from test_history_rules import git
 
 CUSTOMER = ["name=蓝天胶粘剂", "type=potential", "class=C", "owner=wang.fang"]
 FEEDBACK = [

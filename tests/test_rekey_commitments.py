@@ -11,13 +11,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Invoke, Member, act_as
+from conftest import Invoke, Member, act_as, commit_as, findings, git, raw, write_raw
 from formulactl.crypto import crypto
 from formulactl.crypto.sealing import data_key
 from formulactl.model.sealed import SALT_BYTES, parse, place
 from formulactl.store.store import Store
-from test_encryption import JSON, raw, write_raw
-from test_history_rules import commit_as, findings, git
+from test_encryption import JSON
 
 FORMULA = "formulas/F-000001.yaml"
 FIELD = "ingredients[material=M-00001,phase=A].percent"

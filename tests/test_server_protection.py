@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Invoke, Member, act_as, make_key
+from conftest import Invoke, Member, act_as, branch_at, commit_as, edit_record, git, make_key, push
 from formulactl.audit.receipts import NOTES_REF, read
 from formulactl.model.sshkeys import read_public_key
 from formulactl.store.store import Store
-from test_history_rules import commit_as, edit_record, git
-from test_integration import branch_at, push
 
 VERIFIED = "refs/formulactl/verified"
 

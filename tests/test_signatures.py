@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Member, make_key
+from conftest import Member, commit_as, edit_record, git, make_key
 from formulactl.git.signatures import parse_commit, verify_commit
 from formulactl.model.sshkeys import key_text
 from formulactl.model.team import Team
 from formulactl.store.store import Store
-from test_history_rules import commit_as, edit_record, git
 
 
 def keygen(folder: Path, name: str, kind: str) -> Path:

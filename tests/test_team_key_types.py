@@ -7,11 +7,10 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import Invoke, Member, act_as
+from conftest import Invoke, Member, act_as, git
 from formulactl.model.sshkeys import key_text
 from formulactl.model.team import Team
 from formulactl.store.store import Store
-from test_history_rules import git
 
 
 def keygen(folder: Path, kind: str) -> Path:

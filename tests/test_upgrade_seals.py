@@ -12,14 +12,12 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke, Member, act_as
+from conftest import Invoke, Member, act_as, findings, git, raw, write_raw
 from formulactl.crypto import crypto
 from formulactl.crypto.confidential import secrets_in
 from formulactl.crypto.sealing import data_key, open_secrets
 from formulactl.model.sealed import is_legacy, is_sealed, parse, place
 from formulactl.store.store import Store
-from test_encryption import raw, write_raw
-from test_history_rules import findings, git
 
 FORMULA = "formulas/F-000001.yaml"
 
