@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.audit.receipts import Receipt
 from formulactl.audit.receipts import read as read_receipts
@@ -56,6 +56,19 @@ class RecordState:
     customer: str | None
     seals: str  # the sealed formats it holds: "", "1" (legacy), "2", "12"
     envelope: str  # a digest of its key envelope, "" without one
+
+
+class CommitFacts(NamedTuple):
+    """What one commit object says, parsed and verified once and cached by commit ID (the
+    cache keeps it as a plain tuple: marshal stores no named types)."""
+
+    parents: list[str]  # the object's own: a path-limited log simplifies
+    timestamp: int
+    offset: str
+    verdict: tuple[str, str, str]  # status, key, reason
+    trailers: dict[str, str]
+    subject: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -299,14 +312,13 @@ class History:
         return authors
 
     def commit(self, logged: gitio.LoggedCommit) -> Commit:
-        facts = self.facts.get(logged.id)
-        if facts is None:
+        cached = self.facts.get(logged.id)
+        if cached is None:
             raw = self._fetched.get(logged.id)
-            if raw is None:
-                raw = self.blob(logged.id)
-            facts = _commit_facts(raw)
-            self.facts.put(logged.id, facts)
-        parents, timestamp, offset, verdict, trailers, subject, email = facts
+            facts = _commit_facts(self.blob(logged.id) if raw is None else raw)
+            self.facts.put(logged.id, tuple(facts))
+        else:
+            facts = CommitFacts(*cached)
         changes = tuple(
             gitio.Change(change.path[len(self.prefix) :], change.old, change.new, change.mode)
             for change in logged.changes
@@ -314,14 +326,14 @@ class History:
         )
         return Commit(
             logged.id,
-            tuple(parents),
-            timestamp,
-            offset,
-            Verdict(*verdict),
-            dict(trailers),
-            subject,
+            tuple(facts.parents),
+            facts.timestamp,
+            facts.offset,
+            Verdict(*facts.verdict),
+            dict(facts.trailers),
+            facts.subject,
             changes,
-            email,
+            facts.email,
         )
 
     def team_at(self, commit: str) -> Team | None:
@@ -339,11 +351,12 @@ class History:
             return None
         kind, record_id = place
         cached = self.states.get(f"{blob}:{kind}")
-        if cached is None:
-            data = self._fetched.get(blob)
-            cached = _state_fields(kind, record_id, self.blob(blob) if data is None else data)
-            self.states.put(f"{blob}:{kind}", cached)
-        return RecordState(kind, record_id, *cached)
+        if cached is not None:
+            return RecordState(kind, record_id, *cached)
+        data = self._fetched.get(blob)
+        state = _record_state(kind, record_id, self.blob(blob) if data is None else data)
+        self.states.put(f"{blob}:{kind}", astuple(state)[2:])  # kind and ID are in the key
+        return state
 
     def state_at(self, commit: str, record_id: str) -> tuple[str, RecordState | None]:
         """Where a record named by its ID lives, and what it holds in `commit`."""
@@ -367,49 +380,55 @@ def _place(store: Store, cache_dir: Path | None, name: str) -> Path | None:
 
 
 def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
-    return _state_fields(*job)
+    """One record version, in the form the cache keeps (kind and ID are in its key)."""
+    return astuple(_record_state(*job))[2:]
 
 
 SEALED_MARK = b"fcx"
 
 
-def _commit_facts(raw: bytes) -> tuple[Any, ...]:
-    """What a commit object says, in a form the cache keeps: parse and verify it once."""
+def _commit_facts(raw: bytes) -> CommitFacts:
+    """What a commit object says: parse and verify it once."""
     parsed = parse_commit(raw)
     verdict = verify_parsed(parsed)
     committer = parsed.headers.get("committer", ["x <x> 0 +0000"])[0].rsplit(" ", 2)
-    return (
-        parsed.headers.get("parent", []),  # the object's own: a path-limited log simplifies
-        int(committer[1]),
-        committer[2],
-        (verdict.status, verdict.key, verdict.reason),
-        read_trailers(parsed.message),
-        parsed.message.split("\n", 1)[0],
-        committer[0].rpartition("<")[2].rstrip(">"),
+    return CommitFacts(
+        parents=parsed.headers.get("parent", []),
+        timestamp=int(committer[1]),
+        offset=committer[2],
+        verdict=(verdict.status, verdict.key, verdict.reason),
+        trailers=read_trailers(parsed.message),
+        subject=parsed.message.split("\n", 1)[0],
+        email=committer[0].rpartition("<")[2].rstrip(">"),
     )
 
 
-def _state_fields(kind: str, record_id: str, data: bytes) -> tuple[Any, ...]:
+def _record_state(kind: str, record_id: str, data: bytes) -> RecordState:
     try:
         content = yamlio.load_record(data, record_id, len(data) + 1)
     except FormulaError:
         digest = "unreadable:" + hashlib.sha256(data).hexdigest()
-        return (None, None, digest, digest, digest, digest, None, None, "", "")
+        return RecordState(
+            kind, record_id, None, None, digest, digest, digest, digest, None, None, "", ""
+        )
     status, version = content.get("status"), content.get("version")
     customer = record_id if kind == "customer" else content.get("customer")
     digest, body, shape, cipher, seals = state_digests(content, SEALED_MARK in data)
     envelope = content.get(ENVELOPE)
-    return (
-        status if isinstance(status, str) else None,
-        version if isinstance(version, int) and not isinstance(version, bool) else None,
-        digest,
-        body,
-        shape,
-        cipher,
-        content.get("review_due") if isinstance(content.get("review_due"), str) else None,
-        customer if isinstance(customer, str) else None,
-        seals,
-        _envelope_digest(envelope) if envelope is not None else "",
+    review_due = content.get("review_due")
+    return RecordState(
+        kind=kind,
+        id=record_id,
+        status=status if isinstance(status, str) else None,
+        version=version if isinstance(version, int) and not isinstance(version, bool) else None,
+        digest=digest,
+        body=body,
+        shape=shape,
+        cipher=cipher,
+        review_due=review_due if isinstance(review_due, str) else None,
+        customer=customer if isinstance(customer, str) else None,
+        seals=seals,
+        envelope=_envelope_digest(envelope) if envelope is not None else "",
     )
 
 
