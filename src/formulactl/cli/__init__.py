@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from formulactl.cli import audit, checking, integration, records, secrets, team, workflow
+from formulactl.cli import audit, checking, integration, records, secrets, team, trace, workflow
 from formulactl.errors import FormulaError, Interrupted
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ secrets.register(app)
 checking.register(app)
 audit.register(app)
 integration.register(app)
+trace.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
