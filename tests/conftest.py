@@ -305,3 +305,22 @@ cas: 471-34-1
 status: draft
 version: 1
 """
+
+
+# ------------------------------------------------------------------ traceability
+
+
+@pytest.fixture
+def trace_store(signed_store: Store, team_keys: dict[str, Member], tmp_path: Path) -> Store:
+    """The signed store plus the traceability records (see trace_fixture.py), imported by
+    the admin in one signed commit; zhang.min (entry) signs from here on."""
+    from trace_fixture import write_trace_records
+
+    from formulactl.actions.importing import import_records
+
+    staged = tmp_path / "trace-records"
+    write_trace_records(staged)
+    act_as(signed_store, team_keys["chen.jing"])
+    import_records(signed_store, staged, "traceability records")
+    act_as(signed_store, team_keys["zhang.min"])
+    return signed_store

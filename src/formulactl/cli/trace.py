@@ -49,6 +49,8 @@ def register(app: typer.Typer) -> None:
     app.command("trace")(trace)
     app.command("recall")(recall)
     app.command("active")(active)
+    app.command("release")(release)
+    app.command("reject-batch")(reject_batch)
 
 
 def where_used(
@@ -186,6 +188,36 @@ def active(
         )
     if approval is None:
         raise typer.Exit(1)
+
+
+def release(
+    batch: Annotated[str, typer.Argument(metavar="B-…")], store: StoreOption = None
+) -> None:
+    """Release a batch in quarantine: every required test recorded, none out of spec
+    (warnings are listed), by an approver who is not its operator. A signed commit."""
+    _dispose(batch, "release", "", store)
+
+
+def reject_batch(
+    batch: Annotated[str, typer.Argument(metavar="B-…")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")],
+    store: StoreOption = None,
+) -> None:
+    """Reject a batch in quarantine, saying why. A signed commit."""
+    _dispose(batch, "reject-batch", reason, store)
+
+
+def _dispose(batch: str, name: str, reason: str, store: Path | None) -> None:
+    from formulactl.actions.disposition import dispose
+    from formulactl.cli.common import check_cache, committed, err, refusals
+
+    found = open_store(store)
+    with refusals(found):
+        disposed = dispose(found, batch, name, reason, check_cache(found))
+    committed(disposed.done.commit, f"{name} {batch}")
+    if disposed.warnings:
+        err(f"released with warnings: {disposed.warnings}")
+    out(f"{batch} is {disposed.done.record.data.get('disposition')}")
 
 
 # ---------------------------------------------------------------------------- rendering

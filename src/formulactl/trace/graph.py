@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from formulactl.model.sealed import is_sealed
 from formulactl.trace.snapshot import Snapshot
 
 OPEN_DELIVERY = ("pending", "partial")
@@ -130,7 +131,7 @@ def _lot_lines(batch_id: str, data: dict[str, Any]) -> list[LotLine]:
             str(line.get("lot", "")),
             _text(line.get("supplier")),
             _text(line.get("supplier_lot")),
-            line.get("quantity"),
+            "sealed" if is_sealed(line.get("quantity")) else line.get("quantity"),
             _text(line.get("unit")),
         )
         for line in lots
