@@ -314,9 +314,8 @@ version: 1
 def trace_store(signed_store: Store, team_keys: dict[str, Member], tmp_path: Path) -> Store:
     """The signed store plus the traceability records (see trace_fixture.py), imported by
     the admin in one signed commit; zhang.min (entry) signs from here on."""
-    from trace_fixture import write_trace_records
-
     from formulactl.actions.importing import import_records
+    from trace_fixture import write_trace_records
 
     staged = tmp_path / "trace-records"
     write_trace_records(staged)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from conftest import Invoke, git
-
 from formulactl.store.store import Store
 
 
