@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import Invoke, commit_as, edit_record
+from conftest import Invoke, Member, commit_as, edit_record, git, step
 from formulactl.store.store import Store
 
 
@@ -125,3 +125,21 @@ def test_markdown_and_text_name_the_commit(trace_store: Store, invoke: Invoke) -
     assert "| B-20261202-002 | O-20261203-b2b2 | C-00003 |" in markdown.out
     text = invoke("trace", "--lot", "TI-99", cwd=trace_store.root)
     assert text.out.startswith("trace lot TI-99 (at ")
+
+
+def test_qc_is_judged_by_the_version_the_batch_names_not_the_latest(
+    trace_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    imported = git(trace_store.root, "rev-parse", "HEAD")
+    zhang, chen = team_keys["zhang.min"], team_keys["chen.jing"]
+    step(trace_store, invoke, "revise", "F-000002", "--reason", "tighter", who=zhang)
+    step(trace_store, invoke, "set", "F-000002", "specifications[property=粘度].max=1100")
+    step(trace_store, invoke, "submit", "F-000002")
+    step(trace_store, invoke, "approve", "F-000002", who=chen)
+    qc = _trace(trace_store, invoke, "B-20261206-001")["qc"]
+    assert qc["formula"] == "F-000002@1"
+    assert qc["specification_from"] == imported
+    assert [(r["property"], r["verdict"]) for r in qc["results"]] == [
+        ("粘度", "warning"),
+        ("细度", "pass"),
+    ]

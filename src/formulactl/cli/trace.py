@@ -109,7 +109,7 @@ def trace(
         _render(
             f"trace {found.subject}", found.commit, found.as_dict(), found.tables(), as_json, form
         )
-    if found.loops:
+    if found.findings:
         raise typer.Exit(1)
 
 

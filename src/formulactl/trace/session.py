@@ -3,7 +3,7 @@ the parsed-record cache), their graph, and history for approvals when it needs t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from formulactl.audit.history import History
@@ -67,7 +67,12 @@ class Session:
         return self.lifecycle(formula_id).approval_of(version)
 
     def trace(self, batch_id: str) -> Trace:
-        return trace_batch(self.graph, batch_id, self.approval_of)
+        """Both ways, with the batch's QC judged by the version it names."""
+        found = trace_batch(self.graph, batch_id, self.approval_of)
+        try:
+            return replace(found, quality=self.quality(batch_id))
+        except FormulaError as problem:
+            return replace(found, problems=(problem.finding.message,))
 
     def quality(self, batch_id: str) -> BatchQuality:
         if batch_id not in self.graph.batches:

@@ -9,6 +9,7 @@ from typing import Any
 
 from formulactl.trace.graph import Delivery, Graph, LotLine, find_cycles, named_batches
 from formulactl.trace.inforce import Approval
+from formulactl.trace.quality import BatchQuality
 from formulactl.trace.snapshot import unknown
 from formulactl.trace.tables import Table, table
 
@@ -42,6 +43,8 @@ class Trace:
     deliveries: tuple[Delivery, ...]
     complaints: tuple[tuple[str, str, str, str], ...]  # id, customer, date, batches
     loops: tuple[tuple[str, ...], ...]
+    quality: BatchQuality | None = None
+    problems: tuple[str, ...] = ()  # e.g. the batch names a version never approved
 
     @property
     def customers(self) -> tuple[str, ...]:
@@ -71,8 +74,15 @@ class Trace:
                     for f, c, d, b in self.complaints
                 ],
             },
-            "findings": [loop_message(loop) for loop in self.loops],
+            "qc": self.quality.as_dict() if self.quality else None,
+            "findings": self.findings,
         }
+
+    @property
+    def findings(self) -> list[str]:
+        """Loops, versions never approved, typed QC verdicts that the specification denies."""
+        found = [loop_message(loop) for loop in self.loops] + list(self.problems)
+        return found + list(self.quality.problems if self.quality else ())
 
     def tables(self) -> list[Table]:
         made = [
@@ -112,9 +122,13 @@ class Trace:
         found.append(
             table("Complaints", ("feedback", "customer", "date", "batches"), list(self.complaints))
         )
-        if self.loops:
-            rows = [(loop_message(loop),) for loop in self.loops]
-            found.append(table("Findings", ("finding",), rows))
+        if self.quality:
+            title = f"QC against {self.quality.formula}"
+            rows = [(v.name, v.result, v.verdict, v.why) for v in self.quality.verdicts]
+            rows += [(name, "", "missing", "required") for name in self.quality.gate.missing]
+            found.append(table(title, ("property", "result", "verdict", "why"), rows))
+        if self.findings:
+            found.append(table("Findings", ("finding",), [(f,) for f in self.findings]))
         return found
 
 
