@@ -89,6 +89,7 @@ def trace(
     lot: LotOption = None,
     only: MaterialOption = None,
     at: AtOption = None,
+    identity: IdentityOption = None,
     as_json: JsonOption = False,
     form: FormatOption = "text",
     store: StoreOption = None,
@@ -96,12 +97,11 @@ def trace(
     """A batch back to its formula version and input lots, forward to its customers;
     or a raw-material lot (--lot) forward to every customer."""
     from formulactl.trace.session import Session
-    from formulactl.trace.tracing import trace_lot
 
     _check_format(form)
-    with Session(open_store(store), at) as session:
+    with Session(open_store(store), at, _readers(identity)) as session:
         if lot is not None:
-            found = trace_lot(session.graph, lot, only)
+            found = session.trace_lot(lot, only)
         elif batch is not None:
             found = session.trace(batch)
         else:

@@ -99,7 +99,7 @@ class Graph:
 def build_graph(snapshot: Snapshot) -> Graph:
     graph = Graph(snapshot)
     for batch_id, data in sorted(snapshot.of("batch").items()):
-        for line in _lot_lines(batch_id, data):
+        for line in lot_lines(batch_id, data):
             graph.inputs[batch_id].append(line)
             graph.by_lot[line.lot].append(line)
             if line.material:
@@ -121,7 +121,7 @@ def named_batches(feedback: dict[str, Any]) -> list[str]:
     return [b for b in dict.fromkeys([*single, *named]) if isinstance(b, str)]
 
 
-def _lot_lines(batch_id: str, data: dict[str, Any]) -> list[LotLine]:
+def lot_lines(batch_id: str, data: dict[str, Any]) -> list[LotLine]:
     lots = as_list(data.get("lots"))
     return [
         LotLine(

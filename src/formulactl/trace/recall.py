@@ -127,11 +127,22 @@ def _contacts(
 def _opened(
     store: Store, customer: str, data: dict[str, Any], identities: list[crypto.Identity]
 ) -> dict[str, Any]:
+    return opened(store, "customer", customer, data, identities)
+
+
+def opened(
+    store: Store,
+    kind: str,
+    record_id: str,
+    data: dict[str, Any],
+    identities: list[crypto.Identity],
+) -> dict[str, Any]:
+    """The record with its sealed values opened for a reader; as it is for anyone else."""
     if ENVELOPE not in data or not identities:
         return data
     try:
-        key = data_key(customer, data, identities)
-        return open_secrets(store.settings, store.schema("customer"), customer, data, key)
+        key = data_key(record_id, data, identities)
+        return open_secrets(store.settings, store.schema(kind), record_id, data, key)
     except FormulaError:
         return data  # not a reader: the values stay sealed
 

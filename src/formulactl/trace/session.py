@@ -7,21 +7,24 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from formulactl.audit.history import History
+from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
 from formulactl.model.settings import split_ref
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
-from formulactl.trace.graph import Graph, build_graph
+from formulactl.trace.graph import Graph, LotLine, build_graph, lot_lines
 from formulactl.trace.inforce import Approval, InForce, Lifecycle, in_force, lifecycle
 from formulactl.trace.quality import BatchQuality, batch_quality
+from formulactl.trace.recall import opened
 from formulactl.trace.snapshot import Snapshot, load_snapshot, resolve_at, unknown
-from formulactl.trace.tracing import Trace, trace_batch
+from formulactl.trace.tracing import Input, Trace, trace_batch, trace_lot
 
 
 @dataclass
 class Session:
     store: Store
     at: str | None = None
+    identities: list[crypto.Identity] = field(default_factory=list)
     _lives: dict[str, Lifecycle] = field(default_factory=dict)
 
     @cached_property
@@ -68,11 +71,33 @@ class Session:
 
     def trace(self, batch_id: str) -> Trace:
         """Both ways, with the batch's QC judged by the version it names."""
-        found = trace_batch(self.graph, batch_id, self.approval_of)
+        found = trace_batch(self.graph, batch_id, self.approval_of, self.lines_of)
         try:
             return replace(found, quality=self.quality(batch_id))
         except FormulaError as problem:
             return replace(found, problems=(problem.finding.message,))
+
+    def trace_lot(self, lot: str, material: str | None) -> Trace:
+        """Forward from a lot; its lines' quantities opened for a reader."""
+        found = trace_lot(self.graph, lot, material)
+        if not self.identities:
+            return found
+        batches = dict.fromkeys(item.line.batch for item in found.inputs)
+        inputs = tuple(
+            Input((), line)
+            for batch in batches
+            for line in self.lines_of(batch)
+            if line.lot == lot and material in (None, line.material)
+        )
+        return replace(found, inputs=inputs)
+
+    def lines_of(self, batch_id: str) -> list[LotLine]:
+        """A batch's lot lines, their sealed quantities opened for a reader."""
+        lines = self.graph.inputs.get(batch_id, [])
+        if not self.identities or not any(line.quantity == "sealed" for line in lines):
+            return lines
+        data = opened(self.store, "batch", batch_id, self.graph.batches[batch_id], self.identities)
+        return lot_lines(batch_id, data)
 
     def quality(self, batch_id: str) -> BatchQuality:
         if batch_id not in self.graph.batches:

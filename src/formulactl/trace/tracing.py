@@ -14,6 +14,7 @@ from formulactl.trace.snapshot import unknown
 from formulactl.trace.tables import Table, table
 
 ApprovalOf = Callable[[str], Approval | None]
+LinesOf = Callable[[str], list[LotLine]]
 
 
 @dataclass(frozen=True)
@@ -136,13 +137,17 @@ def loop_message(loop: tuple[str, ...]) -> str:
     return "intermediates form a loop: " + " → ".join(loop)
 
 
-def trace_batch(graph: Graph, batch_id: str, approval_of: ApprovalOf) -> Trace:
+def trace_batch(
+    graph: Graph, batch_id: str, approval_of: ApprovalOf, lines_of: LinesOf | None = None
+) -> Trace:
+    """`lines_of` gives a batch's lot lines (opened for a reader); the graph's by default."""
     snapshot = graph.snapshot
     if batch_id not in graph.batches:
         raise unknown("batch", batch_id, graph.batches, snapshot.commit)
     made: list[Made] = []
     inputs: list[Input] = []
-    _backwards(graph, batch_id, (), approval_of, made, inputs)
+    lines = lines_of or (lambda batch: graph.inputs.get(batch, []))
+    _backwards(graph, batch_id, (), (approval_of, lines), made, inputs)
     loops = tuple(tuple(loop) for loop in find_cycles(graph, batch_id))
     return _forwards(graph, batch_id, [batch_id], tuple(made), tuple(inputs), loops)
 
@@ -160,20 +165,21 @@ def _backwards(
     graph: Graph,
     batch_id: str,
     via: tuple[str, ...],
-    approval_of: ApprovalOf,
+    lookups: tuple[ApprovalOf, LinesOf],
     made: list[Made],
     inputs: list[Input],
 ) -> None:
     """Depth first; a batch already on the path is a loop (reported once), not a hang."""
     if batch_id in via or any(m.batch == batch_id for m in made):
         return
+    approval_of, lines_of = lookups
     formula = str(graph.batches.get(batch_id, {}).get("formula", ""))
     made.append(Made(batch_id, formula, approval_of(formula)))
     path = (*via, batch_id)
-    for line in graph.inputs.get(batch_id, []):
+    for line in lines_of(batch_id):
         inputs.append(Input(path, line))
         if line.intermediate:
-            _backwards(graph, line.intermediate, path, approval_of, made, inputs)
+            _backwards(graph, line.intermediate, path, lookups, made, inputs)
 
 
 def _forwards(
