@@ -68,13 +68,15 @@ class Delivery:
         }
 
 
+Place = tuple[str, int]  # (batch, index of the lot line): lines are made only when asked
+
+
 @dataclass
 class Graph:
     snapshot: Snapshot
-    inputs: dict[str, list[LotLine]] = field(default_factory=lambda: defaultdict(list))
-    by_lot: dict[str, list[LotLine]] = field(default_factory=lambda: defaultdict(list))
-    by_material: dict[str, list[LotLine]] = field(default_factory=lambda: defaultdict(list))
-    consumers: dict[str, list[LotLine]] = field(default_factory=lambda: defaultdict(list))
+    by_lot: dict[str, list[Place]] = field(default_factory=lambda: defaultdict(list))
+    by_material: dict[str, list[Place]] = field(default_factory=lambda: defaultdict(list))
+    consumers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     deliveries: dict[str, list[Delivery]] = field(default_factory=lambda: defaultdict(list))
     complaints: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     orders_by_formula: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -83,29 +85,48 @@ class Graph:
     def batches(self) -> dict[str, dict[str, Any]]:
         return self.snapshot.of("batch")
 
+    def inputs(self, batch: str) -> list[LotLine]:
+        return lot_lines(batch, self.batches.get(batch, {}))
+
+    def lines(self, places: list[Place]) -> list[LotLine]:
+        return [lot_line(batch, as_list(self.batches[batch].get("lots"))[i]) for batch, i in places]
+
+    def lot(self, lot: str, material: str | None = None) -> list[LotLine]:
+        found = self.lines(self.by_lot.get(lot, []))
+        return [line for line in found if material in (None, line.material)]
+
     def forward(self, start: set[str]) -> list[str]:
         """`start` and every batch made from them through intermediates, each once."""
         seen: list[str] = []
+        known: set[str] = set()
         queue = sorted(start)
         while queue:
             batch = queue.pop(0)
-            if batch in seen:
+            if batch in known:
                 continue
             seen.append(batch)
-            queue += [line.batch for line in self.consumers.get(batch, [])]
+            known.add(batch)
+            queue += self.consumers.get(batch, [])
         return seen
 
 
 def build_graph(snapshot: Snapshot) -> Graph:
+    """One pass over every lot line, delivery and complaint; plain tuples, no objects."""
     graph = Graph(snapshot)
-    for batch_id, data in sorted(snapshot.of("batch").items()):
-        for line in lot_lines(batch_id, data):
-            graph.inputs[batch_id].append(line)
-            graph.by_lot[line.lot].append(line)
-            if line.material:
-                graph.by_material[line.material].append(line)
-            if line.intermediate:
-                graph.consumers[line.intermediate].append(line)
+    by_lot, by_material, consumers = graph.by_lot, graph.by_material, graph.consumers
+    for batch_id, data in snapshot.of("batch").items():
+        for index, line in enumerate(as_list(data.get("lots"))):
+            if not isinstance(line, dict):
+                continue
+            place = (batch_id, index)
+            by_lot[str(line.get("lot", ""))].append(place)
+            material, intermediate = line.get("material"), line.get("batch")
+            if isinstance(material, str):
+                by_material[material].append(place)
+            if isinstance(intermediate, str):
+                consumers[intermediate].append(batch_id)
+    for places in (*by_lot.values(), *by_material.values()):
+        places.sort()
     for order_id, data in sorted(snapshot.of("order").items()):
         _index_order(graph, order_id, data)
     for feedback_id, data in sorted(snapshot.of("feedback").items()):
@@ -122,21 +143,23 @@ def named_batches(feedback: dict[str, Any]) -> list[str]:
 
 
 def lot_lines(batch_id: str, data: dict[str, Any]) -> list[LotLine]:
-    lots = as_list(data.get("lots"))
     return [
-        LotLine(
-            batch_id,
-            _text(line.get("material")),
-            _text(line.get("batch")),
-            str(line.get("lot", "")),
-            _text(line.get("supplier")),
-            _text(line.get("supplier_lot")),
-            "sealed" if is_sealed(line.get("quantity")) else line.get("quantity"),
-            _text(line.get("unit")),
-        )
-        for line in lots
-        if isinstance(line, dict)
+        lot_line(batch_id, line) for line in as_list(data.get("lots")) if isinstance(line, dict)
     ]
+
+
+def lot_line(batch_id: str, line: dict[str, Any]) -> LotLine:
+    quantity = line.get("quantity")
+    return LotLine(
+        batch_id,
+        _text(line.get("material")),
+        _text(line.get("batch")),
+        str(line.get("lot", "")),
+        _text(line.get("supplier")),
+        _text(line.get("supplier_lot")),
+        "sealed" if is_sealed(quantity) else quantity,
+        _text(line.get("unit")),
+    )
 
 
 def _index_order(graph: Graph, order_id: str, data: dict[str, Any]) -> None:
@@ -184,7 +207,7 @@ def find_cycles(graph: Graph, start: str) -> list[list[str]]:
             return
         if batch in done:
             return
-        for line in graph.inputs.get(batch, []):
+        for line in graph.inputs(batch):
             if line.intermediate:
                 visit(line.intermediate, [*path, batch])
         done.add(batch)

@@ -93,7 +93,7 @@ class Session:
 
     def lines_of(self, batch_id: str) -> list[LotLine]:
         """A batch's lot lines, their sealed quantities opened for a reader."""
-        lines = self.graph.inputs.get(batch_id, [])
+        lines = self.graph.inputs(batch_id)
         if not self.identities or not any(line.quantity == "sealed" for line in lines):
             return lines
         data = opened(self.store, "batch", batch_id, self.graph.batches[batch_id], self.identities)

@@ -146,14 +146,14 @@ def trace_batch(
         raise unknown("batch", batch_id, graph.batches, snapshot.commit)
     made: list[Made] = []
     inputs: list[Input] = []
-    lines = lines_of or (lambda batch: graph.inputs.get(batch, []))
+    lines = lines_of or graph.inputs
     _backwards(graph, batch_id, (), (approval_of, lines), made, inputs)
     loops = tuple(tuple(loop) for loop in find_cycles(graph, batch_id))
     return _forwards(graph, batch_id, [batch_id], tuple(made), tuple(inputs), loops)
 
 
 def trace_lot(graph: Graph, lot: str, material: str | None) -> Trace:
-    lines = [line for line in graph.by_lot.get(lot, []) if material in (None, line.material)]
+    lines = graph.lot(lot, material)
     if not lines:
         raise unknown("lot", lot, graph.by_lot, graph.snapshot.commit)
     inputs = tuple(Input((), line) for line in lines)

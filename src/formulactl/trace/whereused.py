@@ -82,7 +82,7 @@ def where_used_material(graph: Graph, material: str) -> WhereUsed:
             formulas.append(
                 (formula_id, version, str(data.get("status", "")), str(data.get("customer", "")))
             )
-    lines = tuple(graph.by_material.get(material, []))
+    lines = tuple(graph.lines(graph.by_material.get(material, [])))
     affected = graph.forward({line.batch for line in lines})
     named = {f for f, *_ in formulas}
     orders = {o for f in named for o in graph.orders_by_formula.get(f, [])}
@@ -98,7 +98,7 @@ def where_used_material(graph: Graph, material: str) -> WhereUsed:
 
 def where_used_lot(graph: Graph, lot: str, material: str | None) -> WhereUsed:
     snapshot = graph.snapshot
-    lines = [line for line in graph.by_lot.get(lot, []) if material in (None, line.material)]
+    lines = graph.lot(lot, material)
     if not lines:
         raise unknown("lot", lot, graph.by_lot, snapshot.commit)
     affected = graph.forward({line.batch for line in lines})
