@@ -143,3 +143,15 @@ def test_qc_is_judged_by_the_version_the_batch_names_not_the_latest(
         ("粘度", "warning"),
         ("细度", "pass"),
     ]
+
+
+def test_a_batch_naming_a_version_never_approved_is_a_finding(
+    trace_store: Store, invoke: Invoke
+) -> None:
+    edit_record(trace_store, "batches/B-20261202-002.yaml", formula="F-000001@1")
+    commit_as(trace_store.root, None, "names a version that was never approved, by hand")
+    done = invoke("trace", "B-20261202-002", "--json", cwd=trace_store.root)
+    assert done.code == 1
+    found = json.loads(done.out)
+    assert found["findings"] == ["B-20261202-002 names F-000001@1, which was never approved"]
+    assert found["backwards"]["batches"][0]["approval"] is None
