@@ -95,4 +95,19 @@ run formulactl diff "$formula" 1 2
 run formulactl show "$formula@1"
 run formulactl audit verify
 
+say "A complaint: trace it back to the lots, then forward from a lot to every customer"
+run formulactl list feedback --where type=complaint --where status=investigating
+run formulactl trace B-20261120-001 --identity "$work/keys/chen"
+run formulactl trace --lot RH2611-2207 --identity "$work/keys/chen"
+run formulactl where-used --lot RH2611-2207
+run formulactl recall --lot RH2611-2207 --identity "$work/keys/chen" --format markdown
+run formulactl recall --batch B-20261120-002
+run formulactl active F-000003 --on "$(date +%F)"
+fails formulactl trace B-20261120-003
+
+say "Batch disposition: out of spec cannot be released; 陈静 rejects it, signed"
+fails formulactl release B-20261120-002
+run formulactl reject-batch B-20261120-002 --reason "细度 55 µm 超出 ≤ 50 µm"
+run formulactl validate --history
+
 say "Done. Everything was in $work and is removed now."

@@ -421,3 +421,21 @@ def clone(server: tuple[Path, Path], tmp_path: Path, team_keys: dict[str, Member
     store = Store(target)
     act_as(store, team_keys["zhang.min"])
     return store
+
+
+# ------------------------------------------------------------------ traceability
+
+
+@pytest.fixture
+def trace_store(signed_store: Store, team_keys: dict[str, Member], tmp_path: Path) -> Store:
+    """The signed store plus the traceability records (see trace_fixture.py), imported by
+    the admin in one signed commit; zhang.min (entry) signs from here on."""
+    from formulactl.actions.importing import import_records
+    from trace_fixture import write_trace_records
+
+    staged = tmp_path / "trace-records"
+    write_trace_records(staged)
+    act_as(signed_store, team_keys["chen.jing"])
+    import_records(signed_store, staged, "traceability records")
+    act_as(signed_store, team_keys["zhang.min"])
+    return signed_store

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from formulactl.audit.disposition import disposition_problems
 from formulactl.audit.history import (
     Commit,
     History,
@@ -268,6 +269,10 @@ def _judge_records(judge: _Judge, commit: Commit, signer: Person | None, who: st
             approvals.append((change.path, before, after))
         elif before is not None:
             _judge_change_of_approved(judge, commit, change.path, before, after, signer, who)
+        for rule, message, hint in disposition_problems(
+            history, commit, change, signer, who, judge.authors[record_id]
+        ):
+            judge.finding(commit, change.path, rule, message, hint, who)
         if authored(commit, signer, before, after):
             judge.authors[record_id].add(who)
     for path, before, after in approvals:

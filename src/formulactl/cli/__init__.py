@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from formulactl.cli import audit, checking, integration, records, secrets, team, workflow
+from formulactl.cli import audit, checking, integration, records, secrets, team, trace, workflow
 from formulactl.errors import FormulaError, Interrupted
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ secrets.register(app)
 checking.register(app)
 audit.register(app)
 integration.register(app)
+trace.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -595,3 +595,21 @@ def add_note(root: Path, ref: str, commit: str, text: str) -> None:
         input=text.encode(),
         env=who,
     )
+
+
+def tree_blobs(root: Path, commit: str, folder: str) -> dict[str, str]:
+    """Files under `folder` → blob id, as `commit` holds them (paths relative to `root`)."""
+    done = run(root, ["ls-tree", "-r", "-z", "--end-of-options", commit, "--", folder])
+    blobs: dict[str, str] = {}
+    for entry in done.stdout.split(b"\0"):
+        info, _, name = entry.partition(b"\t")
+        parts = info.split(b" ")
+        if len(parts) == 3 and parts[1] == b"blob":
+            blobs[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    return blobs
+
+
+def commit_on(root: Path, day: str) -> str | None:
+    """The last commit on HEAD's line made on or before the end of `day` (YYYY-MM-DD)."""
+    done = run(root, ["rev-list", "-1", f"--before={day} 23:59:59", "HEAD", "--"], check=False)
+    return done.stdout.decode().strip() or None

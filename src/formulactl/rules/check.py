@@ -26,6 +26,7 @@ from formulactl.model.kinds import (
 )
 from formulactl.model.team import Team
 from formulactl.parallel import parallel_map
+from formulactl.rules.quality import typed_pass_problems
 from formulactl.rules.rules import (
     Located,
     RuleContext,
@@ -232,6 +233,7 @@ def _store_rules(
     checker: Checker, path: str, facts: Mapping[str, Any], read: Callable[[str], bytes]
 ) -> list[Located]:
     found = _path_rules(checker.store, path, facts)
+    found += [Located(path, problem) for problem in qc_problems(checker, facts)]
     settings = checker.store.settings
     broken = list(check_references(settings, facts, checker, checker.verdicts))
     if broken:  # rare: parse the file again to say where each reference is
@@ -241,6 +243,21 @@ def _store_rules(
             for pointer in reference_pointers(schema, record.data, kind, value):
                 found.append(Located(path, Problem(pointer, "reference", message, hint)))
     return found
+
+
+def qc_problems(checker: Checker, facts: Mapping[str, Any]) -> list[Problem]:
+    """A batch's typed `pass` judged by its formula's specification, when the batch names
+    the formula's current version (`trace` and `release` read older versions from history)."""
+    ref = facts.get("formula")
+    if "qc" not in facts or not isinstance(ref, str) or "@" not in ref:
+        return []
+    formula_id, _, version = ref.partition("@")
+    if not checker.exists("formula", formula_id):
+        return []
+    formula = checker.facts_of("formula", formula_id) or {}
+    if str(formula.get("version")) != version:
+        return []
+    return list(typed_pass_problems(formula.get("specifications"), facts["qc"], ref))
 
 
 def _customers(checker: Checker) -> list[tuple[str, dict[str, Any]]]:

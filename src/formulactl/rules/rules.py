@@ -18,6 +18,7 @@ from formulactl.errors import FormulaError, Problem, pointer_part
 from formulactl.model.kinds import KINDS
 from formulactl.model.settings import Settings, split_ref
 from formulactl.model.team import Team
+from formulactl.rules.quality import lot_sources, quality_facts
 from formulactl.store.paths import walk
 from formulactl.store.schema import CONFLICTS, KindSchema
 
@@ -266,6 +267,12 @@ def specification_limits(context: RuleContext, data: dict[str, Any]) -> Iterator
             )
 
 
+@record_rule("batch")
+def lot_source(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    lots = data.get("lots")
+    yield from lot_sources(lots if isinstance(lots, list) else [])
+
+
 def _not_before(data: Mapping[str, Any], later: str, earlier: str) -> Iterator[Problem]:
     first, second = data.get(earlier), data.get(later)
     if isinstance(first, str) and isinstance(second, str) and second < first:
@@ -302,6 +309,7 @@ def record_facts(schema: KindSchema, data: dict[str, Any]) -> dict[str, Any]:
     for name in ("id", "status", "version", "tax_id", "date"):
         if name in data:
             facts[name] = data[name]
+    facts.update(quality_facts(schema.kind, data))
     return facts
 
 
