@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from formulactl.errors import Finding
+from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
 from formulactl.rules.check import check_context, check_unsaved, validate
@@ -124,6 +124,12 @@ def push_findings(repo: Path, updates: list[Update]) -> list[Finding]:
 def unpacked(repo: Path, commit: str) -> Iterator[Store]:
     """The store as `commit` holds it, in a private temporary folder, checked against the
     pushed (still quarantined) objects; history questions go to `repo` itself."""
+    if gitio.file_at(repo, commit, SETTINGS_FILE) is None:
+        raise FormulaError(
+            f"commit {commit[:10]} holds no store ({SETTINGS_FILE} is missing)",
+            "a push may not delete the store's files; push a commit that keeps them",
+            rule="no-store",
+        )
     with tempfile.TemporaryDirectory(prefix="formulactl-push-") as scratch:
         archive = gitio.archive(repo, commit, [SETTINGS_FILE, TEAM_FILE, SCHEMAS_DIR, RECORDS_DIR])
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
