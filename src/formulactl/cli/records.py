@@ -171,8 +171,8 @@ def show(
     store: StoreOption = None,
 ) -> None:
     """Print a record (confidential fields sealed unless --decrypt, the key envelope as one
-    line naming the readers unless --raw); ID@VERSION and --at show it from history, with
-    the signature that approved or changed it."""
+    line naming the readers unless --raw); ID@VERSION prints the exact bytes approved and
+    --at the record on a day, with the signature that approved or changed it."""
     from formulactl.actions.records import open_record
     from formulactl.model.sealed import ENVELOPE
     from formulactl.model.settings import split_ref
@@ -190,8 +190,10 @@ def show(
         record = Record(record.id, record.kind, record.path, plain)
     if as_json:
         print_json(record.data)
+    elif version is not None and not decrypt:
+        out_data(record.raw)  # the exact bytes approved, an auditor's evidence: envelope and all
     else:
-        text = record.raw if version is not None and not decrypt else found.canonical(record)
+        text = found.canonical(record)
         out_data(text if raw else envelope_line(text, record.data))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 # A block scalar header (`|`, `>-`, `|2+`) ending its line, with or without a comment.
 _HEADER = re.compile(r"(?:^|[\s:-])[|>]([1-9][+-]?|[+-][1-9]?)?(?:[ \t]+#.*)?[ \t]*\r?$")
-_NO_SPACE = "put a space before the `#`, or quote the value if `#` belongs to it"
+_NO_SPACE = "put a space before the `#`"
 
 
 @dataclass(frozen=True)
