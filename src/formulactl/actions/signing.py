@@ -73,8 +73,8 @@ def setup_signing(store: Store, private_key: Path, command: str) -> Signer:
     """Sign every commit in this repository with `private_key`, and let git call back into
     formulactl (`command`) for diffs and merges of records; global config is untouched."""
     private_key = private_key.expanduser().resolve()
-    check_key_mode(private_key)
     key = public_key_of(private_key)
+    check_key_mode(private_key)
     settings = {
         "gpg.format": "ssh",
         "user.signingkey": str(private_key),

@@ -13,7 +13,6 @@ from formulactl.cli.common import (
     StoreOption,
     check_cache,
     committed,
-    counted,
     open_store,
     out,
     print_json,
@@ -132,5 +131,5 @@ def import_command(
     found = open_store(store)
     with refusals(found):
         paths, commit = import_records(found, source, reason)
-    committed(commit, f"import {counted(len(paths), 'record')}")
-    out(f"Imported {counted(len(paths), 'record')}")
+    committed(commit, f"import {len(paths)} records")
+    out(f"Imported {len(paths)} records")
