@@ -72,6 +72,30 @@ def invoke(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) 
     return call
 
 
+def run_cli(
+    *args: str | Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    stdin: str | None = "",
+) -> Result:
+    """Run the real `formulactl` in a process of its own, as a shell would: its own standard
+    streams and their encoding; `stdin=None` starts it with standard input closed."""
+    command = [sys.executable, "-m", "formulactl", *map(str, args)]
+    if stdin is None:
+        command = ["sh", "-c", 'exec "$@" <&-', "sh", *command]
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        input=(stdin or "").encode() if stdin is not None else None,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+        start_new_session=True,  # no terminal to ask a passphrase or anything else on
+    )
+    out, err = (stream.decode("utf-8", "replace") for stream in (done.stdout, done.stderr))
+    return Result(done.returncode, out, err)
+
+
 @pytest.fixture
 def empty_store(tmp_path: Path) -> Store:
     return create_store(tmp_path / "store")

@@ -164,7 +164,7 @@ def test_show_at_a_version_returns_the_bytes_approved_then(scripted: Store, invo
     never = invoke("show", "F-000001@5", cwd=scripted.root)
     assert (never.code, never.err) == (
         2,
-        "formulactl: F-000001@5 was never approved — see `formulactl log F-000001`\n",
+        "formulactl: no version 5 of F-000001 (latest: 4) — see `formulactl log F-000001`\n",
     )
 
 

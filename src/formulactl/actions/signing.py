@@ -32,7 +32,26 @@ def configured_key(store: Store) -> str | None:
     if value.startswith(("ssh-", "ecdsa-")):
         return key_text(value)
     path = Path(value).expanduser()
-    return read_public_key(path) if path.name.endswith(".pub") else public_key_of(path)
+    if path.name.endswith(".pub"):
+        return read_public_key(path)
+    check_key_mode(path)
+    return public_key_of(path)
+
+
+def check_key_mode(private_key: Path) -> None:
+    """ssh refuses to sign with a private key others can open, and says so only in a banner
+    of @ signs; say it in one line before git is asked to sign."""
+    try:
+        mode = private_key.stat().st_mode & 0o777
+    except OSError:
+        return  # a missing key is reported where it is read
+    if mode & 0o077:
+        opened = "readable" if mode & 0o044 else "writable"
+        raise FormulaError(
+            f"{private_key} is {opened} by others (mode {mode:o})",
+            f"chmod 600 {private_key}",
+            rule="key-mode",
+        )
 
 
 def current_signer(store: Store) -> Signer | None:
@@ -61,6 +80,7 @@ def setup_signing(store: Store, private_key: Path, command: str) -> Signer:
     formulactl (`command`) for diffs and merges of records; global config is untouched."""
     private_key = private_key.expanduser().resolve()
     key = public_key_of(private_key)
+    check_key_mode(private_key)
     settings = {
         "gpg.format": "ssh",
         "user.signingkey": str(private_key),

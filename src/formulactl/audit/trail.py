@@ -157,9 +157,21 @@ class Trail:
                 # not a reader of this version: its secrets stay hidden
         return data
 
+    def of_version(self, version: int) -> list[Event]:
+        """The changes made while the record was at `version`; one it never had is refused."""
+        found = [event for event in self.events if event.version == version]
+        if not found:
+            latest = max((event.version or 0 for event in self.events), default=0)
+            raise FormulaError(
+                f"no version {version} of {self.record_id} (latest: {latest})",
+                f"see `formulactl log {self.record_id}`",
+                rule="no-version",
+            )
+        return found
+
     def approved(self, version: int) -> Event:
         """The commit that approved `version` (the last, if it was approved again)."""
-        found = [event for event in self.events if event.approval and event.version == version]
+        found = [event for event in self.of_version(version) if event.approval]
         if not found:
             raise FormulaError(
                 f"{self.record_id}@{version} was never approved",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.core
+import typer.main
 
 from formulactl.cli import audit, checking, integration, records, secrets, team, trace, workflow
 from formulactl.errors import FormulaError, Interrupted
@@ -30,12 +34,42 @@ trace.register(app)
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every user-caused problem ends as one line and an exit code, never a trace."""
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that cannot show a character gets `\u9648`, not a crash half-way.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     sys.exit(run(argv))
+
+
+class _Argument(typer.core.TyperArgument):
+    """An argument shown by its name (`ID`, `FIELD=VALUE...`), never by its Python type."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        return self.display_name_raw
+
+
+def _plain_metavars(command: Any) -> Any:
+    """Help that names values (`--set FIELD=VALUE`, `KIND`), not `<list[str]>` or `{kind}`."""
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _Argument
+            if param.metavar is None:
+                name = (param.name or "").upper() + ("..." if param.nargs != 1 else "")
+                param.metavar = name if param.required else f"[{name}]"
+        elif isinstance(param, typer.core.TyperOption) and not param.is_flag:
+            param.metavar = param.metavar or param.opts[0].lstrip("-").upper()
+    for child in getattr(command, "commands", {}).values():
+        _plain_metavars(child)
+    return command
 
 
 def run(argv: list[str] | None = None) -> int:
     try:
-        result = app(args=argv, prog_name="formulactl", standalone_mode=False)
+        command = _plain_metavars(typer.main.get_command(app))
+        result = command.main(args=argv, prog_name="formulactl", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except FormulaError as error:
         sys.stderr.write(f"formulactl: {error}\n")

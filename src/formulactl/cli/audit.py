@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,10 +14,12 @@ from formulactl.cli.common import (
     JsonOption,
     StoreOption,
     checked_date,
+    counted,
     err,
     identities,
     open_store,
     out,
+    out_data,
     print_findings,
     print_json,
 )
@@ -45,14 +46,24 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
 
 
-def log(record_id: IdArgument, as_json: JsonOption = False, store: StoreOption = None) -> None:
+def log(
+    record_id: Annotated[
+        str,
+        typer.Argument(metavar="ID[@VERSION]", help="The record's ID; ID@3 for version 3 only."),
+    ],
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
     """Every change to one record, newest first, with who signed it and what it meant."""
     from formulactl.audit.history import History
     from formulactl.audit.trail import Trail
+    from formulactl.model.settings import split_ref
 
     found = open_store(store)
+    base, wanted = split_ref(record_id)
     with History(found) as history:
-        events = list(reversed(Trail(found, history, record_id).events))
+        trail = Trail(found, history, base)
+        events = list(reversed(trail.of_version(wanted) if wanted else trail.events))
     if as_json:
         print_json([event.as_dict() for event in events])
         return
@@ -211,11 +222,15 @@ def audit_export(
     since: Annotated[
         str | None,
         typer.Option(
-            "--since", help="Only changes from this date (YYYY-MM-DD).", show_default=False
+            "--since",
+            metavar="DATE",
+            help="Only changes from this date (YYYY-MM-DD).",
+            show_default=False,
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", help="Write to this file.", show_default=False)
+        Path | None,
+        typer.Option("--output", metavar="FILE", help="Write to this file.", show_default=False),
     ] = None,
     decrypt: DecryptOption = False,
     identity: IdentityOption = None,
@@ -223,6 +238,7 @@ def audit_export(
 ) -> None:
     """The full trail, one row per change to a record, for inspectors who do not use git."""
     import csv
+    import io
 
     from formulactl.audit.export import Row, export_rows
 
@@ -233,20 +249,23 @@ def audit_export(
     found = open_store(store)
     keys = identities(identity) if decrypt else []
     rows = list(export_rows(found, checked_date(since, "--since"), keys))
-    stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    text = io.StringIO(newline="")
+    if output_format == "json":
+        text.write(json.dumps([vars(row) for row in rows], ensure_ascii=False, indent=2) + "\n")
+    else:
+        writer = csv.writer(text)
+        writer.writerow(Row.COLUMNS)
+        writer.writerows([getattr(row, name) for name in Row.COLUMNS] for row in rows)
+    if output is None:
+        out_data(text.getvalue())
+        return
     try:
-        if output_format == "json":
-            stream.write(json.dumps([vars(row) for row in rows], ensure_ascii=False, indent=2))
-            stream.write("\n")
-        else:
-            writer = csv.writer(stream)
-            writer.writerow(Row.COLUMNS)
-            writer.writerows([getattr(row, name) for name in Row.COLUMNS] for row in rows)
-    finally:
-        if output:
-            stream.close()
-    if output:
-        err(f"wrote {len(rows)} rows to {output}")
+        output.write_text(text.getvalue(), encoding="utf-8", newline="")
+    except OSError as error:
+        raise FormulaError(
+            f"cannot be written ({error.strerror})", "check the path", str(output), rule="usage"
+        ) from None
+    err(f"wrote {counted(len(rows), 'row')} to {output}")
 
 
 def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Any, Any]:

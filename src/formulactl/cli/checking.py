@@ -14,6 +14,7 @@ from formulactl.cli.common import (
     StoreOption,
     check_cache,
     committed,
+    counted,
     err,
     open_store,
     out,
@@ -67,8 +68,8 @@ def validate_command(
         print_findings(found, report.findings, as_json)
         if not as_json:
             err(
-                f"{report.commits} commits checked ({report.signed} signed), "
-                f"{len(report.findings)} findings"
+                f"{counted(report.commits, 'commit')} checked ({report.signed} signed), "
+                f"{counted(len(report.findings), 'finding')}"
             )
         if report.findings:
             raise typer.Exit(EXIT_FINDINGS)
@@ -84,7 +85,9 @@ def validate_command(
     records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
     print_findings(found, records.findings, as_json)
     if not as_json:
-        err(f"{records.files} files checked, {len(records.findings)} findings")
+        err(
+            f"{counted(records.files, 'file')} checked, {counted(len(records.findings), 'finding')}"
+        )
     if records.unreadable:
         raise typer.Exit(EXIT_INPUT)
     if records.findings:
@@ -133,7 +136,7 @@ def fmt_command(
         commit = commit_files(
             found,
             report.changed,
-            f"fmt {len(report.changed)} files",
+            f"fmt {counted(len(report.changed), 'file')}",
             [("Action", "fmt"), ("Meaning", "authored")],
         )
         committed(commit, "fmt")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -24,6 +25,7 @@ StoreOption = Annotated[
     Path | None,
     typer.Option(
         "--store",
+        metavar="DIR",
         help="The store folder (default: the nearest one above here).",
         envvar="FORMULACTL_STORE",
         show_default=False,
@@ -63,8 +65,52 @@ def shown_path(store: Store, path: str) -> str:
     return os.path.relpath(store.root / path) if path else ""
 
 
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """`1 file`, `2 files`: a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
+
+
+def out_data(text: str) -> None:
+    """Text in a format that is UTF-8 by definition (YAML, CSV), written as UTF-8 whatever
+    the terminal's encoding, so that a redirect to a file keeps every character."""
+    if _utf8(sys.stdout) or not hasattr(sys.stdout, "buffer"):
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+    sys.stdout.buffer.flush()
+
+
+def envelope_line(text: str, data: Mapping[str, Any]) -> str:
+    """A record's text with its key envelope (kilobytes of wrapped keys) as one line that
+    names the readers; `--raw` shows it whole."""
+    from formulactl.model.sealed import ENVELOPE
+
+    envelope = data.get(ENVELOPE)
+    if not isinstance(envelope, dict):
+        return text
+    readers = ", ".join(sorted(envelope.get("recipients") or {})) or "nobody"
+    kept: list[str] = []
+    inside = False
+    for line in text.splitlines(keepends=True):
+        if inside and (line[:1] in (" ", "\t") or not line.strip()):
+            continue
+        inside = line.startswith(f"{ENVELOPE}:")
+        if inside:
+            line = f"{ENVELOPE}: sealed for {readers} (use --raw to see the envelope)\n"
+        kept.append(line)
+    return "".join(kept)
+
+
+def _utf8(stream: Any) -> bool:
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "utf-8"
+    except LookupError:
+        return False
 
 
 def err(text: str) -> None:
@@ -72,10 +118,16 @@ def err(text: str) -> None:
 
 
 def ask(question: str, default: bool) -> bool:
-    """A yes/no question on stderr; end of input means no, Ctrl-C interrupts."""
+    """A yes/no question on stderr; end of input means no, Ctrl-C interrupts, and with
+    standard input closed nobody can answer, so it is not asked."""
+    if sys.stdin is None or sys.stdin.closed:
+        return False
     sys.stderr.write(f"{question} [{'Y/n' if default else 'y/N'}] ")
     sys.stderr.flush()
-    answer = sys.stdin.readline()
+    try:
+        answer = sys.stdin.readline()
+    except OSError:
+        answer = ""
     if not answer:
         sys.stderr.write("\n")
         return False
@@ -84,7 +136,8 @@ def ask(question: str, default: bool) -> bool:
 
 
 def print_json(value: Any) -> None:
-    out(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
+    # \u escapes keep every character where the terminal cannot show it, and are still JSON.
+    out(json.dumps(value, ensure_ascii=not _utf8(sys.stdout), indent=2, sort_keys=False))
 
 
 def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> None:
@@ -127,6 +180,7 @@ IdentityOption = Annotated[
     Path | None,
     typer.Option(
         "--identity",
+        metavar="FILE",
         help="Your age identity or SSH private key, to decrypt with.",
         show_default=False,
     ),

@@ -13,6 +13,7 @@ from formulactl.cli.common import (
     EXIT_FINDINGS,
     JsonOption,
     StoreOption,
+    counted,
     err,
     open_store,
     out,
@@ -103,7 +104,10 @@ def hook(
         for finding in findings:
             err(finding.as_line())
         if findings:
-            err(f"formulactl: push refused, {len(findings)} findings; nothing was accepted.")
+            err(
+                f"formulactl: push refused, {counted(len(findings), 'finding')}; "
+                "nothing was accepted."
+            )
             raise typer.Exit(1)
     elif name == "post-receive":
         _record_receipts(Path.cwd(), sys.stdin.read().splitlines())
@@ -115,7 +119,10 @@ def _refuse_if(store: Store, findings: list[Finding], what: str) -> None:
     for finding in findings:
         err(finding.as_line())
     if findings:
-        err(f"formulactl: {what} stopped by {len(findings)} findings; fix them, then try again.")
+        err(
+            f"formulactl: {what} stopped by {counted(len(findings), 'finding')}; "
+            "fix them, then try again."
+        )
         raise typer.Exit(1)
 
 
@@ -130,7 +137,7 @@ def _record_receipts(repo: Path, lines: list[str]) -> None:
     fresh = received_commits(repo, read_updates(lines))
     added = receipts.record(repo, fresh, Path(key), datetime.now(UTC).astimezone())
     if added:
-        err(f"formulactl: noted the receive time of {added} commits")
+        err(f"formulactl: noted the receive time of {counted(added, 'commit')}")
 
 
 def ci(
@@ -167,7 +174,7 @@ def ci(
         raise FormulaError(
             f"`{output_format}` is not a format", "use text, github or gitlab", rule="usage"
         )
-    err(f"formulactl ci: {len(findings)} findings")
+    err(f"formulactl ci: {counted(len(findings), 'finding')}")
     if findings:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import shlex
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -26,10 +22,13 @@ from formulactl.cli.common import (
     check_cache,
     checked_date,
     committed,
+    counted,
+    envelope_line,
     err,
     identities,
     open_store,
     out,
+    out_data,
     print_json,
     read_file,
     refusals,
@@ -42,7 +41,12 @@ from formulactl.errors import FormulaError
 
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="FIELD=VALUE; repeat for more fields.", show_default=False),
+    typer.Option(
+        "--set",
+        metavar="FIELD=VALUE",
+        help="A field and its value; repeat for more fields.",
+        show_default=False,
+    ),
 ]
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
 
@@ -116,7 +120,10 @@ def new(
     ],
     sets: SetOption = None,
     from_file: Annotated[
-        Path | None, typer.Option("--from", help="Start from this YAML file.", show_default=False)
+        Path | None,
+        typer.Option(
+            "--from", metavar="FILE", help="Start from this YAML file.", show_default=False
+        ),
     ] = None,
     store: StoreOption = None,
 ) -> None:
@@ -151,16 +158,23 @@ def show(
     at: Annotated[
         str | None,
         typer.Option(
-            "--at", help="The record as it stood on this date (YYYY-MM-DD).", show_default=False
+            "--at",
+            metavar="DATE",
+            help="The record as it stood on this date (YYYY-MM-DD).",
+            show_default=False,
         ),
     ] = None,
     decrypt: Annotated[bool, typer.Option("--decrypt", help="Show confidential fields.")] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Show the key envelope in full, not one line.")
+    ] = False,
     identity: IdentityOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Print a record (confidential fields sealed unless --decrypt); ID@VERSION and --at show
-    it from history, with the signature that approved or changed it."""
+    """Print a record (confidential fields sealed unless --decrypt, the key envelope as one
+    line naming the readers unless --raw); ID@VERSION prints the exact bytes approved and
+    --at the record on a day, with the signature that approved or changed it."""
     from formulactl.actions.records import open_record
     from formulactl.model.sealed import ENVELOPE, holds_sealed
     from formulactl.model.settings import split_ref
@@ -180,9 +194,10 @@ def show(
     if as_json:
         print_json(record.data)
     elif version is not None and not decrypt:
-        sys.stdout.write(record.raw)
+        out_data(record.raw)  # the exact bytes approved, an auditor's evidence: envelope and all
     else:
-        sys.stdout.write(found.canonical(record))
+        text = found.canonical(record)
+        out_data(text if raw else envelope_line(text, record.data))
 
 
 def _from_history(
@@ -208,6 +223,7 @@ def list_records(
         list[str] | None,
         typer.Option(
             "--where",
+            metavar="FIELD=VALUE",
             help="FIELD=VALUE, a field path as for set (contacts.name=… matches any contact); "
             "repeat to narrow further.",
             show_default=False,
@@ -250,7 +266,9 @@ def list_records(
         table.add_row(*(_cell(value_at(record.data, column)) for column in record_kind.columns))
     console = Console(width=None if sys.stdout.isatty() else 1000)
     console.print(table)
-    console.print(f"{len(selection.records)} {record_kind.folder}", style="dim")
+    console.print(
+        counted(len(selection.records), record_kind.name, record_kind.folder), style="dim"
+    )
 
 
 def set_fields(
@@ -265,7 +283,12 @@ def set_fields(
     ] = None,
     unset: Annotated[
         list[str] | None,
-        typer.Option("--unset", help="Remove this field; repeat for more.", show_default=False),
+        typer.Option(
+            "--unset",
+            metavar="FIELD",
+            help="Remove this field; repeat for more.",
+            show_default=False,
+        ),
     ] = None,
     identity: IdentityOption = None,
     store: StoreOption = None,
@@ -295,6 +318,7 @@ def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOpt
     """Open a draft record in $EDITOR, decrypted in a private temporary file; invalid content
     is never saved, and the file is removed however the editing ends."""
     from formulactl.actions.records import change
+    from formulactl.cli.editor import editor_command, private_folder, run_editor
     from formulactl.rules.check import check_unsaved
     from formulactl.store.store import Record
 
@@ -302,15 +326,14 @@ def edit(record_id: IdArgument, identity: IdentityOption = None, store: StoreOpt
     before = found.load(record_id)
     opened, why = _try_open(found, before, identity)
     plain = Record(before.id, before.kind, before.path, opened.plain if opened else before.data)
-    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    editor = editor_command()
     original = found.canonical(plain)
     with private_folder() as folder:
         draft = folder / f"{record_id}.yaml"
         draft.touch(mode=0o600)
         draft.write_text(original, encoding="utf-8")
         while True:
-            _run_editor(editor, draft)
-            text = draft.read_bytes()
+            text = run_editor(editor, draft)
             if text == original.encode():
                 out(f"No changes to {record_id}.")
                 return
@@ -350,25 +373,6 @@ def _unchanged_since(store: Store, before: Record) -> None:
         )
 
 
-@contextmanager
-def private_folder() -> Iterator[Path]:
-    """A folder only this user can read, in memory where the system has /dev/shm; it is
-    removed on every way out, a termination signal included."""
-    memory = Path("/dev/shm")
-    base = memory if memory.is_dir() and os.access(memory, os.W_OK) else None
-    folder = Path(tempfile.mkdtemp(prefix="formulactl-edit-", dir=base))
-
-    def stop(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _try_open(
     store: Store,
     record: Record,
@@ -395,23 +399,6 @@ def _explained(why: FormulaError | None) -> Iterator[None]:
         if why is not None and error.finding.rule == "needs-key":
             raise why from None
         raise
-
-
-def _run_editor(editor: list[str], path: Path) -> None:
-    try:
-        done = subprocess.run([*editor, str(path)], check=False)
-    except FileNotFoundError:
-        raise FormulaError(
-            f"editor `{editor[0]}` was not found",
-            "set EDITOR to an editor you have, such as nano",
-            rule="usage",
-        ) from None
-    if done.returncode != 0:
-        raise FormulaError(
-            f"the editor exited with status {done.returncode}",
-            "nothing was saved; try again",
-            rule="usage",
-        )
 
 
 def _cell(value: Any) -> str:

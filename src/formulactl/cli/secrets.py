@@ -14,10 +14,12 @@ from formulactl.cli.common import (
     JsonOption,
     StoreOption,
     committed,
+    counted,
     err,
     identities,
     open_store,
     out,
+    out_data,
     print_json,
     read_file,
     refusals,
@@ -89,7 +91,7 @@ def rekey(
     if not done:
         out("Every data key is already wrapped for exactly today's readers.")
         return
-    committed(commit, f"rekey {len(done)} records")
+    committed(commit, f"rekey {counted(len(done), 'record')}")
     changes: dict[str, list[str]] = {}
     for item in done:
         changes.setdefault(item.change, []).append(item.record)
@@ -185,7 +187,7 @@ def textconv(path: Annotated[Path, typer.Argument()]) -> None:
         if ENVELOPE in data:
             plain = open_record(found, record, identities(None)).plain
             record = Record(record.id, record.kind, record.path, plain)
-        sys.stdout.write(found.canonical(record))
+        out_data(found.canonical(record))
     except FormulaError:
         sys.stdout.buffer.write(raw)  # without a key, git shows the sealed text as it is
 

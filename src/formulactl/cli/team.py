@@ -42,7 +42,9 @@ def team_add(
             "--role", help="entry, reviewer, approver, admin or auditor; repeat for more."
         ),
     ],
-    key: Annotated[Path, typer.Option("--key", help="The person's SSH public key file.")],
+    key: Annotated[
+        Path, typer.Option("--key", metavar="FILE", help="The person's SSH public key file.")
+    ],
     store: StoreOption = None,
 ) -> None:
     """Add a person (admin only; the first person added becomes the store's admin)."""
@@ -111,7 +113,7 @@ def team_show(as_json: JsonOption = False, store: StoreOption = None) -> None:
 
 
 def setup_signing_command(
-    key: Annotated[Path, typer.Option("--key", help="Your SSH private key file.")],
+    key: Annotated[Path, typer.Option("--key", metavar="FILE", help="Your SSH private key file.")],
     store: StoreOption = None,
 ) -> None:
     """Sign every commit in this repository with KEY (this repository's config only)."""

@@ -276,18 +276,13 @@ def commit(
     )
     if done.returncode != 0:
         run(root, ["reset", "--quiet", "--", *paths], check=False, own_index=True)
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        locked = locked_out(lines)
+        text = done.stderr.decode("utf-8", "replace")
+        locked = locked_out(text.strip().splitlines())
         if locked is not None:
             raise locked
-        reason = next(
-            (line for line in lines if "error" in line.lower()),
-            lines[-1] if lines else f"exit status {done.returncode}",
-        )
+        reason, hint = _commit_failure(text, done.returncode)
         raise FormulaError(
-            f"git could not make the commit: {reason.strip()}",
-            "check `formulactl whoami`; nothing was committed",
-            rule="git",
+            f"git could not make the commit: {reason}", f"{hint}; nothing was committed", rule="git"
         )
     found = head(root)
     assert found is not None
@@ -323,6 +318,26 @@ def undo_commit(root: Path, commit: str, paths: Sequence[str]) -> None:
     else:
         run(root, ["update-ref", "-d", "HEAD", commit])
         run(root, ["rm", "--cached", "--quiet", "-r", "--", *paths], check=False, own_index=True)
+
+
+def _commit_failure(stderr: str, status: int) -> tuple[str, str]:
+    """Why a commit failed and what to do, from what git said; `whoami` only where the
+    signing setup is the likely cause."""
+    if "during a merge" in stderr:
+        return "a merge is in progress", "finish it (`git commit`) or undo it (`git merge --abort`)"
+    named = re.search(r'Load key "([^"]+)": incorrect passphrase', stderr)
+    if named:
+        key = named.group(1)
+        return (
+            f"the signing key {key} needs its passphrase",
+            f"load it into ssh-agent with `ssh-add {key}`, then try again",
+        )
+    lines = stderr.strip().splitlines()
+    reason = next(
+        (line for line in lines if "error" in line.lower()),
+        lines[-1] if lines else f"exit status {status}",
+    )
+    return reason.strip(), "check `formulactl whoami`"
 
 
 class CatFile:
@@ -421,6 +436,7 @@ def log(
             *paths,
         ],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=_environment(),
     )
     commits = _stream(process)
@@ -438,8 +454,14 @@ def _stream(process: subprocess.Popen[bytes]) -> Iterator[LoggedCommit]:
                 yield _logged(entry)
     if buffer:
         yield _logged(buffer)
+    said = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
     if process.wait() != 0:
-        raise FormulaError("git log failed on this range", "check the revisions", rule="git")
+        if "'HEAD'" in said:
+            raise FormulaError(
+                "this repository has no commits yet", "there is no history to show", rule="git"
+            )
+        reason = said.strip().splitlines()[-1:] or ["git log failed"]
+        raise FormulaError(f"{reason[0]} on this range", "check the revisions", rule="git")
 
 
 def _logged(entry: bytes) -> LoggedCommit:

@@ -231,6 +231,12 @@ def received_commits(repo: Path, updates: list[Update]) -> list[str]:
 def unpacked(repo: Path, commit: str) -> Iterator[Store]:
     """The store as `commit` holds it, in a private temporary folder, checked against the
     pushed (still quarantined) objects; history questions go to `repo` itself."""
+    if gitio.file_at(repo, commit, SETTINGS_FILE) is None:
+        raise FormulaError(
+            f"commit {commit[:10]} holds no store ({SETTINGS_FILE} is missing)",
+            "a push may not delete the store's files; push a commit that keeps them",
+            rule="no-store",
+        )
     with tempfile.TemporaryDirectory(prefix="formulactl-push-") as scratch:
         archive = gitio.archive(repo, commit, STORE_PATHS)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:

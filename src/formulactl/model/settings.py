@@ -13,6 +13,8 @@ from formulactl.errors import FormulaError
 
 _TOKEN = re.compile(r"\{(seq|rand):([0-9]+)\}|\{date\}")
 _REF = re.compile(r"(?P<id>[A-Z][A-Z0-9]*-[A-Za-z0-9-]+)(?:@(?P<version>[1-9][0-9]*))?")
+# Far above any real ID, far below a file name's limit: a longer "ID" never reaches the disk.
+MAX_REF_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -149,10 +151,12 @@ class Settings:
 
 def split_ref(text: str) -> tuple[str, int | None]:
     """`F-000123@3` → (`F-000123`, 3); anything that is not an ID shape raises."""
-    found = _REF.fullmatch(text)
+    found = _REF.fullmatch(text) if len(text) <= MAX_REF_LENGTH else None
     if not found:
+        short = len(text) <= MAX_REF_LENGTH
+        shown = f"`{text}`" if short else f"`{text[:20]}…` ({len(text)} characters)"
         raise FormulaError(
-            f"`{text}` is not a record ID",
+            f"{shown} is not a record ID",
             "IDs look like F-000123, C-00012 or F-000123@3 for a version",
             rule="bad-id",
         )

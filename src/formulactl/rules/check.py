@@ -290,10 +290,18 @@ def select(store: Store, listing: Mapping[str, str | None], paths: list[Path]) -
             for path in everything
             if path == relative or path.startswith(relative.rstrip("/") + "/")
         }
-        if not under and not given.exists():
+        if not under and not _exists(given):
             raise FormulaError(f"{given} does not exist", "check the path", rule="usage")
         chosen |= under
     return chosen
+
+
+def _exists(given: Path) -> bool:
+    """Whether a path the user named exists; a name too long to exist simply does not."""
+    try:
+        return given.exists()
+    except OSError:
+        return False
 
 
 def _path_rules(store: Store, path: str, facts: Mapping[str, Any]) -> list[Located]:

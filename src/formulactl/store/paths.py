@@ -10,6 +10,8 @@ from formulactl.errors import FormulaError, pointer_part
 
 # A step is a mapping key, a list index, or a (field, value) selector of a list item.
 Step = str | int | tuple[str, str]
+# No record nests this deep (YAML files are refused past yamlio.MAX_DEPTH levels too).
+MAX_PATH_STEPS = 32
 _STEP = re.compile(
     r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]|\[([A-Za-z_][A-Za-z0-9_]*)=([^\]]+)\]"
 )
@@ -35,6 +37,12 @@ def parse_field_path(text: str) -> list[Step]:
         else:
             steps.append((field, value))
         position = found.end()
+        if len(steps) > MAX_PATH_STEPS:
+            raise FormulaError(
+                f"`{text[:40]}…` is more than {MAX_PATH_STEPS} fields deep",
+                "records are shallow; name a field such as contacts[0].phone",
+                rule="bad-field",
+            )
     if not steps or not isinstance(steps[0], str):
         raise FormulaError(
             f"`{text}` is not a field path", "start with a field name", rule="bad-field"

@@ -154,6 +154,13 @@ class Store:
         return kind
 
     def record_path(self, record_id: str) -> str:
+        base, version = split_ref(record_id)
+        if version is not None:
+            raise FormulaError(
+                f"`{record_id}` names a version; here give the record's ID",
+                f"write {base}",
+                rule="bad-id",
+            )
         kind = self.kind_of(record_id)
         return f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
 

@@ -31,6 +31,14 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 
 from formulactl.errors import FormulaError, pointer_part
+from formulactl.store.yamlstrict import (
+    Flaw,
+    Source,
+    blank_lead_flaw,
+    flow_flaw,
+    header_flaw,
+    quoted_flaw,
+)
 
 
 def _parser_class() -> Any:
@@ -129,7 +137,7 @@ def _load(data: bytes, path: str, max_bytes: int, marks: dict[str, tuple[int, in
     parser = None
     try:
         parser = _Parser(data)
-        return _build(parser, path, marks)
+        return _build(parser, path, marks, Source(data))
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, data, path) from None
     except yaml.reader.ReaderError as exc:
@@ -147,7 +155,7 @@ def _load(data: bytes, path: str, max_bytes: int, marks: dict[str, tuple[int, in
             parser.dispose()
 
 
-def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> Any:
+def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None, source: Source) -> Any:
     get = parser.get_event
     get()  # StreamStart
     event = get()
@@ -156,7 +164,9 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> 
             "file is empty", "a record needs at least its `id`", path, 1, 1, rule="yaml-structure"
         )
     _check_document_start(event, path)
-    # Each entry: [container, pending key or _NO_KEY, pointer of the container]
+    # Each entry: [container, pending key or _NO_KEY, pointer of the container, column of
+    # the innermost block collection's entries (-1 at the top), start of the flow
+    # collection it is in (None in block context)]
     stack: list[list[Any]] = []
     root: Any = None
     while True:
@@ -164,6 +174,8 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> 
         cls = type(event)
         if cls is ScalarEvent:
             _check_plain_node(event, path)
+            if event.style:
+                _check_scalar_style(event, stack, source, path)
             value: Any = event.value if event.style or event.tag else resolve_plain(event.value)
             if not stack:
                 root = value
@@ -181,9 +193,16 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None) -> 
                 )
             new: Any = {} if cls is MappingStartEvent else []
             pointer = _attach(stack, new, event, path, marks) if stack else ""
-            stack.append([new, _NO_KEY, pointer])
+            column, flow = stack[-1][3:] if stack else (-1, None)
+            if event.flow_style:
+                stack.append([new, _NO_KEY, pointer, column, flow or event.start_mark])
+            else:
+                stack.append([new, _NO_KEY, pointer, event.start_mark.column, None])
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
-            root = stack.pop()[0]
+            done = stack.pop()
+            root = done[0]
+            if done[4] is not None and (not stack or stack[-1][4] is None):
+                _raise_flaw(flow_flaw(source, done[4], event.end_mark, done[3]), path)
             if not stack:
                 break
         elif cls is AliasEvent:
@@ -254,6 +273,21 @@ def _attach(
     return pointer
 
 
+def _check_scalar_style(event: Any, stack: list[list[Any]], source: Source, path: str) -> None:
+    """Quoted and block scalars: the spacing and indentation rules libyaml lets pass."""
+    if event.style in "|>":
+        _raise_flaw(header_flaw(source, event), path)
+    else:
+        column, flow = stack[-1][3:] if stack else (-1, None)
+        _raise_flaw(quoted_flaw(source, event, column, flow is not None), path)
+
+
+def _raise_flaw(flaw: Flaw | None, path: str) -> None:
+    if flaw is not None:
+        line, col = flaw.line + 1, flaw.col + 1
+        raise YamlError(flaw.message, flaw.hint, path, line, col, rule="yaml-syntax")
+
+
 def _check_plain_node(event: Any, path: str) -> None:
     if event.anchor is not None:
         raise _error(
@@ -314,6 +348,7 @@ def _error(event: Event, path: str, message: str, hint: str, rule: str) -> YamlE
 def _syntax_error(exc: yaml.MarkedYAMLError, data: bytes, path: str) -> YamlError:
     mark: Any = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    _raise_flaw(blank_lead_flaw(data, line - 1) if line else None, path)
     problem = exc.problem or exc.context or "not valid YAML"
     hint = "fix the YAML syntax here"
     text_line = data.split(b"\n")[line - 1] if line else b""
