@@ -27,6 +27,7 @@ from formulactl.model.kinds import (
 )
 from formulactl.model.team import Team
 from formulactl.parallel import parallel_map
+from formulactl.rules import composition  # noqa: F401  (registers its rules)
 from formulactl.rules.rules import (
     Located,
     RuleContext,
