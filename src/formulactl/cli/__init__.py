@@ -8,7 +8,16 @@ from pathlib import Path
 
 import typer
 
-from formulactl.cli import audit, checking, integration, records, secrets, team, workflow
+from formulactl.cli import (
+    audit,
+    checking,
+    formulation,
+    integration,
+    records,
+    secrets,
+    team,
+    workflow,
+)
 from formulactl.errors import FormulaError, Interrupted
 
 app = typer.Typer(
@@ -26,6 +35,7 @@ secrets.register(app)
 checking.register(app)
 audit.register(app)
 integration.register(app)
+formulation.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
