@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
     app.command("scale")(scale)
     app.command("cost")(cost)
     app.command("check")(check)
+    app.command("declare")(declare)
 
 
 # ---------------------------------------------------------------- shared
@@ -368,3 +369,60 @@ def check(
         _render(_format(fmt), _header(version, computed, extra), ["ref", "finding"], rows, footer)
     if result.breaches:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+# ---------------------------------------------------------------- declare
+
+
+def declare(
+    ref: RefArgument,
+    market: MarketOption = None,
+    draft: DraftOption = False,
+    fmt: FormatOption = "text",
+    identity: IdentityOption = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """The ingredient declaration: INCI names merged across materials, most concentrated
+    first, ingredients below 1 % marked, allergens above their threshold named."""
+    from formulactl.formulation.checking import check_formula
+    from formulactl.formulation.declaration import declaration
+    from formulactl.formulation.formula import ingredient_lines, load_materials, standard_shares
+    from formulactl.formulation.source import basis
+    from formulactl.formulation.units import plain
+
+    found = open_store(store)
+    reader = _reader(found, identity)
+    version = _version(found, ref, draft, reader)
+    result = check_formula(reader, version, market)
+    materials = load_materials(reader, version)
+    shares = standard_shares(version, ingredient_lines(version, materials))
+    entries = declaration(shares, materials, {item.key: item for item in result.declare})
+    computed = basis(found)
+    if as_json:
+        print_json(
+            {
+                **computed.as_dict(),
+                "formula": version.ref,
+                "markets": list(result.product.markets),
+                "ingredients": [
+                    {
+                        "inci": entry.inci,
+                        "name": entry.name,
+                        "percent": plain(entry.percent),
+                        "materials": entry.materials,
+                        "note": entry.note,
+                    }
+                    for entry in entries
+                ],
+            }
+        )
+        return
+    markets = ", ".join(result.product.markets) or "no market"
+    header = _header(version, computed, [f"ingredient declaration for {markets}"])
+    rows = [
+        [str(index), entry.inci, entry.name, plain(entry.percent), entry.note]
+        for index, entry in enumerate(entries, start=1)
+    ]
+    label = ", ".join(entry.inci for entry in entries)
+    _render(_format(fmt), header, ["#", "INCI", "name", "% (max)", "note"], rows, [label])
