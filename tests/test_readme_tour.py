@@ -94,7 +94,7 @@ def test_the_tour_prints_what_the_readme_shows(
         "new",
         "formula",
         "--set",
-        "customer=C-00014",
+        "customer=C-00015",
         "--set",
         "product=水性木器白漆",
         "--set",
@@ -103,22 +103,22 @@ def test_the_tour_prints_what_the_readme_shows(
         "ingredients[material=M-00002].percent=75",
     )
     in_readme(f"--set 'ingredients[material=M-00002].percent=75'\n{done.out}")
-    assert invoke("show", "F-000014").code == 0
+    assert invoke("show", "F-000015").code == 0
     assert (
         invoke("list", "formula", "--where", "status=approved", "--where", "customer=C-00001").code
         == 0
     )
-    done = invoke("set", "F-000014", "ingredients[material=M-00002].percent=70")
+    done = invoke("set", "F-000015", "ingredients[material=M-00002].percent=70")
     assert done.code == 2
     in_readme(done.err)
-    done = invoke("set", "C-00014", "industry=涂料", "region=华东")
-    in_readme(f"$ formulactl set C-00014 industry=涂料 region=华东\n{done.out}")
+    done = invoke("set", "C-00015", "industry=涂料", "region=华东")
+    in_readme(f"$ formulactl set C-00015 industry=涂料 region=华东\n{done.out}")
 
-    done = invoke("submit", "F-000014")
+    done = invoke("submit", "F-000015")
     in_readme(done.out)
     act_as(store, chen)
     monkeypatch.setenv("FORMULACTL_IDENTITY", str(chen.key))
-    done = invoke("approve", "F-000014")
+    done = invoke("approve", "F-000015")
     in_readme(done.out)
     message = subprocess.run(
         ["git", "-C", str(root), "log", "-1", "--format=%B"],
