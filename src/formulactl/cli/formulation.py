@@ -110,7 +110,7 @@ def _render(
     else:
         for line in header:
             out(line)
-        widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+        widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
         out("")
         out("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
         for row in rows:
@@ -425,4 +425,4 @@ def declare(
         for index, entry in enumerate(entries, start=1)
     ]
     label = ", ".join(entry.inci for entry in entries)
-    _render(_format(fmt), header, ["#", "INCI", "name", "% (max)", "note"], rows, [label])
+    _render(_format(fmt), header, ["position", "INCI", "name", "% (max)", "note"], rows, [label])
