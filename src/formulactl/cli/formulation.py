@@ -23,8 +23,11 @@ from formulactl.cli.common import (
 from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from formulactl.errors import Finding
     from formulactl.formulation.source import Basis, FormulaVersion, Reader
-    from formulactl.store.store import Store
+    from formulactl.store.store import Record, Store
 
 RefArgument = Annotated[
     str,
@@ -130,6 +133,21 @@ def _format(fmt: str | None) -> str:
 
 def _material_name(materials: dict[str, dict[str, Any]], material: str) -> str:
     return str(materials.get(material, {}).get("name") or "")
+
+
+def approval_gate(store: Store, identity: Path | None) -> Callable[[Record], list[Finding]]:
+    """`check` for `approve`, with the approver's key: --identity, else the signing key."""
+    from formulactl.formulation.gate import approval_findings
+    from formulactl.git import gitio
+
+    def gate(record: Record) -> list[Finding]:
+        loaded = identities(identity)
+        signing = gitio.config_get(store.root, "user.signingkey")
+        if identity is None and signing and Path(signing).is_file():
+            loaded += identities(Path(signing))
+        return approval_findings(store, loaded, record)
+
+    return gate
 
 
 # ---------------------------------------------------------------- scale
