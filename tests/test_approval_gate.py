@@ -36,3 +36,20 @@ def test_an_approver_who_cannot_read_the_formula_cannot_approve_it(
     done = invoke("approve", "F-000013", "--identity", stranger)
     assert done.code == 2
     assert "you are not a reader of F-000013 (readers: " in done.err
+
+
+def test_validate_decrypt_adds_the_formula_checks_for_a_reader(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    plain = invoke("validate", cwd=sample_signed_store.root)
+    assert plain.code == 0, plain.out
+    key = team_keys["zhang.min"].key
+    done = invoke("validate", "--decrypt", "--identity", key)
+    assert done.code == 1
+    found = done.out.splitlines()
+    assert [line.split(":")[0] for line in found] == [
+        "records/formulas/F-000002.yaml",
+        "records/formulas/F-000013.yaml",
+        "records/formulas/F-000014.yaml",
+    ]
+    assert "9016-45-9" in found[0] and "> 0.0015 %, EU rinse-off" in found[2]
