@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
     app.command("cost")(cost)
     app.command("check")(check)
     app.command("declare")(declare)
+    app.command("substitute")(substitute)
 
 
 # ---------------------------------------------------------------- shared
@@ -444,3 +445,95 @@ def declare(
     ]
     label = ", ".join(entry.inci for entry in entries)
     _render(_format(fmt), header, ["position", "INCI", "name", "% (max)", "note"], rows, [label])
+
+
+# ---------------------------------------------------------------- substitute
+
+
+def substitute(
+    replace: Annotated[str, typer.Option("--replace", help="The material to replace (M-…).")],
+    with_: Annotated[str, typer.Option("--with", help="The material to use instead (M-…).")],
+    ratio: Annotated[
+        float, typer.Option("--ratio", help="New percent = old percent × RATIO.")
+    ] = 1.0,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="FIELD=VALUE: only formulas that match.", show_default=False),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the impact; change nothing.")
+    ] = False,
+    identity: IdentityOption = None,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Every formula whose current version uses one material, with another in its place:
+    new percentages, cost per kg before → after, and the findings the change would cause."""
+    from decimal import Decimal
+
+    from formulactl.formulation.source import basis
+    from formulactl.formulation.substitution import plan_substitution
+    from formulactl.formulation.units import plain
+    from formulactl.store.query import parse_condition
+
+    if ratio <= 0:
+        raise FormulaError(f"--ratio {ratio} is not above zero", "give a ratio such as 1 or 0.8")
+    if not dry_run:
+        raise FormulaError(
+            "substitute writes drafts only in a later version of formulactl",
+            "run it with --dry-run to see the impact, then revise the formulas",
+            rule="usage",
+        )
+    found = open_store(store)
+    conditions = [parse_condition(text) for text in where or []]
+    reader = _reader(found, identity)
+    plan = plan_substitution(reader, replace, with_, Decimal(str(ratio)), conditions)
+    computed = basis(found)
+
+    def money(value: Decimal | None) -> str:
+        return "n/a" if value is None else f"{value:.4f}"
+
+    if as_json:
+        print_json(
+            {
+                **computed.as_dict(),
+                "replace": replace,
+                "with": with_,
+                "ratio": plain(plan.ratio),
+                "formulas": [
+                    {
+                        "formula": item.formula,
+                        "status": item.status,
+                        "lines": [list(line) for line in item.lines],
+                        "cost_per_kg_before": money(item.cost_before),
+                        "cost_per_kg_after": money(item.cost_after),
+                        "new_findings": list(item.new_findings),
+                        "resolved_findings": list(item.resolved),
+                    }
+                    for item in plan.impacts
+                ],
+                "not_readable": plan.unreadable,
+                "refused": plan.refused,
+            }
+        )
+        return
+    currency = str(found.settings.raw.get("cost_currency") or "CNY")
+    out(f"substitute {replace} → {with_} × {plain(plan.ratio)} (dry run)")
+    out(f"store {computed.store_id} at commit {computed.commit[:12]}")
+    for item in plan.impacts:
+        out("")
+        out(
+            f"{item.formula} ({item.status}): cost per kg {money(item.cost_before)} → "
+            f"{money(item.cost_after)} {currency}"
+        )
+        for material, before, after in item.lines:
+            out(f"  {material}: {before} % → {after} %")
+        for message in item.new_findings:
+            out(f"  new finding: {message}")
+        for message in item.resolved:
+            out(f"  resolved: {message}")
+    for line in plan.refused:
+        out(f"cannot substitute in {line}")
+    if plan.unreadable:
+        out(f"not a reader of: {', '.join(plan.unreadable)} (not shown)")
+    out(f"\n{len(plan.impacts)} formula(s) affected")

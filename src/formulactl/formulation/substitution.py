@@ -1,0 +1,179 @@
+"""Substitution impact: every current formula using material A, with B in its place (ratio
+applied, the balance line absorbing the difference), its cost per kg before → after and the
+limit or restriction findings the change would cause.
+
+A formula's current file is its latest approved version or its open draft. Percentages and
+money are `Decimal`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from formulactl.errors import FormulaError
+from formulactl.formulation.checking import check_formula
+from formulactl.formulation.costing import batch_cost, price_per_kg
+from formulactl.formulation.formula import ingredient_lines, load_materials, standard_kg
+from formulactl.formulation.scaling import weighing_sheet
+from formulactl.formulation.source import FormulaVersion, Reader
+from formulactl.formulation.units import decimal, plain
+from formulactl.parallel import parallel_map
+from formulactl.store.query import Condition
+from formulactl.store.store import Store
+
+
+@dataclass(frozen=True)
+class Impact:
+    formula: str  # F-…@V
+    status: str
+    lines: tuple[tuple[str, str, str], ...]  # material, percent before, percent after
+    cost_before: Decimal | None
+    cost_after: Decimal | None
+    new_findings: tuple[str, ...]
+    resolved: tuple[str, ...]  # findings the change would remove
+    plain_after: dict[str, Any]  # the formula with the substitution applied
+    note: str = ""
+
+
+@dataclass
+class Plan:
+    old: str
+    new: str
+    ratio: Decimal
+    impacts: list[Impact] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # formulas this user cannot open
+    refused: list[str] = field(default_factory=list)  # formula: why it cannot be substituted
+
+
+def substituted(
+    data: dict[str, Any], old: str, new: str, ratio: Decimal, ref: str
+) -> dict[str, Any]:
+    """The formula with `new` for `old` at percent × ratio; the balance line takes the rest."""
+    after = copy.deepcopy(data)
+    lines = [line for line in after.get("ingredients") or [] if isinstance(line, dict)]
+    delta = Decimal(0)
+    for line in lines:
+        if line.get("material") == old:
+            line["material"] = new
+            if "percent" in line and not line.get("balance"):
+                before = decimal(line["percent"], f"{ref} percent")
+                line["percent"] = float(before * ratio)
+                delta += before * ratio - before
+    if delta:
+        balance = next((line for line in lines if line.get("balance") is True), None)
+        if balance is None:
+            raise FormulaError(
+                f"{ref} has no balance line to absorb the change of {plain(delta)} %",
+                "use --ratio 1, or mark a q.s. line `balance: true` first",
+                rule="no-balance",
+            )
+        if "percent" in balance:
+            rest = decimal(balance["percent"], f"{ref} balance percent") - delta
+            if rest < 0:
+                raise FormulaError(
+                    f"{ref}: the balance line would be {plain(rest)} %",
+                    "use a smaller --ratio",
+                    rule="negative-balance",
+                )
+            balance["percent"] = float(rest)
+    return after
+
+
+def cost_per_kg(reader: Reader, version: FormulaVersion) -> Decimal | None:
+    """Per kg of product at the standard batch; None where a price or rate is missing."""
+    from datetime import date
+
+    raw = reader.store.settings.raw
+    try:
+        materials = load_materials(reader, version)
+        standard = standard_kg(version, materials)
+        lines = ingredient_lines(version, materials)
+        sheet = weighing_sheet(lines, standard, standard, Decimal(0), version.ref)
+        currency = str(raw.get("cost_currency") or "CNY")
+        rates = list(raw.get("exchange_rates") or [])
+        today = date.today().isoformat()
+        prices = {m: price_per_kg(m, d, currency, rates, today) for m, d in materials.items()}
+    except FormulaError:
+        return None
+    return batch_cost(sheet, prices, currency).per_kg
+
+
+def impact(reader: Reader, version: FormulaVersion, old: str, new: str, ratio: Decimal) -> Impact:
+    after_data = substituted(version.data, old, new, ratio, version.ref)
+    after = FormulaVersion(version.id, version.version, version.status, after_data)
+    before_check = check_formula(reader, version, None)
+    after_check = check_formula(reader, after, None)
+    known = {breach.message for breach in before_check.breaches}
+    remaining = {breach.message for breach in after_check.breaches}
+    pairs = []
+    for first, second in zip(
+        version.data.get("ingredients") or [], after_data.get("ingredients") or [], strict=True
+    ):
+        if first.get("material") == old:
+            pairs.append((f"{old} → {new}", _pct(first), _pct(second)))
+        elif first.get("balance") is True and first.get("percent") != second.get("percent"):
+            pairs.append((f"{first.get('material')} (balance)", _pct(first), _pct(second)))
+    return Impact(
+        version.ref,
+        version.status,
+        tuple(pairs),
+        cost_per_kg(reader, version),
+        cost_per_kg(reader, after),
+        tuple(b.message for b in after_check.breaches if b.message not in known),
+        tuple(b.message for b in before_check.breaches if b.message not in remaining),
+        after_data,
+    )
+
+
+def _pct(line: dict[str, Any]) -> str:
+    value = line.get("percent")
+    return "q.s." if value is None else plain(decimal(value, "percent"))
+
+
+def plan_substitution(
+    reader: Reader, old: str, new: str, ratio: Decimal, where: Sequence[Condition]
+) -> Plan:
+    """Every current, unarchived formula that uses `old` and meets every condition."""
+    store = reader.store
+    for material in (old, new):
+        if store.kind_of(material) != "material":
+            raise FormulaError(f"{material} is not a material", "give M-… IDs", rule="usage")
+        store.load(material)
+    plan = Plan(old, new, ratio)
+    users = [record_id for record_id in store.ids("formula") if _uses(store, record_id, old)]
+    for record_id, outcome in zip(users, parallel_map(_opened_for(reader), users), strict=True):
+        if isinstance(outcome, str):
+            plan.unreadable.append(record_id)
+            continue
+        version = outcome
+        if not all(condition.holds(version.data) for condition in where):
+            continue
+        try:
+            plan.impacts.append(impact(reader, version, old, new, ratio))
+        except FormulaError as why:
+            plan.refused.append(f"{version.ref}: {why.finding.message}")
+    return plan
+
+
+def _uses(store: Store, record_id: str, material: str) -> bool:
+    data = store.load(record_id).data
+    lines = data.get("ingredients") or []
+    return data.get("status") != "archived" and any(
+        isinstance(line, dict) and line.get("material") == material for line in lines
+    )
+
+
+def _opened_for(reader: Reader) -> Any:
+    def opened(record_id: str) -> FormulaVersion | str:
+        record = reader.store.load(record_id)
+        try:
+            data = reader.open(record)
+        except FormulaError as why:
+            return why.finding.message
+        return FormulaVersion(record_id, int(data.get("version", 1)), str(data.get("status")), data)
+
+    return opened
