@@ -282,6 +282,13 @@ def cost(
     reader = _reader(found, identity)
     version = _version(found, ref, draft, reader)
     materials, sheet = _sheet(reader, version, size, None)
+    unknown = sorted(set(changes) - set(materials))
+    if unknown:
+        raise FormulaError(
+            f"--what-if {unknown[0]}: {version.ref} does not use it",
+            "name a material of the formula",
+            rule="usage",
+        )
     if at is not None:
         materials = prices_at(reader, sorted(materials), day)
     currency = str(found.settings.raw.get("cost_currency") or "CNY")
@@ -321,7 +328,10 @@ def cost(
         f"batch {plain(sheet.product_kg)} kg of product (weighed {plain(sheet.weighed_kg)} kg), "
         f"prices of {day} in {currency}"
     ]
-    extra += [f"what if {key} {plain((v - 1) * 100):+} %" for key, v in changes.items()]
+    extra += [
+        f"what if {key} {'+' if v >= 1 else ''}{plain((v - 1) * 100)} %"
+        for key, v in changes.items()
+    ]
     rows = [
         [
             line.material,
