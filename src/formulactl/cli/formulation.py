@@ -116,7 +116,8 @@ def _render(
             out(line)
         widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
         out("")
-        out("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+        if rows:
+            out("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
         for row in rows:
             out("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         for line in footer:
