@@ -3,6 +3,7 @@ its readers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from formulactl.model.workflow import (
     record_ref,
     require_role,
 )
+from formulactl.parallel import parallel_map
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Record, Store
@@ -99,6 +101,23 @@ def open_record(store: Store, record: Record, identities: list[crypto.Identity])
     key = data_key(record.id, record.data, identities)
     schema = store.schema(record.kind)
     return Opened(key, open_secrets(store.settings, schema, record.id, record.data, key))
+
+
+def open_many(
+    store: Store, records: Sequence[Record], identities: list[crypto.Identity]
+) -> list[dict[str, Any] | FormulaError]:
+    """Each record in plain text, or why this reader cannot open it: identities are loaded
+    once by the caller, and the records are opened on every core."""
+
+    def opened(record: Record) -> dict[str, Any] | FormulaError:
+        if ENVELOPE not in record.data:
+            return record.data
+        try:
+            return open_record(store, record, identities).plain
+        except FormulaError as why:
+            return why
+
+    return parallel_map(opened, list(records))
 
 
 def _sealed(

@@ -140,10 +140,11 @@ def new(
 
 
 def show(
-    record_id: Annotated[
-        str,
+    record_ids: Annotated[
+        list[str],
         typer.Argument(
-            metavar="ID[@VERSION]", help="The record's ID; ID@3 is version 3 exactly as approved."
+            metavar="ID[@VERSION]",
+            help="The records' IDs; ID@3 is version 3 exactly as approved.",
         ),
     ],
     at: Annotated[
@@ -157,29 +158,59 @@ def show(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Print a record (confidential fields sealed unless --decrypt); ID@VERSION and --at show
-    it from history, with the signature that approved or changed it."""
-    from formulactl.actions.records import open_record
-    from formulactl.model.sealed import ENVELOPE
+    """Print records (confidential fields sealed unless --decrypt); ID@VERSION and --at show
+    one from history, with the signature that approved or changed it."""
     from formulactl.model.settings import split_ref
 
     found = open_store(store)
     checked_date(at, "--at")
-    base, version = split_ref(record_id)
-    if version is not None or at is not None:
-        record, signature = _from_history(found, base, version, at)
-        err(f"{'approved' if version else 'as changed'} by {signature}")
-    else:
-        record = found.load(record_id)
-    if decrypt and ENVELOPE in record.data:
-        plain = open_record(found, record, identities(identity)).plain
-        record = Record(record.id, record.kind, record.path, plain)
+    records: list[Record] = []
+    for record_id in record_ids:
+        base, version = split_ref(record_id)
+        if version is not None or at is not None:
+            record, signature = _from_history(found, base, version, at)
+            said = f"{'approved' if version else 'as changed'} by {signature}"
+            err(f"{record_id}: {said}" if len(record_ids) > 1 else said)
+            if version is None:
+                record = Record(record.id, record.kind, record.path, record.data)
+        else:
+            record = found.load(record_id)
+        records.append(record)
+    if decrypt:
+        records = _decrypted(found, records, identity, strict=True)
     if as_json:
-        print_json(record.data)
-    elif version is not None and not decrypt:
-        sys.stdout.write(record.raw)
-    else:
-        sys.stdout.write(found.canonical(record))
+        print_json(records[0].data if len(records) == 1 else [r.data for r in records])
+        return
+    for index, record in enumerate(records):
+        if index:
+            sys.stdout.write("---\n")
+        if record.raw and not decrypt:
+            sys.stdout.write(record.raw)
+        else:
+            sys.stdout.write(found.canonical(record))
+
+
+def _decrypted(
+    store: Store, records: list[Record], identity: Path | None, strict: bool
+) -> list[Record]:
+    """The records opened with one identity load on every core; without `strict`, those this
+    user cannot read stay sealed and are named on stderr."""
+    from formulactl.actions.records import open_many
+
+    loaded = identities(identity)
+    opened: list[Record] = []
+    sealed: list[str] = []
+    for record, outcome in zip(records, open_many(store, records, loaded), strict=True):
+        if isinstance(outcome, FormulaError):
+            if strict:
+                raise outcome
+            sealed.append(record.id)
+            opened.append(record)
+        else:
+            opened.append(Record(record.id, record.kind, record.path, outcome, ""))
+    if sealed:
+        err(f"not a reader of {len(sealed)} records, shown sealed: {', '.join(sealed)}")
+    return opened
 
 
 def _from_history(
@@ -204,10 +235,15 @@ def list_records(
         list[str] | None,
         typer.Option("--where", help="FIELD=VALUE; repeat to narrow further.", show_default=False),
     ] = None,
+    decrypt: Annotated[
+        bool, typer.Option("--decrypt", help="Open confidential fields (for --json).")
+    ] = False,
+    identity: IdentityOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """List records of one kind, optionally only those matching every --where."""
+    """List records of one kind, optionally only those matching every --where; with
+    --decrypt, open them for a reader (all cores, one identity load)."""
     from formulactl.model.kinds import kind_named
     from formulactl.store.cache import BlobCache, code_version
     from formulactl.store.query import parse_condition, select_records, value_at
@@ -223,7 +259,10 @@ def list_records(
             "validate` for details"
         )
     if as_json:
-        print_json([record.data for record in selection.records])
+        shown = selection.records
+        if decrypt:
+            shown = _decrypted(found, shown, identity, strict=False)
+        print_json([record.data for record in shown])
         return
     from rich.console import Console
     from rich.table import Table
