@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from formulactl.cli.common import (
-    EXIT_FINDINGS,
     IdentityOption,
     JsonOption,
     StoreOption,
@@ -23,11 +22,8 @@ from formulactl.cli.common import (
 from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from formulactl.errors import Finding
     from formulactl.formulation.source import Basis, FormulaVersion, Reader
-    from formulactl.store.store import Record, Store
+    from formulactl.store.store import Store
 
 RefArgument = Annotated[
     str,
@@ -55,27 +51,27 @@ SizeOption = Annotated[
 def register(app: typer.Typer) -> None:
     app.command("scale")(scale)
     app.command("cost")(cost)
-    app.command("check")(check)
-    app.command("declare")(declare)
-    app.command("substitute")(substitute)
+    from formulactl.cli import compliance
+
+    compliance.register(app)
 
 
 # ---------------------------------------------------------------- shared
 
 
-def _reader(store: Store, identity: Path | None) -> Reader:
+def reader_for(store: Store, identity: Path | None) -> Reader:
     from formulactl.formulation.source import Reader
 
     return Reader(store, identities(identity))
 
 
-def _version(store: Store, ref: str, draft: bool, reader: Reader) -> FormulaVersion:
+def version_of(store: Store, ref: str, draft: bool, reader: Reader) -> FormulaVersion:
     from formulactl.formulation.source import formula_version
 
     return formula_version(store, ref, draft, reader)
 
 
-def _header(version: FormulaVersion, basis: Basis, extra: list[str]) -> list[str]:
+def report_header(version: FormulaVersion, basis: Basis, extra: list[str]) -> list[str]:
     title = str(version.data.get("product") or "")
     if version.approved_by:
         approval = f"approved by {version.approved_by} at {version.approved_at}"
@@ -89,7 +85,7 @@ def _header(version: FormulaVersion, basis: Basis, extra: list[str]) -> list[str
     ]
 
 
-def _render(
+def render_report(
     fmt: str, header: list[str], columns: list[str], rows: list[list[str]], footer: list[str]
 ) -> None:
     """One report as text, markdown or csv (csv puts the header lines as # comments)."""
@@ -124,7 +120,7 @@ def _render(
             out(line)
 
 
-def _format(fmt: str | None) -> str:
+def report_format(fmt: str | None) -> str:
     chosen = fmt or "text"
     if chosen not in ("text", "markdown", "csv"):
         raise FormulaError(
@@ -137,19 +133,21 @@ def _material_name(materials: dict[str, dict[str, Any]], material: str) -> str:
     return str(materials.get(material, {}).get("name") or "")
 
 
-def approval_gate(store: Store, identity: Path | None) -> Callable[[Record], list[Finding]]:
-    """`check` for `approve`, with the approver's key: --identity, else the signing key."""
-    from formulactl.formulation.gate import approval_findings
-    from formulactl.git import gitio
+def planned_batch_fields(
+    store: Store, kind: str, formula: Path | None, size: str, identity: Path | None
+) -> dict[str, Any]:
+    """`new batch --from F-…@V --size Q`: the batch's fields from the weighing sheet."""
+    from datetime import date
 
-    def gate(record: Record) -> list[Finding]:
-        loaded = identities(identity)
-        signing = gitio.config_get(store.root, "user.signingkey")
-        if identity is None and signing and Path(signing).is_file():
-            loaded += identities(Path(signing))
-        return approval_findings(store, loaded, record)
+    from formulactl.formulation.batches import planned_batch
 
-    return gate
+    if kind != "batch" or formula is None:
+        raise FormulaError(
+            "--size plans a batch from a formula",
+            "run `formulactl new batch --from F-…@V --size 500kg`",
+            rule="usage",
+        )
+    return planned_batch(reader_for(store, identity), str(formula), size, date.today())
 
 
 # ---------------------------------------------------------------- scale
@@ -176,8 +174,8 @@ def scale(
     from formulactl.formulation.units import plain
 
     found = open_store(store)
-    reader = _reader(found, identity)
-    version = _version(found, ref, draft, reader)
+    reader = reader_for(found, identity)
+    version = version_of(found, ref, draft, reader)
     materials, sheet = _sheet(reader, version, size, loss)
     computed = basis(found)
     if as_json:
@@ -205,7 +203,7 @@ def scale(
             }
         )
         return
-    header = _header(
+    header = report_header(
         version,
         computed,
         [
@@ -225,7 +223,9 @@ def scale(
         for w in sorted(sheet.lines, key=lambda w: w.line.phase)
     ]
     footer = [f"total {sheet.total_kg:.3f} kg"]
-    _render(_format(fmt), header, ["phase", "material", "name", "%", "kg", "note"], rows, footer)
+    render_report(
+        report_format(fmt), header, ["phase", "material", "name", "%", "kg", "note"], rows, footer
+    )
 
 
 def _sheet(reader: Reader, version: FormulaVersion, size: str | None, loss: float | None) -> Any:
@@ -280,8 +280,8 @@ def cost(
     found = open_store(store)
     day = checked_date(at, "--at") or date.today().isoformat()
     changes = parse_what_if(what_if or [])
-    reader = _reader(found, identity)
-    version = _version(found, ref, draft, reader)
+    reader = reader_for(found, identity)
+    version = version_of(found, ref, draft, reader)
     materials, sheet = _sheet(reader, version, size, None)
     unknown = sorted(set(changes) - set(materials))
     if unknown:
@@ -348,203 +348,10 @@ def cost(
         f"batch cost {result.total:.2f} {currency}; "
         f"per kg of product {result.per_kg:.4f} {currency}"
     ]
-    _render(
-        _format(fmt),
-        _header(version, computed, extra),
+    render_report(
+        report_format(fmt),
+        report_header(version, computed, extra),
         ["material", "name", "kg", f"{currency}/kg", currency, "share %"],
         rows,
         footer,
     )
-
-
-# ---------------------------------------------------------------- check
-
-
-def check(
-    ref: RefArgument,
-    market: MarketOption = None,
-    draft: DraftOption = False,
-    fmt: FormatOption = "text",
-    identity: IdentityOption = None,
-    as_json: JsonOption = False,
-    store: StoreOption = None,
-) -> None:
-    """Explode the formula into substances and check every approved limit of its markets,
-    product type and exposure, and its customer's restrictions; exit 1 on a finding."""
-    from formulactl.formulation.checking import check_formula
-    from formulactl.formulation.source import basis
-    from formulactl.formulation.units import plain
-
-    found = open_store(store)
-    reader = _reader(found, identity)
-    version = _version(found, ref, draft, reader)
-    result = check_formula(reader, version, market)
-    computed = basis(found)
-    if as_json:
-        print_json({**computed.as_dict(), **result.as_dict()})
-    else:
-        product = result.product
-        extra = [
-            f"{product.product_type or 'no product type'}, {product.exposure or 'no exposure'}, "
-            f"markets {', '.join(product.markets) or 'none'}; "
-            f"{len(result.limits)} limits apply ({', '.join(result.limits) or 'none'})"
-        ]
-        rows = [[breach.ref, breach.message] for breach in result.breaches]
-        footer = [
-            f"must be declared: {item.key} {item.label_text} {plain(item.substance.high)} % "
-            f"> {plain(item.threshold)} % ({item.limit})"
-            for item in result.declare
-        ]
-        footer.append(f"{len(result.breaches)} finding(s)" if result.breaches else "no findings")
-        _render(_format(fmt), _header(version, computed, extra), ["ref", "finding"], rows, footer)
-    if result.breaches:
-        raise typer.Exit(EXIT_FINDINGS)
-
-
-# ---------------------------------------------------------------- declare
-
-
-def declare(
-    ref: RefArgument,
-    market: MarketOption = None,
-    draft: DraftOption = False,
-    fmt: FormatOption = "text",
-    identity: IdentityOption = None,
-    as_json: JsonOption = False,
-    store: StoreOption = None,
-) -> None:
-    """The ingredient declaration: INCI names merged across materials, most concentrated
-    first, ingredients below 1 % marked, allergens above their threshold named."""
-    from formulactl.formulation.checking import check_formula
-    from formulactl.formulation.declaration import declaration
-    from formulactl.formulation.formula import ingredient_lines, load_materials, standard_shares
-    from formulactl.formulation.source import basis
-    from formulactl.formulation.units import plain
-
-    found = open_store(store)
-    reader = _reader(found, identity)
-    version = _version(found, ref, draft, reader)
-    result = check_formula(reader, version, market)
-    materials = load_materials(reader, version)
-    shares = standard_shares(version, ingredient_lines(version, materials))
-    entries = declaration(shares, materials, {item.key: item for item in result.declare})
-    computed = basis(found)
-    if as_json:
-        print_json(
-            {
-                **computed.as_dict(),
-                "formula": version.ref,
-                "markets": list(result.product.markets),
-                "ingredients": [
-                    {
-                        "inci": entry.inci,
-                        "name": entry.name,
-                        "percent": plain(entry.percent),
-                        "materials": entry.materials,
-                        "note": entry.note,
-                    }
-                    for entry in entries
-                ],
-            }
-        )
-        return
-    markets = ", ".join(result.product.markets) or "no market"
-    header = _header(version, computed, [f"ingredient declaration for {markets}"])
-    rows = [
-        [str(index), entry.inci, entry.name, plain(entry.percent), entry.note]
-        for index, entry in enumerate(entries, start=1)
-    ]
-    label = ", ".join(entry.inci for entry in entries)
-    _render(_format(fmt), header, ["position", "INCI", "name", "% (max)", "note"], rows, [label])
-
-
-# ---------------------------------------------------------------- substitute
-
-
-def substitute(
-    replace: Annotated[str, typer.Option("--replace", help="The material to replace (M-…).")],
-    with_: Annotated[str, typer.Option("--with", help="The material to use instead (M-…).")],
-    ratio: Annotated[
-        float, typer.Option("--ratio", help="New percent = old percent × RATIO.")
-    ] = 1.0,
-    where: Annotated[
-        list[str] | None,
-        typer.Option("--where", help="FIELD=VALUE: only formulas that match.", show_default=False),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the impact; change nothing.")
-    ] = False,
-    identity: IdentityOption = None,
-    as_json: JsonOption = False,
-    store: StoreOption = None,
-) -> None:
-    """Every formula whose current version uses one material, with another in its place:
-    new percentages, cost per kg before → after, and the findings the change would cause."""
-    from decimal import Decimal
-
-    from formulactl.formulation.source import basis
-    from formulactl.formulation.substitution import plan_substitution
-    from formulactl.formulation.units import plain
-    from formulactl.store.query import parse_condition
-
-    if ratio <= 0:
-        raise FormulaError(f"--ratio {ratio} is not above zero", "give a ratio such as 1 or 0.8")
-    if not dry_run:
-        raise FormulaError(
-            "substitute writes drafts only in a later version of formulactl",
-            "run it with --dry-run to see the impact, then revise the formulas",
-            rule="usage",
-        )
-    found = open_store(store)
-    conditions = [parse_condition(text) for text in where or []]
-    reader = _reader(found, identity)
-    plan = plan_substitution(reader, replace, with_, Decimal(str(ratio)), conditions)
-    computed = basis(found)
-
-    def money(value: Decimal | None) -> str:
-        return "n/a" if value is None else f"{value:.4f}"
-
-    if as_json:
-        print_json(
-            {
-                **computed.as_dict(),
-                "replace": replace,
-                "with": with_,
-                "ratio": plain(plan.ratio),
-                "formulas": [
-                    {
-                        "formula": item.formula,
-                        "status": item.status,
-                        "lines": [list(line) for line in item.lines],
-                        "cost_per_kg_before": money(item.cost_before),
-                        "cost_per_kg_after": money(item.cost_after),
-                        "new_findings": list(item.new_findings),
-                        "resolved_findings": list(item.resolved),
-                    }
-                    for item in plan.impacts
-                ],
-                "not_readable": plan.unreadable,
-                "refused": plan.refused,
-            }
-        )
-        return
-    currency = str(found.settings.raw.get("cost_currency") or "CNY")
-    out(f"substitute {replace} → {with_} × {plain(plan.ratio)} (dry run)")
-    out(f"store {computed.store_id} at commit {computed.commit[:12]}")
-    for item in plan.impacts:
-        out("")
-        out(
-            f"{item.formula} ({item.status}): cost per kg {money(item.cost_before)} → "
-            f"{money(item.cost_after)} {currency}"
-        )
-        for material, before, after in item.lines:
-            out(f"  {material}: {before} % → {after} %")
-        for message in item.new_findings:
-            out(f"  new finding: {message}")
-        for message in item.resolved:
-            out(f"  resolved: {message}")
-    for line in plan.refused:
-        out(f"cannot substitute in {line}")
-    if plan.unreadable:
-        out(f"not a reader of: {', '.join(plan.unreadable)} (not shown)")
-    out(f"\n{len(plan.impacts)} formula(s) affected")

@@ -114,11 +114,24 @@ def new(
     ],
     sets: SetOption = None,
     from_file: Annotated[
-        Path | None, typer.Option("--from", help="Start from this YAML file.", show_default=False)
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Start from this YAML file (for `new batch --size`: a formula F-…@V).",
+            show_default=False,
+        ),
     ] = None,
+    size: Annotated[
+        str | None,
+        typer.Option(
+            "--size", help="A batch planned from the formula's weighing sheet.", show_default=False
+        ),
+    ] = None,
+    identity: IdentityOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Create a record with the next free ID as a signed commit; nothing invalid is written."""
+    """Create a record with the next free ID as a signed commit; nothing invalid is written.
+    `new batch --from F-…@V --size 500kg` plans the batch from the weighing sheet."""
     from formulactl.actions.records import create
     from formulactl.model.kinds import kind_named
     from formulactl.store import yamlio
@@ -127,7 +140,11 @@ def new(
     found = open_store(store)
     record_kind = kind_named(kind).name
     base: dict[str, Any] = {}
-    if from_file is not None:
+    if size is not None:
+        from formulactl.cli.formulation import planned_batch_fields
+
+        base = planned_batch_fields(found, record_kind, from_file, size, identity)
+    elif from_file is not None:
         raw = read_file(from_file)
         base = yamlio.load_record(raw, str(from_file), found.settings.max_record_bytes)
     schema = found.schema(record_kind)

@@ -44,7 +44,7 @@ def _step(
     found = open_store(store)
     gate = None
     if name == "approve":
-        from formulactl.cli.formulation import approval_gate
+        from formulactl.cli.compliance import approval_gate
 
         gate = approval_gate(found, identity)
     with refusals(found):
