@@ -225,3 +225,19 @@ def test_a_restriction_names_one_thing_and_one_cap(plain_sample: Store, invoke: 
     text = text.replace("    banned: true\n", "    banned: true\n    max_ppm: 10\n", 1)
     said = validate_with(plain_sample, invoke, path, text)
     assert "exactly one of max_percent, max_ppm or banned" in said
+
+
+def test_exposures_in_the_settings_extend_the_schema(plain_sample: Store, invoke: Invoke) -> None:
+    path = "records/formulas/F-000014.yaml"
+    text = (plain_sample.root / path).read_text(encoding="utf-8")
+    (plain_sample.root / path).write_text(
+        text.replace("exposure: rinse_off", "exposure: professional")
+    )
+    assert "professional" in invoke("validate", path, cwd=plain_sample.root).out
+    settings = plain_sample.root / "formulactl.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8")
+        + "exposures:\n  - code: professional\n    name: 专业人员使用\n",
+        encoding="utf-8",
+    )
+    assert invoke("validate", path, cwd=plain_sample.root).code == 0

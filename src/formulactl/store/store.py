@@ -110,8 +110,20 @@ class Store:
     def schema(self, kind: str) -> KindSchema:
         if kind not in self._schemas:
             path = self.root / SCHEMAS_DIR / f"{kind}.schema.json"
-            self._schemas[kind] = load_kind_schema(kind, path)
+            found = load_kind_schema(kind, path)
+            if kind in ("formula", "limit"):
+                _extend_exposures(found.schema, self._extra_exposures())
+            self._schemas[kind] = found
         return self._schemas[kind]
+
+    def _extra_exposures(self) -> list[str]:
+        """Exposure codes the store adds in `exposures` of formulactl.yaml."""
+        extra = self.settings.raw.get("exposures")
+        return [
+            entry["code"]
+            for entry in (extra if isinstance(extra, list) else [])
+            if isinstance(entry, dict) and isinstance(entry.get("code"), str)
+        ]
 
     def load_checked(self, name: str, kind: str) -> dict[str, Any]:
         """Read a store file and stop at its first schema problem (settings, team)."""
@@ -255,6 +267,19 @@ class Store:
             return self._cache
         found = gitio.git_dir(self.repo)
         return (found if found else self.root / ".formulactl-cache") / "formulactl"
+
+
+def _extend_exposures(node: Any, codes: list[str]) -> None:
+    """Add the store's own exposure codes to every exposure enum of a schema."""
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if isinstance(enum, list) and "rinse_off" in enum:
+            node["enum"] = enum + [code for code in codes if code not in enum]
+        for value in node.values():
+            _extend_exposures(value, codes)
+    elif isinstance(node, list):
+        for item in node:
+            _extend_exposures(item, codes)
 
 
 GITATTRIBUTES = "records/**/*.yaml diff=formulactl merge=formulactl\n"
