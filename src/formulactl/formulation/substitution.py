@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from formulactl.actions.records import open_many
 from formulactl.errors import FormulaError
 from formulactl.formulation.checking import check_formula
 from formulactl.formulation.costing import batch_cost, price_per_kg
@@ -21,9 +22,9 @@ from formulactl.formulation.formula import ingredient_lines, load_materials, sta
 from formulactl.formulation.scaling import weighing_sheet
 from formulactl.formulation.source import FormulaVersion, Reader
 from formulactl.formulation.units import decimal, plain
-from formulactl.parallel import parallel_map
-from formulactl.store.query import Condition
-from formulactl.store.store import Store
+from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.query import Condition, select_records
+from formulactl.store.store import Record, Store
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,15 @@ def plan_substitution(
             raise FormulaError(f"{material} is not a material", "give M-… IDs", rule="usage")
         store.load(material)
     plan = Plan(old, new, ratio)
-    users = [record_id for record_id in store.ids("formula") if _uses(store, record_id, old)]
-    for record_id, outcome in zip(users, parallel_map(_opened_for(reader), users), strict=True):
-        if isinstance(outcome, str):
-            plan.unreadable.append(record_id)
+    users = _users(store, old)
+    opened = open_many(store, users, reader.identities)
+    for record, outcome in zip(users, opened, strict=True):
+        if isinstance(outcome, FormulaError):
+            plan.unreadable.append(record.id)
             continue
-        version = outcome
+        version = FormulaVersion(
+            record.id, int(outcome.get("version", 1)), str(outcome.get("status")), outcome
+        )
         if not all(condition.holds(version.data) for condition in where):
             continue
         try:
@@ -159,21 +163,16 @@ def plan_substitution(
     return plan
 
 
-def _uses(store: Store, record_id: str, material: str) -> bool:
-    data = store.load(record_id).data
-    lines = data.get("ingredients") or []
-    return data.get("status") != "archived" and any(
-        isinstance(line, dict) and line.get("material") == material for line in lines
-    )
-
-
-def _opened_for(reader: Reader) -> Any:
-    def opened(record_id: str) -> FormulaVersion | str:
-        record = reader.store.load(record_id)
-        try:
-            data = reader.open(record)
-        except FormulaError as why:
-            return why.finding.message
-        return FormulaVersion(record_id, int(data.get("version", 1)), str(data.get("status")), data)
-
-    return opened
+def _users(store: Store, material: str) -> list[Record]:
+    """Current, unarchived formulas with a line of `material`: parsed records come from the
+    cache `list` keeps by blob ID, and material IDs are never sealed, so nothing is opened."""
+    cache = BlobCache(store.cache_dir / "records.marshal", code_version())
+    return [
+        record
+        for record in select_records(store, "formula", [], cache).records
+        if record.data.get("status") != "archived"
+        and any(
+            isinstance(line, dict) and line.get("material") == material
+            for line in record.data.get("ingredients") or []
+        )
+    ]
