@@ -117,3 +117,56 @@ def test_formulas_the_user_cannot_read_are_listed_not_skipped(
     )
     assert done.code == 0, done.err
     assert "not a reader of: F-000002, F-000006, F-000009, F-000010, F-000013" in done.out
+
+
+def test_without_dry_run_each_formula_becomes_a_draft_of_its_next_version(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    key = team_keys["zhang.min"].key
+    done = invoke(
+        "substitute",
+        "--replace",
+        "M-00027",
+        "--with",
+        "M-00081",
+        "--where",
+        "customer=C-00001",
+        "--reason",
+        "APEO-free defoamer for C-00001",
+        "--identity",
+        key,
+        cwd=sample_signed_store.root,
+    )
+    assert done.code == 0, done.err
+    assert done.err.count("committed ") == 2  # revise (no content change), then the change
+    shown = json.loads(invoke("show", "F-000002", "--decrypt", "--identity", key, "--json").out)
+    assert (shown["version"], shown["status"]) == (4, "draft")
+    materials = [line["material"] for line in shown["ingredients"]]
+    assert "M-00027" not in materials and materials.count("M-00081") == 2
+    assert invoke("validate").code == 0
+    history = invoke("validate", "--history")
+    assert history.code == 0, history.out
+
+
+def test_a_formula_in_review_stops_the_whole_substitution(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    from formulactl.git import gitio
+
+    key = team_keys["zhang.min"].key
+    head = gitio.head(sample_signed_store.root)
+    done = invoke(
+        "substitute",
+        "--replace",
+        "M-00027",
+        "--with",
+        "M-00081",
+        "--reason",
+        "x",
+        "--identity",
+        key,
+        cwd=sample_signed_store.root,
+    )
+    assert done.code == 2
+    assert "F-000010 is in review" in done.err
+    assert gitio.head(sample_signed_store.root) == head

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from formulactl.errors import Finding
+    from formulactl.formulation.source import Reader
+    from formulactl.formulation.substitution import Plan
     from formulactl.store.store import Record, Store
 
 
@@ -183,12 +185,16 @@ def substitute(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the impact; change nothing.")
     ] = False,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, for the audit trail (needed to write).")
+    ] = "",
     identity: IdentityOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
     """Every formula whose current version uses one material, with another in its place:
-    new percentages, cost per kg before → after, and the findings the change would cause."""
+    new percentages, cost per kg before → after, and the findings the change would cause.
+    Without --dry-run, each becomes a draft of its next version, all or nothing."""
     from decimal import Decimal
 
     from formulactl.formulation.source import basis
@@ -198,17 +204,16 @@ def substitute(
 
     if ratio <= 0:
         raise FormulaError(f"--ratio {ratio} is not above zero", "give a ratio such as 1 or 0.8")
-    if not dry_run:
-        raise FormulaError(
-            "substitute writes drafts only in a later version of formulactl",
-            "run it with --dry-run to see the impact, then revise the formulas",
-            rule="usage",
-        )
+    if not dry_run and not reason.strip():
+        raise FormulaError("substitute needs a reason", 'add --reason "…"', rule="usage")
     found = open_store(store)
     conditions = [parse_condition(text) for text in where or []]
     reader = reader_for(found, identity)
     plan = plan_substitution(reader, replace, with_, Decimal(str(ratio)), conditions)
     computed = basis(found)
+    if not dry_run:
+        _write_substitution(found, reader, plan, reason)
+        return
 
     def money(value: Decimal | None) -> str:
         return "n/a" if value is None else f"{value:.4f}"
@@ -257,3 +262,26 @@ def substitute(
     if plan.unreadable:
         out(f"not a reader of: {', '.join(plan.unreadable)} (not shown)")
     out(f"\n{len(plan.impacts)} formula(s) affected")
+
+
+def _write_substitution(store: Store, reader: Reader, plan: Plan, reason: str) -> None:
+    from datetime import date
+
+    from formulactl.cli.common import check_cache, committed, err, refusals
+    from formulactl.formulation.substitution import apply_substitution
+
+    if plan.unreadable or plan.refused:
+        blocked = plan.unreadable + plan.refused
+        raise FormulaError(
+            f"substitute cannot change every formula that uses {plan.old}: {'; '.join(blocked)}",
+            "run with --dry-run to see why, or narrow it with --where",
+            rule="not-all",
+        )
+    if not plan.impacts:
+        err(f"no formula uses {plan.old}: nothing to change")
+        return
+    with refusals(store):
+        commits = apply_substitution(reader, plan, reason, date.today(), check_cache(store))
+    for commit in commits:
+        committed(commit, "substitute")
+    out(f"{len(plan.impacts)} formula(s) now drafts with {plan.new} for {plan.old}")

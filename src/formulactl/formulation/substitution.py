@@ -11,10 +11,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from formulactl.actions.records import open_many
+from formulactl.actions.records import change, open_many, open_record
+from formulactl.actions.steps import take_step
 from formulactl.errors import FormulaError
 from formulactl.formulation.checking import check_formula
 from formulactl.formulation.costing import batch_cost, price_per_kg
@@ -22,6 +24,7 @@ from formulactl.formulation.formula import ingredient_lines, load_materials, sta
 from formulactl.formulation.scaling import weighing_sheet
 from formulactl.formulation.source import FormulaVersion, Reader
 from formulactl.formulation.units import decimal, plain
+from formulactl.git import gitio
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.query import Condition, select_records
 from formulactl.store.store import Record, Store
@@ -86,8 +89,6 @@ def substituted(
 
 def cost_per_kg(reader: Reader, version: FormulaVersion) -> Decimal | None:
     """Per kg of product at the standard batch; None where a price or rate is missing."""
-    from datetime import date
-
     raw = reader.store.settings.raw
     try:
         materials = load_materials(reader, version)
@@ -176,3 +177,48 @@ def _users(store: Store, material: str) -> list[Record]:
             for line in record.data.get("ingredients") or []
         )
     ]
+
+
+def apply_substitution(
+    reader: Reader, plan: Plan, reason: str, today: date, cache: BlobCache
+) -> list[str]:
+    """The next version of every affected formula as a draft with the substitution applied:
+    an approved one is revised first (a revise commit changes no content), then changed.
+    All or nothing: any refusal undoes the commits made so far."""
+    store = reader.store
+    if not reason.strip():
+        raise FormulaError("substitute needs a reason", 'add --reason "…"', rule="usage")
+    ids = [impact.formula.split("@")[0] for impact in plan.impacts]
+    for record_id in ids:
+        if store.load(record_id).data.get("status") == "in_review":
+            raise FormulaError(
+                f"{record_id} is in review", "reject it back to draft, or approve it first"
+            )
+    start = gitio.head(store.repo)
+    commits: list[str] = []
+    try:
+        for impact, record_id in zip(plan.impacts, ids, strict=True):
+            commits += _substitute_one(reader, impact, record_id, reason, today, cache)
+    except BaseException:
+        if start is not None:
+            gitio.undo_commits(store.repo, start, [store.record_path(i) for i in ids])
+        raise
+    return commits
+
+
+def _substitute_one(
+    reader: Reader, impact: Impact, record_id: str, reason: str, today: date, cache: BlobCache
+) -> list[str]:
+    store = reader.store
+    made = []
+    if store.load(record_id).data.get("status") == "approved":
+        made.append(take_step(store, record_id, "revise", reason, today, cache).commit)
+    before = store.load(record_id)
+    opened = open_record(store, before, reader.identities)
+    data = dict(impact.plain_after)
+    for name in ("version", "status"):
+        data[name] = before.data[name]
+    data.pop("review_due", None)
+    after = Record(before.id, before.kind, before.path, data)
+    made.append(change(store, before, after, "substitute", cache, opened).commit)
+    return made
