@@ -12,7 +12,7 @@ from formulactl.formulation.formula import (
     product_of,
     standard_shares,
 )
-from formulactl.formulation.source import FormulaVersion, Reader, approved_limits
+from formulactl.formulation.source import FormulaVersion, Reader
 from formulactl.formulation.substances import (
     Breach,
     Declare,
@@ -57,12 +57,11 @@ class CheckResult:
 
 
 def check_formula(reader: Reader, version: FormulaVersion, market: str | None) -> CheckResult:
-    store = reader.store
     materials = load_materials(reader, version)
     shares = standard_shares(version, ingredient_lines(version, materials))
     substances = explode(shares, materials)
     product = product_of(version, market)
-    limits = [(record.id, record.data) for record in approved_limits(store)]
+    limits = [(record.id, record.data) for record in reader.limits()]
     breaches, declare = check_limits(substances, limits, product)
     customer = version.data.get("customer")
     if isinstance(customer, str) and customer:

@@ -47,6 +47,13 @@ class Reader:
     store: Store
     identities: list[crypto.Identity]
     _opened: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _limits: list[Record] | None = None
+
+    def limits(self) -> list[Record]:
+        """The approved limits, read once for every formula this reader checks."""
+        if self._limits is None:
+            self._limits = approved_limits(self.store)
+        return self._limits
 
     def open(self, record: Record) -> dict[str, Any]:
         """The record in plain text; one line naming its readers when this user is not one."""

@@ -8,7 +8,6 @@ money are `Decimal`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,8 +56,11 @@ def substituted(
     data: dict[str, Any], old: str, new: str, ratio: Decimal, ref: str
 ) -> dict[str, Any]:
     """The formula with `new` for `old` at percent × ratio; the balance line takes the rest."""
-    after = copy.deepcopy(data)
-    lines = [line for line in after.get("ingredients") or [] if isinstance(line, dict)]
+    after = dict(data)  # only the ingredient lines change: copy just those
+    after["ingredients"] = [
+        dict(line) if isinstance(line, dict) else line for line in data.get("ingredients") or []
+    ]
+    lines = [line for line in after["ingredients"] if isinstance(line, dict)]
     delta = Decimal(0)
     for line in lines:
         if line.get("material") == old:
