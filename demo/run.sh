@@ -33,6 +33,18 @@ run formulactl team add zhang.min --name "张敏 Zhang Min" --email zhang.min@ex
 run formulactl team add wang.fang --name "王芳 Wang Fang" --email wang.fang@example.com \
   --role auditor --key "$work/keys/wang.pub"
 run formulactl import "$project/records" --reason "customer archive kept before formulactl"
+# Formula work needs the store's currency, dated exchange rates and product types: the admin
+# copies them from the project's settings in a signed commit of her own.
+python - "$project/formulactl.yaml" formulactl.yaml <<'PY'
+import sys
+from formulactl.store import yamlio
+from formulactl.store.store import Store
+project = yamlio.load_record(open(sys.argv[1], "rb").read(), sys.argv[1], 1 << 20)
+data = yamlio.load_record(open(sys.argv[2], "rb").read(), sys.argv[2], 1 << 20)
+data.update({k: project[k] for k in ("cost_currency", "exchange_rates", "product_types", "exposures")})
+open(sys.argv[2], "w", encoding="utf-8").write(yamlio.dump(data, Store(__import__("pathlib").Path(".")).schema("settings").shape))
+PY
+git commit -q -am "settings: cost currency, exchange rates and product types for formula work"
 run formulactl validate
 git remote add origin "$work/server.git" && git push -q origin main
 
@@ -67,6 +79,17 @@ run grep -m 2 "percent:" "records/formulas/$formula.yaml"
 run formulactl show "$formula" --decrypt --identity "$work/keys/zhang"
 fails formulactl show "$formula" --decrypt --identity "$work/keys/wang"
 run formulactl access "$formula"
+
+say "Formula work on the approved shower gel F-000014, for a reader of it"
+export FORMULACTL_IDENTITY="$work/keys/chen"
+run formulactl scale F-000014 --size 500kg
+run formulactl cost F-000014 --what-if M-00078=+10%
+fails formulactl check F-000014
+run formulactl check F-000014 --market CN
+run formulactl declare F-000014 --market EU --format markdown
+run formulactl substitute --replace M-00027 --with M-00081 --dry-run
+fails formulactl validate --decrypt
+unset FORMULACTL_IDENTITY
 
 say "张敏 moves to another plant: after a rekey her key no longer opens the formulas"
 run formulactl team remove zhang.min --reason "moved to another plant"

@@ -463,3 +463,56 @@ def trace_store(signed_store: Store, team_keys: dict[str, Member], tmp_path: Pat
     import_records(signed_store, staged, "traceability records")
     act_as(signed_store, team_keys["zhang.min"])
     return signed_store
+
+
+# The settings formula work reads (currency, rates, product types), as the project keeps them.
+FORMULATION_SETTINGS = ("cost_currency", "exchange_rates", "product_types", "exposures")
+
+
+@pytest.fixture(scope="session")
+def built_sample_store(
+    tmp_path_factory: pytest.TempPathFactory, team_keys: dict[str, Member]
+) -> Path:
+    """Once per run: the project's sample records imported, sealed, into a signed store."""
+    from formulactl.actions.importing import import_records
+    from formulactl.actions.membership import add_person
+    from formulactl.crypto.crypto import new_identity
+    from formulactl.model.sshkeys import read_public_key
+    from formulactl.store import yamlio
+
+    folder = tmp_path_factory.mktemp("sample-signed")
+    store = create_store(folder / "store")
+    project = yamlio.load_record(
+        (PROJECT / "formulactl.yaml").read_bytes(), "formulactl.yaml", 1 << 20
+    )
+    path = store.root / "formulactl.yaml"
+    data = yamlio.load_record(path.read_bytes(), "formulactl.yaml", 1 << 20)
+    data.update({name: project[name] for name in FORMULATION_SETTINGS if name in project})
+    path.write_text(yamlio.dump(data, store.schema("settings").shape), encoding="utf-8")
+    secret, recovery = new_identity()
+    (folder / "recovery-identity.txt").write_text(secret + "\n")
+    change_settings(store, require=True, recovery=recovery)
+    act_as(store, team_keys["chen.jing"])
+    for member in team_keys.values():
+        add_person(
+            store,
+            member.id,
+            member.name,
+            f"{member.id}@example.com",
+            list(member.roles),
+            read_public_key(member.public),
+        )
+    import_records(store, SAMPLE_RECORDS, "the sample archive kept before formulactl")
+    return store.root
+
+
+@pytest.fixture
+def sample_signed_store(
+    built_sample_store: Path, tmp_path: Path, team_keys: dict[str, Member]
+) -> Store:
+    """A fresh copy of the signed sample store, zhang.min (entry) signing from here on."""
+    root = tmp_path / "store"
+    shutil.copytree(built_sample_store, root, symlinks=True)
+    store = Store(root)
+    act_as(store, team_keys["zhang.min"])
+    return store

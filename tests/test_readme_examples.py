@@ -18,6 +18,7 @@ def test_every_console_example_in_the_readme_prints_what_it_shows(isolated_home:
         **os.environ,
         "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}",
         "SAMPLE_RECORDS": str(SAMPLE_RECORDS),
+        "README_SETUP": str(PROJECT / "tests" / "readme_setup.py"),
         "LANG": "C.UTF-8",
         "TZ": "Asia/Shanghai",
         "PAGER": "cat",

@@ -3,6 +3,7 @@ its readers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,13 @@ from formulactl.crypto.confidential import secrets_in
 from formulactl.crypto.sealing import data_key, open_secrets, seal
 from formulactl.errors import FormulaError, Refused
 from formulactl.model.kinds import KINDS
-from formulactl.model.sealed import ENVELOPE
+from formulactl.model.sealed import ENVELOPE, holds_sealed
 from formulactl.model.workflow import (
     WORKFLOW_FIELDS,
     record_ref,
     require_role,
 )
+from formulactl.parallel import parallel_map
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Record, Store
@@ -112,6 +114,23 @@ def open_record(store: Store, record: Record, identities: list[crypto.Identity])
     key = data_key(record.id, record.data, identities)
     schema = store.schema(record.kind)
     return Opened(key, open_secrets(store.settings, schema, record.id, record.data, key))
+
+
+def open_many(
+    store: Store, records: Sequence[Record], identities: list[crypto.Identity]
+) -> list[dict[str, Any] | FormulaError]:
+    """Each record in plain text, or why this reader cannot open it: identities are loaded
+    once by the caller, and the records are opened on every core."""
+
+    def opened(record: Record) -> dict[str, Any] | FormulaError:
+        if ENVELOPE not in record.data and not holds_sealed(record.data):
+            return record.data
+        try:
+            return open_record(store, record, identities).plain
+        except FormulaError as why:
+            return why
+
+    return parallel_map(opened, list(records))
 
 
 def _sealed(

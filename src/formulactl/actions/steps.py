@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from formulactl.actions.records import Done, commit_record
 from formulactl.actions.signing import actor
 from formulactl.audit.history import History
-from formulactl.errors import FormulaError
+from formulactl.errors import Finding, FormulaError, Refused
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS
 from formulactl.model.team import Person
@@ -22,11 +23,20 @@ from formulactl.model.workflow import (
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Record, Store
 
+Gate = Callable[[Record], list[Finding]]
+
 
 def take_step(
-    store: Store, record_id: str, name: str, reason: str, today: date, cache: BlobCache
+    store: Store,
+    record_id: str,
+    name: str,
+    reason: str,
+    today: date,
+    cache: BlobCache,
+    gate: Gate | None = None,
 ) -> Done:
-    """submit, approve, reject, revise, archive or reaffirm one master record."""
+    """submit, approve, reject, revise, archive or reaffirm one master record; an approval
+    first passes `gate` (for formulas: its limits and customer restrictions)."""
     step = STEPS[name]
     record = store.load(record_id)
     if not KINDS[record.kind].master:
@@ -58,6 +68,9 @@ def take_step(
     interval = store.settings.review_interval_days.get(record.kind)
     if name == "approve":
         _four_eyes(store, record, person)
+        findings = gate(record) if gate is not None else []
+        if findings:
+            raise Refused(f"approve {record_id}", findings)
         data["review_due"] = next_review(today, interval) or data.get("review_due")
         data = {key: value for key, value in data.items() if value is not None}
         trailers.append(("Approves", f"{record_ref(data, record_id)} {content_digest(data)}"))

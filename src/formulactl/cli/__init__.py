@@ -11,7 +11,17 @@ import typer
 import typer.core
 import typer.main
 
-from formulactl.cli import audit, checking, integration, records, secrets, team, trace, workflow
+from formulactl.cli import (
+    audit,
+    checking,
+    formulation,
+    integration,
+    records,
+    secrets,
+    team,
+    trace,
+    workflow,
+)
 from formulactl.errors import FormulaError, Interrupted
 
 app = typer.Typer(
@@ -30,6 +40,7 @@ checking.register(app)
 audit.register(app)
 integration.register(app)
 trace.register(app)
+formulation.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from formulactl.cli.common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    IdentityOption,
     JsonOption,
     StoreOption,
     check_cache,
     committed,
     counted,
     err,
+    identities,
     open_store,
     out,
     print_findings,
     shown_path,
 )
-from formulactl.errors import FormulaError
+from formulactl.errors import Finding, FormulaError
+
+if TYPE_CHECKING:
+    from formulactl.store.store import Store
 
 PathsArgument = Annotated[
     list[str] | None,
@@ -50,10 +56,18 @@ def validate_command(
         bool,
         typer.Option("--no-cache", help="Trust no cached result: read and check everything."),
     ] = False,
+    decrypt: Annotated[
+        bool,
+        typer.Option(
+            "--decrypt", help="Also check formulas against limits and customer restrictions."
+        ),
+    ] = False,
+    identity: IdentityOption = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Check records against their schemas and rules, or (--history) the commits themselves."""
+    """Check records against their schemas and rules, or (--history) the commits themselves;
+    with --decrypt (a reader's key) formulas are also checked against limits and restrictions."""
     found = open_store(store)
     if no_cache:
         found = found.without_cache()
@@ -83,15 +97,36 @@ def validate_command(
         err(f"formulactl: warning: {unfinished}")
     runs = BlobCache(found.cache_file("check-run.marshal"), check_context(found))
     records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
-    print_findings(found, records.findings, as_json)
+    findings = list(records.findings)
+    if decrypt:
+        findings += _formula_findings(found, paths or [], identity)
+    print_findings(found, findings, as_json)
     if not as_json:
-        err(
-            f"{counted(records.files, 'file')} checked, {counted(len(records.findings), 'finding')}"
-        )
+        err(f"{counted(records.files, 'file')} checked, {counted(len(findings), 'finding')}")
     if records.unreadable:
         raise typer.Exit(EXIT_INPUT)
-    if records.findings:
+    if findings:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _formula_findings(store: Store, paths: list[str], identity: Path | None) -> list[Finding]:
+    """Limits and restrictions of the formulas under `paths` (all when none), for a reader."""
+    from formulactl.formulation.gate import store_findings
+
+    wanted = [os.path.relpath(Path(path).resolve(), store.root) for path in paths]
+    record_ids = [
+        record_id
+        for record_id in store.ids("formula")
+        if not wanted
+        or any(
+            store.record_path(record_id).startswith(prefix.rstrip("/")) or prefix == "."
+            for prefix in wanted
+        )
+    ]
+    findings, unreadable = store_findings(store, identities(identity), record_ids)
+    if unreadable:
+        err(f"not a reader of {len(unreadable)} formulas, not checked: {', '.join(unreadable)}")
+    return findings
 
 
 def fmt_command(

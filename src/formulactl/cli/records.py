@@ -122,12 +122,23 @@ def new(
     from_file: Annotated[
         Path | None,
         typer.Option(
-            "--from", metavar="FILE", help="Start from this YAML file.", show_default=False
+            "--from",
+            metavar="FILE",
+            help="Start from this YAML file (for `new batch --size`: a formula F-…@V).",
+            show_default=False,
         ),
     ] = None,
+    size: Annotated[
+        str | None,
+        typer.Option(
+            "--size", help="A batch planned from the formula's weighing sheet.", show_default=False
+        ),
+    ] = None,
+    identity: IdentityOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Create a record with the next free ID as a signed commit; nothing invalid is written."""
+    """Create a record with the next free ID as a signed commit; nothing invalid is written.
+    `new batch --from F-…@V --size 500kg` plans the batch from the weighing sheet."""
     from formulactl.actions.records import create
     from formulactl.model.kinds import kind_named
     from formulactl.store import yamlio
@@ -136,7 +147,11 @@ def new(
     found = open_store(store)
     record_kind = kind_named(kind).name
     base: dict[str, Any] = {}
-    if from_file is not None:
+    if size is not None:
+        from formulactl.cli.formulation import planned_batch_fields
+
+        base = planned_batch_fields(found, record_kind, from_file, size, identity)
+    elif from_file is not None:
         raw = read_file(from_file)
         base = yamlio.load_record(raw, str(from_file), found.settings.max_record_bytes)
     schema = found.schema(record_kind)
@@ -149,10 +164,11 @@ def new(
 
 
 def show(
-    record_id: Annotated[
-        str,
+    record_ids: Annotated[
+        list[str],
         typer.Argument(
-            metavar="ID[@VERSION]", help="The record's ID; ID@3 is version 3 exactly as approved."
+            metavar="ID[@VERSION]",
+            help="The records' IDs; ID@3 is version 3 exactly as approved.",
         ),
     ],
     at: Annotated[
@@ -172,32 +188,63 @@ def show(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Print a record (confidential fields sealed unless --decrypt, the key envelope as one
+    """Print records (confidential fields sealed unless --decrypt, the key envelope as one
     line naming the readers unless --raw); ID@VERSION prints the exact bytes approved and
     --at the record on a day, with the signature that approved or changed it."""
-    from formulactl.actions.records import open_record
-    from formulactl.model.sealed import ENVELOPE, holds_sealed
     from formulactl.model.settings import split_ref
-    from formulactl.store.store import Record
 
     found = open_store(store)
     checked_date(at, "--at")
-    base, version = split_ref(record_id)
-    if version is not None or at is not None:
-        record, signature = _from_history(found, base, version, at)
-        err(f"{'approved' if version else 'as changed'} by {signature}")
-    else:
-        record = found.load(record_id)
-    if decrypt and (ENVELOPE in record.data or holds_sealed(record.data)):
-        plain = open_record(found, record, identities(identity)).plain
-        record = Record(record.id, record.kind, record.path, plain)
+    records: list[Record] = []
+    versions: list[int | None] = []
+    for record_id in record_ids:
+        base, version = split_ref(record_id)
+        if version is not None or at is not None:
+            record, signature = _from_history(found, base, version, at)
+            said = f"{'approved' if version else 'as changed'} by {signature}"
+            err(f"{record_id}: {said}" if len(record_ids) > 1 else said)
+        else:
+            record = found.load(record_id)
+        records.append(record)
+        versions.append(version)
+    if decrypt:
+        records = _decrypted(found, records, identity, strict=True)
     if as_json:
-        print_json(record.data)
-    elif version is not None and not decrypt:
-        out_data(record.raw)  # the exact bytes approved, an auditor's evidence: envelope and all
-    else:
-        text = found.canonical(record)
-        out_data(text if raw else envelope_line(text, record.data))
+        print_json(records[0].data if len(records) == 1 else [r.data for r in records])
+        return
+    for index, (record, version) in enumerate(zip(records, versions, strict=True)):
+        if index:
+            out_data("---\n")
+        if version is not None and not decrypt:
+            out_data(
+                record.raw
+            )  # the exact bytes approved, an auditor's evidence: envelope and all
+        else:
+            text = found.canonical(record)
+            out_data(text if raw else envelope_line(text, record.data))
+
+
+def _decrypted(
+    store: Store, records: list[Record], identity: Path | None, strict: bool
+) -> list[Record]:
+    """The records opened with one identity load on every core; without `strict`, those this
+    user cannot read stay sealed and are named on stderr."""
+    from formulactl.actions.records import open_many
+
+    loaded = identities(identity)
+    opened: list[Record] = []
+    sealed: list[str] = []
+    for record, outcome in zip(records, open_many(store, records, loaded), strict=True):
+        if isinstance(outcome, FormulaError):
+            if strict:
+                raise outcome
+            sealed.append(record.id)
+            opened.append(record)
+        else:
+            opened.append(Record(record.id, record.kind, record.path, outcome, ""))
+    if sealed:
+        err(f"not a reader of {len(sealed)} records, shown sealed: {', '.join(sealed)}")
+    return opened
 
 
 def _from_history(
@@ -236,7 +283,8 @@ def list_records(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """List records of one kind, optionally only those matching every --where."""
+    """List records of one kind, optionally only those matching every --where; with
+    --decrypt, open them for a reader (all cores, one identity load)."""
     from formulactl.model.kinds import kind_named
     from formulactl.store.cache import BlobCache, code_version
     from formulactl.store.query import parse_condition, select_records, value_at
@@ -254,7 +302,10 @@ def list_records(
             "validate` for details"
         )
     if as_json:
-        print_json([record.data for record in selection.records])
+        shown = selection.records
+        if decrypt:
+            shown = _decrypted(found, shown, identity, strict=False)
+        print_json([record.data for record in shown])
         return
     from rich.console import Console
     from rich.table import Table

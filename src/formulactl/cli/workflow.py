@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from formulactl.cli.common import (
+    IdentityOption,
     JsonOption,
     StoreOption,
     check_cache,
@@ -36,13 +37,19 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_command)
 
 
-def _step(record_id: str, name: str, reason: str, store: Path | None) -> None:
-
+def _step(
+    record_id: str, name: str, reason: str, store: Path | None, identity: Path | None = None
+) -> None:
     from formulactl.actions.steps import take_step
 
     found = open_store(store)
+    gate = None
+    if name == "approve":
+        from formulactl.cli.compliance import approval_gate
+
+        gate = approval_gate(found, identity)
     with writing(found, f"{name} {record_id}"), refusals(found):
-        done = take_step(found, record_id, name, reason, date.today(), check_cache(found))
+        done = take_step(found, record_id, name, reason, date.today(), check_cache(found), gate)
     status = done.record.data.get("status")
     committed(done.commit, f"{name} {record_id}")
     out(f"{record_id} is {status} (version {done.record.data.get('version')})")
@@ -53,9 +60,12 @@ def submit(record_id: IdArgument, store: StoreOption = None) -> None:
     _step(record_id, "submit", "", store)
 
 
-def approve(record_id: IdArgument, store: StoreOption = None) -> None:
-    """Approve a record in review; binds the approval to its exact content (four eyes)."""
-    _step(record_id, "approve", "", store)
+def approve(
+    record_id: IdArgument, identity: IdentityOption = None, store: StoreOption = None
+) -> None:
+    """Approve a record in review; binds the approval to its exact content (four eyes). A
+    formula is checked first, with your key, against its limits and customer restrictions."""
+    _step(record_id, "approve", "", store, identity)
 
 
 def reject(record_id: IdArgument, reason: ReasonOption, store: StoreOption = None) -> None:

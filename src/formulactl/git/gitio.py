@@ -504,6 +504,14 @@ def merge_base(root: Path, first: str, second: str) -> str | None:
     return done.stdout.decode().strip() or None
 
 
+def undo_commits(root: Path, commit: str, paths: Sequence[str]) -> None:
+    """Move the branch and the index back to `commit` and restore `paths` from it: the
+    undo of commits this process just made (other files in the work tree are untouched)."""
+    run(root, ["reset", "-q", "--end-of-options", commit])
+    if paths:
+        run(root, ["checkout", "-q", commit, "--", *paths])
+
+
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     done = run(root, ["merge-base", "--is-ancestor", ancestor, descendant], check=False)
     return done.returncode == 0

@@ -27,6 +27,12 @@ KINDS: dict[str, Kind] = {
         ),
         Kind("material", "materials", True, ("id", "name", "cas", "restricted", "status")),
         Kind("supplier", "suppliers", True, ("id", "name", "qualification", "score", "status")),
+        Kind(
+            "limit",
+            "limits",
+            True,
+            ("id", "market", "cas", "substance", "max_percent", "banned", "status"),
+        ),
         Kind("batch", "batches", False, ("id", "formula", "date", "customer", "disposition")),
         Kind("interaction", "interactions", False, ("id", "customer", "date", "channel", "by")),
         Kind(

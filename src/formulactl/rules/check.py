@@ -26,6 +26,7 @@ from formulactl.model.kinds import (
 )
 from formulactl.model.team import Team
 from formulactl.parallel import parallel_map
+from formulactl.rules import composition  # noqa: F401  (registers its rules)
 from formulactl.rules.quality import typed_pass_problems
 from formulactl.rules.rules import (
     Located,

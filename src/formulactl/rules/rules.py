@@ -58,16 +58,32 @@ def check_record(context: RuleContext, data: dict[str, Any]) -> list[Problem]:
 
 @record_rule("formula")
 def ingredient_sum(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
+    """The percentages make 100; an omitted balance percent takes whatever the rest leave."""
     lines = data.get("ingredients")
     if not isinstance(lines, list) or not lines:
         return
-    percents = [line.get("percent") if isinstance(line, dict) else None for line in lines]
+    open_balance = [
+        line for line in lines if isinstance(line, dict) and line.get("balance") is True
+    ]
+    counted = [
+        line for line in lines if not (isinstance(line, dict) and line.get("balance") is True)
+    ]
+    if open_balance and "percent" in open_balance[0]:
+        counted, open_balance = lines, []
+    percents = [line.get("percent") if isinstance(line, dict) else None for line in counted]
     numbers = [number for number in map(_number, percents) if number is not None]
     if len(numbers) < len(percents):
         return  # a sealed or wrong value is reported elsewhere; no sum to check
     total = math.fsum(numbers)
     tolerance = context.settings.percent_tolerance
-    if abs(total - 100) > tolerance + 1e-9:
+    if open_balance and total > 100 + tolerance + 1e-9:
+        yield Problem(
+            "/ingredients",
+            "percent-sum",
+            f"ingredient percentages without the balance line sum to {total:.6g}, over 100",
+            "lower them; the balance line takes what they leave of 100",
+        )
+    elif not open_balance and abs(total - 100) > tolerance + 1e-9:
         yield Problem(
             "/ingredients",
             "percent-sum",
@@ -76,23 +92,30 @@ def ingredient_sum(context: RuleContext, data: dict[str, Any]) -> Iterator[Probl
         )
 
 
-@record_rule("material")
+@record_rule("material", "limit")
 def cas_check_digit(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
-    cas = data.get("cas")
+    problem = cas_problem(data.get("cas"), "/cas")
+    if problem:
+        yield problem
+
+
+def cas_problem(cas: Any, pointer: str) -> Problem | None:
+    """A CAS number whose last digit does not match the weighted sum of the others."""
     if not isinstance(cas, str) or cas.count("-") != 2:
-        return
+        return None
     digits = cas.replace("-", "")
     if not digits.isdigit():
-        return
+        return None
     body, check = digits[:-1], int(digits[-1])
     expected = sum(int(d) * weight for weight, d in enumerate(reversed(body), start=1)) % 10
-    if expected != check:
-        yield Problem(
-            "/cas",
-            "cas-check-digit",
-            f"CAS number {cas} fails its check digit (expected {expected})",
-            "retype it from the supplier's safety data sheet",
-        )
+    if expected == check:
+        return None
+    return Problem(
+        pointer,
+        "cas-check-digit",
+        f"CAS number {cas} fails its check digit (expected {expected})",
+        "retype it from the supplier's safety data sheet or the regulation",
+    )
 
 
 @record_rule("customer")
@@ -119,7 +142,7 @@ def tax_id_check_digit(context: RuleContext, data: dict[str, Any]) -> Iterator[P
         )
 
 
-@record_rule("customer", "formula", "material", "supplier")
+@record_rule("customer", "formula", "material", "supplier", "limit")
 def approved_needs_review_due(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
     if data.get("status") == "approved" and "review_due" not in data:
         yield Problem(

@@ -36,6 +36,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "formula": "F-{seq:6}",
         "material": "M-{seq:5}",
         "supplier": "S-{seq:4}",
+        "limit": "L-{seq:5}",
         "batch": "B-{date}-{seq:3}",
         "interaction": "I-{date}-{rand:4}",
         "order": "O-{date}-{rand:4}",
@@ -43,7 +44,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "survey": "SV-{date}-{rand:4}",
     },
     "percent_tolerance": 0.01,
-    "review_interval_days": {"customer": 365, "formula": 365, "material": 730, "supplier": 365},
+    "review_interval_days": {
+        "customer": 365,
+        "formula": 365,
+        "material": 730,
+        "supplier": 365,
+        "limit": 365,
+    },
     "response_due_days": {"low": 14, "medium": 7, "high": 3, "critical": 1},
     "max_record_kb": 1024,
     "allow_unsigned": False,
@@ -122,8 +129,20 @@ class Store:
                     path,
                     rule="schema-missing",
                 ) from None
-            self._schemas[kind] = load_kind_schema(kind, text, path)
+            found = load_kind_schema(kind, text, path)
+            if kind in ("formula", "limit"):
+                _extend_exposures(found.schema, self._extra_exposures())
+            self._schemas[kind] = found
         return self._schemas[kind]
+
+    def _extra_exposures(self) -> list[str]:
+        """Exposure codes the store adds in `exposures` of formulactl.yaml."""
+        extra = self.settings.raw.get("exposures")
+        return [
+            entry["code"]
+            for entry in (extra if isinstance(extra, list) else [])
+            if isinstance(entry, dict) and isinstance(entry.get("code"), str)
+        ]
 
     def load_checked(self, name: str, kind: str) -> dict[str, Any]:
         """Read a store file and stop at its first schema problem (settings, team)."""
@@ -278,6 +297,19 @@ class Store:
     def cache_file(self, name: str) -> Path | None:
         """Where a cache of results is kept, or None when this run trusts no cache."""
         return self.cache_dir / name if self.cached else None
+
+
+def _extend_exposures(node: Any, codes: list[str]) -> None:
+    """Add the store's own exposure codes to every exposure enum of a schema."""
+    if isinstance(node, dict):
+        enum = node.get("enum")
+        if isinstance(enum, list) and "rinse_off" in enum:
+            node["enum"] = enum + [code for code in codes if code not in enum]
+        for value in node.values():
+            _extend_exposures(value, codes)
+    elif isinstance(node, list):
+        for item in node:
+            _extend_exposures(item, codes)
 
 
 GITATTRIBUTES = "records/**/*.yaml diff=formulactl merge=formulactl\n"

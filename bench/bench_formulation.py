@@ -1,0 +1,192 @@
+"""Time formula work on a large store of sealed formulas against the floor of age itself.
+
+    .venv/bin/python bench/bench_formulation.py                  # 10,000 formulas
+    .venv/bin/python bench/bench_formulation.py --formulas 2000  # quicker run
+
+Measures (ratios in one run):
+- bulk opening of every formula (as `list formula --decrypt --json` does), one core and
+  every core, against one pyrage decryption per formula;
+- `substitute --dry-run` in one process for a material that every formula uses, against
+  the same floor;
+- `scale`, `cost`, `check`, `declare` on one formula, end to end (process start included),
+  warm (after one run).
+Results are printed and written to bench/out/formulation.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_validate import machine
+from formulactl.actions.records import open_many, open_record
+from formulactl.crypto import crypto
+from formulactl.crypto.sealing import seal
+from formulactl.formulation.source import Reader
+from formulactl.formulation.substitution import plan_substitution
+from formulactl.store import yamlio
+from formulactl.store.store import Store
+from generate import GIT_IDENTITY, generate
+
+OUT = Path(__file__).resolve().parent / "out" / "formulation.json"
+COMMON = "M-00001"  # put on every formula, so substitute touches them all
+TARGETS = {
+    "bulk_open_one_core_over_floor": 1.2,
+    "substitute_over_floor": 1.5,
+    "command_seconds": 0.3,
+}
+
+
+def team_and_keys(root: Path) -> Path:
+    """Two readers with throwaway keys and a recovery recipient; sealing required."""
+    people = []
+    for name in ("zhang.min", "chen.jing"):
+        key = root.parent / name
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        public = " ".join(key.with_name(name + ".pub").read_text().split()[:2])
+        people.append(
+            {
+                "id": name,
+                "name": name,
+                "email": f"{name}@example.com",
+                "roles": ["entry", "approver"],
+                "keys": [{"key": public}],
+            }
+        )
+    store = Store(root)
+    (root / "team.yaml").write_text(
+        yamlio.dump({"people": people}, store.schema("team").shape), encoding="utf-8"
+    )
+    settings = yamlio.load_record((root / "formulactl.yaml").read_bytes(), "s", 1 << 20)
+    _secret, recovery = crypto.new_identity()
+    settings["encryption"] = dict(settings["encryption"], require=True, recovery=recovery)
+    (root / "formulactl.yaml").write_text(
+        yamlio.dump(settings, store.schema("settings").shape), encoding="utf-8"
+    )
+    return root.parent / "zhang.min"
+
+
+def seal_formulas(root: Path) -> int:
+    """Every formula gets the common material as its first line, then is sealed."""
+    store = Store(root)
+    schema = store.schema("formula")
+    count = 0
+    for record_id in store.ids("formula"):
+        record = store.load(record_id)
+        lines = [line for line in record.data["ingredients"] if line["material"] != COMMON]
+        first = lines[0]
+        lines.insert(0, {"material": COMMON, "percent": first["percent"]})
+        first["percent"] = 0.0
+        data = dict(record.data, ingredients=lines)
+        data.pop("encryption", None)
+        sealed = seal(store.settings, store.team, schema, record_id, data)
+        store.write_text(record.path, yamlio.dump(sealed, schema.shape))
+        count += 1
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(root), *GIT_IDENTITY, "commit", "-q", "--no-verify", "-m", "sealed"],
+        check=True,
+    )
+    return count
+
+
+def timed(action: Any) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def command_seconds(root: Path, key: Path) -> dict[str, float]:
+    """Each report on one formula, end to end, the second (warm) run."""
+    env = dict(os.environ, FORMULACTL_IDENTITY=str(key))
+    found = {}
+    for command in ("scale", "cost", "check", "declare"):
+        args = [
+            sys.executable,
+            "-m",
+            "formulactl",
+            command,
+            "F-000001",
+            "--draft",
+            "--store",
+            str(root),
+        ]
+        subprocess.run(args, env=env, capture_output=True, check=False)
+        found[command] = timed(
+            lambda args=args: subprocess.run(args, env=env, capture_output=True, check=False)
+        )
+    return found
+
+
+def benchmark(formulas: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "store"
+        generate(root, formulas, max(1, formulas // 5), max(30, formulas * 3 // 10))
+        key = team_and_keys(root)
+        seal_formulas(root)
+        store = Store(root)
+        identity = crypto.load_identity(key)
+        records = [store.load(record_id) for record_id in store.ids("formula")]
+        wrapped = [r.data["encryption"]["recipients"]["zhang.min"].split(":")[1] for r in records]
+        floor = timed(lambda: [crypto.unwrap("floor", w, [identity.secret]) for w in wrapped])
+        one_core = timed(lambda: [open_record(store, r, [identity]) for r in records])
+        every_core = timed(lambda: open_many(store, records, [identity]))
+        reader = Reader(store, [identity])
+        plan_substitution(reader, COMMON, "M-00002", Decimal(1), [])  # warms the record cache
+        substitute = timed(
+            lambda: plan_substitution(Reader(store, [identity]), COMMON, "M-00002", Decimal(1), [])
+        )
+        commands = command_seconds(root, key)
+    return {
+        "machine": machine(),
+        "formulas": formulas,
+        "seconds": {
+            "floor_one_decryption_per_formula": floor,
+            "bulk_open_one_core": one_core,
+            "bulk_open_every_core": every_core,
+            "substitute_dry_run": substitute,
+            **{f"{name}_one_formula": value for name, value in commands.items()},
+        },
+        "ratios": {
+            "bulk_open_one_core_over_floor": one_core / floor,
+            "bulk_open_every_core_over_floor": every_core / floor,
+            "substitute_over_floor": substitute / floor,
+        },
+        "targets": TARGETS,
+    }
+
+
+def report(results: dict[str, Any]) -> None:
+    print(f"\n{results['formulas']} sealed formulas")
+    for name, value in results["seconds"].items():
+        print(f"{name:<44}{value:>10.3f} s")
+    for name, value in results["ratios"].items():
+        target = TARGETS.get(name)
+        verdict = (
+            ""
+            if target is None
+            else f"  target <= {target:g} {'ok' if value <= target else 'MISSED'}"
+        )
+        print(f"{name:<44}{value:>10.2f}{verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--formulas", type=int, default=10_000)
+    results = benchmark(parser.parse_args().formulas)
+    report(results)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

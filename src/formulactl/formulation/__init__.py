@@ -1,0 +1,1 @@
+"""Formula work: weighing sheets, cost roll-ups, substances against limits, declarations."""

@@ -1,0 +1,117 @@
+"""A formula version as lines to scale, the materials it uses, and the product it makes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from formulactl.errors import FormulaError
+from formulactl.formulation.scaling import Line, balance_percent, product_density
+from formulactl.formulation.source import FormulaVersion, Reader
+from formulactl.formulation.substances import Product
+from formulactl.formulation.units import Quantity, decimal, quantity_of, to_kg
+
+
+def ingredient_lines(
+    version: FormulaVersion, materials: Mapping[str, Mapping[str, Any]]
+) -> list[Line]:
+    where = version.ref
+    lines = []
+    for index, item in enumerate(version.data.get("ingredients") or []):
+        material = str(item.get("material"))
+        percent = item.get("percent")
+        what = f"{where} ingredients[{index}].percent"
+        lines.append(
+            Line(
+                material=material,
+                percent=None if percent is None else decimal(percent, what),
+                phase=str(item.get("phase") or ""),
+                fixed=item.get("scale") == "fixed",
+                balance=item.get("balance") is True,
+                increment_kg=_increment(material, materials.get(material, {})),
+            )
+        )
+    if not lines:
+        raise FormulaError(f"{where} has no ingredients", "add ingredient lines first")
+    return lines
+
+
+def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
+    found = data.get("weighing_increment")
+    if found is None:
+        return None
+    quantity = quantity_of(found, f"{material} weighing_increment")
+    return to_kg(quantity, _density(material, data), f"{material} weighing_increment")
+
+
+def _density(material: str, data: Mapping[str, Any]) -> Decimal | None:
+    value = data.get("density")
+    return None if value is None else decimal(value, f"{material} density")
+
+
+def standard_shares(version: FormulaVersion, lines: list[Line]) -> list[tuple[str, Decimal]]:
+    """Each line's material and percent of the formula, the balance line's worked out."""
+    percents = balance_percent(lines, version.ref)
+    return [(line.material, percent) for line, percent in zip(lines, percents, strict=True)]
+
+
+def load_materials(
+    reader: Reader, version: FormulaVersion, must_open: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The current materials of every line (sealed where this user cannot open them)."""
+    ids = sorted({str(item.get("material")) for item in version.data.get("ingredients") or []})
+    return {material: reader.load(material, must_open) for material in ids}
+
+
+def standard_kg(version: FormulaVersion, materials: Mapping[str, Mapping[str, Any]]) -> Decimal:
+    found = version.data.get("standard_batch") or {"quantity": 100, "unit": "kg"}
+    quantity = quantity_of(found, f"{version.ref} standard_batch")
+    return size_kg(version, materials, quantity, "standard_batch")
+
+
+def size_kg(
+    version: FormulaVersion,
+    materials: Mapping[str, Mapping[str, Any]],
+    size: Quantity,
+    what: str,
+) -> Decimal:
+    """A batch size in kg; by volume through the mixture's density from its materials."""
+    if size.unit not in ("L", "mL"):
+        return to_kg(size, None, what)
+    lines = ingredient_lines(version, materials)
+    shares = [
+        (material, percent, _density(material, materials[material]))
+        for material, percent in standard_shares(version, lines)
+    ]
+    return to_kg(size, product_density(shares, f"{version.ref} {what}"), what)
+
+
+def loss_of(version: FormulaVersion, override: float | None) -> Decimal:
+    value = override if override is not None else version.data.get("loss_percent", 0)
+    return decimal(value, "loss_percent")
+
+
+def product_of(version: FormulaVersion, market: str | None) -> Product:
+    markets = (market,) if market else tuple(version.data.get("markets") or ())
+    return Product(
+        markets,
+        str(version.data.get("product_type") or ""),
+        str(version.data.get("exposure") or ""),
+    )
+
+
+def prices_at(reader: Reader, material_ids: list[str], day: str) -> dict[str, dict[str, Any]]:
+    """The materials as they stood at the end of `day`, from history, opened for this reader."""
+    from formulactl.audit.history import History
+    from formulactl.audit.trail import Trail, version_text
+
+    store = reader.store
+    found = {}
+    with History(store) as history:
+        for material in material_ids:
+            trail = Trail(store, history, material)
+            raw = version_text(trail, trail.at(day))
+            record = store.parse(store.record_path(material), raw)
+            found[material] = reader.open(record)
+    return found

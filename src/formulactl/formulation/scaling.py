@@ -1,0 +1,146 @@
+"""The weighing sheet: each line's quantity for one batch.
+
+Proportional lines scale with the weighed total, fixed lines keep their quantity at the
+standard batch, every line is rounded to its material's weighing increment, and the balance
+line takes exactly what the others leave, so the sheet adds up to the weighed total.
+All weights are `Decimal` kg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from formulactl.errors import FormulaError
+
+HUNDRED = Decimal(100)
+GRAM = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class Line:
+    """An ingredient line as scaling needs it."""
+
+    material: str
+    percent: Decimal | None  # None only on a balance line that omits it
+    phase: str = ""
+    fixed: bool = False
+    balance: bool = False
+    increment_kg: Decimal | None = None  # the material's weighing increment
+
+
+@dataclass(frozen=True)
+class Weighed:
+    line: Line
+    percent: Decimal  # the line's share of the standard formula
+    kg: Decimal
+
+
+@dataclass(frozen=True)
+class Sheet:
+    product_kg: Decimal  # what remains after the loss
+    loss_percent: Decimal
+    weighed_kg: Decimal  # what goes into the vessel
+    lines: tuple[Weighed, ...]
+
+    @property
+    def total_kg(self) -> Decimal:
+        return sum((weighed.kg for weighed in self.lines), Decimal(0))
+
+
+def weighed_total(product_kg: Decimal, loss_percent: Decimal, where: str) -> Decimal:
+    """SIZE / (1 − L/100): what to weigh so that SIZE of product remains after the loss."""
+    if product_kg <= 0:
+        raise FormulaError(
+            f"{where}: batch size {product_kg} kg is not above zero",
+            "give the quantity of product to make",
+            rule="bad-size",
+        )
+    if not Decimal(0) <= loss_percent < HUNDRED:
+        raise FormulaError(
+            f"{where}: loss {loss_percent} % is not between 0 and 100",
+            "give the share of the batch lost in making, below 100",
+            rule="bad-loss",
+        )
+    return product_kg / (1 - loss_percent / HUNDRED)
+
+
+def balance_percent(lines: list[Line], where: str) -> list[Decimal]:
+    """Each line's percent, the balance line's (if omitted) as what the others leave of 100."""
+    balances = [index for index, line in enumerate(lines) if line.balance]
+    if len(balances) > 1:
+        raise FormulaError(
+            f"{where}: two balance lines ({lines[balances[0]].material} and "
+            f"{lines[balances[1]].material})",
+            "keep `balance: true` on one line only",
+            rule="balance-line",
+        )
+    others = sum((line.percent or Decimal(0) for line in lines if not line.balance), Decimal(0))
+    percents = []
+    for line in lines:
+        if line.percent is None and not line.balance:
+            raise FormulaError(
+                f"{where}: the {line.material} line has no percent",
+                "give it a percent; only the balance line may omit it",
+                rule="ingredient-percent",
+            )
+        percents.append(line.percent if line.percent is not None else HUNDRED - others)
+    return percents
+
+
+def rounded(kg: Decimal, increment: Decimal | None) -> Decimal:
+    """To the nearest weighing increment (1 g where the material names none), half up."""
+    step = increment if increment and increment > 0 else GRAM
+    return (kg / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+
+
+def weighing_sheet(
+    lines: list[Line],
+    product_kg: Decimal,
+    standard_kg: Decimal,
+    loss_percent: Decimal,
+    where: str,
+) -> Sheet:
+    """The sheet for `product_kg` of product; fixed lines keep percent × standard batch."""
+    weighed = rounded(weighed_total(product_kg, loss_percent, where), None)
+    percents = balance_percent(lines, where)
+    kgs: list[Decimal | None] = []
+    for line, percent in zip(lines, percents, strict=True):
+        base = standard_kg if line.fixed else weighed
+        kgs.append(None if line.balance else rounded(base * percent / HUNDRED, line.increment_kg))
+    if any(line.balance for line in lines):
+        rest = weighed - sum((kg for kg in kgs if kg is not None), Decimal(0))
+        if rest < 0:
+            raise FormulaError(
+                f"{where}: at this size the other lines weigh {-rest} kg more than the batch, "
+                "so the balance line would be negative",
+                "make a larger batch, or lower the fixed lines",
+                rule="negative-balance",
+            )
+        kgs = [rest if kg is None else kg for kg in kgs]
+    return Sheet(
+        product_kg,
+        loss_percent,
+        weighed,
+        tuple(
+            Weighed(line, percent, kg or Decimal(0))
+            for line, percent, kg in zip(lines, percents, kgs, strict=True)
+        ),
+    )
+
+
+def product_density(shares: list[tuple[str, Decimal, Decimal | None]], where: str) -> Decimal:
+    """kg/L of the mixture from its materials' densities (volumes add): 1 / Σ(wᵢ / ρᵢ)."""
+    volume = Decimal(0)
+    for material, percent, density in shares:
+        if percent == 0:
+            continue
+        if density is None:
+            raise FormulaError(
+                f"{where}: a size by volume needs the density of every material; "
+                f"{material} has none",
+                f"set `density` (kg/L) on {material}, or give the size in kg",
+                rule="no-density",
+            )
+        volume += percent / HUNDRED / density
+    return 1 / volume

@@ -1,0 +1,136 @@
+"""Where formula work reads from: the exact approved version of a formula (from the commit
+that approved it), the materials, customer and limits it meets, opened for one reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from formulactl.actions.records import open_record
+from formulactl.crypto import crypto
+from formulactl.errors import FormulaError
+from formulactl.git import gitio
+from formulactl.model.sealed import ENVELOPE
+from formulactl.model.settings import split_ref
+from formulactl.store.store import Record, Store
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What every report names: the store and the commit it was computed at."""
+
+    store_id: str
+    commit: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"store_id": self.store_id, "commit": self.commit}
+
+
+@dataclass(frozen=True)
+class FormulaVersion:
+    id: str
+    version: int
+    status: str
+    data: dict[str, Any]  # opened: confidential values in plain text
+    approved_by: str = ""  # the approval signature's line, empty for a draft
+    approved_at: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+@dataclass
+class Reader:
+    """One reader's view of the store: identities loaded once, records opened once."""
+
+    store: Store
+    identities: list[crypto.Identity]
+    _opened: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _limits: list[Record] | None = None
+
+    def limits(self) -> list[Record]:
+        """The approved limits, read once for every formula this reader checks."""
+        if self._limits is None:
+            self._limits = approved_limits(self.store)
+        return self._limits
+
+    def open(self, record: Record) -> dict[str, Any]:
+        """The record in plain text; one line naming its readers when this user is not one."""
+        if ENVELOPE not in record.data:
+            return record.data
+        try:
+            return open_record(self.store, record, self.identities).plain
+        except FormulaError as why:
+            if why.finding.rule not in ("not-a-reader", "identity"):
+                raise
+            raise not_a_reader(record) from None
+
+    def load(self, record_id: str, must_open: bool = True) -> dict[str, Any]:
+        """The current record, opened; with `must_open` off, sealed where it cannot be."""
+        if record_id not in self._opened:
+            record = self.store.load(record_id)
+            try:
+                self._opened[record_id] = self.open(record)
+            except FormulaError:
+                if must_open:
+                    raise
+                return record.data
+        return self._opened[record_id]
+
+
+def not_a_reader(record: Record) -> FormulaError:
+    envelope = record.data.get(ENVELOPE)
+    names = ", ".join(envelope.get("recipients", {})) if isinstance(envelope, dict) else ""
+    return FormulaError(
+        f"you are not a reader of {record.id} (readers: {names or 'nobody'})",
+        "pass --identity with a reader's key, or ask an admin to add you with `formulactl rekey`",
+        record.path,
+        rule="not-a-reader",
+    )
+
+
+def basis(store: Store) -> Basis:
+    return Basis(store.settings.store_id, gitio.head(store.repo) or "(no commit)")
+
+
+def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> FormulaVersion:
+    """`F-…@V` as approved, or the latest approved version, or (with `draft`) the file now."""
+    record_id, version = split_ref(ref)
+    if store.kind_of(record_id) != "formula":
+        raise FormulaError(f"{record_id} is not a formula", "give a formula ID such as F-000014")
+    if version is None and draft:
+        record = store.load(record_id)
+        data = reader.open(record)
+        return FormulaVersion(record_id, int(data.get("version", 1)), str(data.get("status")), data)
+    from formulactl.audit.history import History
+    from formulactl.audit.trail import Trail, version_text
+
+    with History(store) as history:
+        trail = Trail(store, history, record_id)
+        if version is None:
+            approvals = [event for event in trail.events if event.approval]
+            if not approvals:
+                raise FormulaError(
+                    f"{record_id} has no approved version",
+                    "pass --draft to work on the current draft",
+                    store.record_path(record_id),
+                    rule="not-approved",
+                )
+            version = approvals[-1].version or 1
+        event = trail.approved(version)
+        raw = version_text(trail, event)
+    record = store.parse(store.record_path(record_id), raw)
+    signature = event.signature
+    who = f"{signature.name} ({signature.person})" if signature.name else signature.person
+    return FormulaVersion(record_id, version, "approved", reader.open(record), who, signature.when)
+
+
+def approved_limits(store: Store) -> list[Record]:
+    """Every limit in force for checks: approved ones only (drafts and reviews are not law yet)."""
+    found = []
+    for record_id in store.ids("limit"):
+        record = store.load(record_id)
+        if record.data.get("status") == "approved":
+            found.append(record)
+    return found

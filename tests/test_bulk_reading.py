@@ -1,0 +1,76 @@
+"""Bulk reading for readers: `list KIND --decrypt --json` and `show ID… --decrypt` open many
+records with one identity load, and say which ones this user cannot read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import Invoke, Member, make_key
+from formulactl.store.store import Store
+
+
+def test_list_decrypt_opens_every_formula_for_a_reader(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    key = team_keys["zhang.min"].key
+    done = invoke(
+        "list", "formula", "--decrypt", "--identity", key, "--json", cwd=sample_signed_store.root
+    )
+    assert done.code == 0, done.err
+    formulas = json.loads(done.out)
+    assert len(formulas) == len(sample_signed_store.ids("formula"))
+    shower_gel = next(item for item in formulas if item["id"] == "F-000014")
+    assert shower_gel["ingredients"][1]["percent"] == 12.0
+    assert all("encryption" not in item for item in formulas)
+
+
+def test_list_decrypt_keeps_sealed_what_the_user_cannot_read(
+    sample_signed_store: Store, invoke: Invoke, tmp_path: Path
+) -> None:
+    stranger = make_key(tmp_path / "stranger", "stranger")
+    done = invoke(
+        "list",
+        "formula",
+        "--where",
+        "customer=C-00014",
+        "--decrypt",
+        "--identity",
+        stranger,
+        "--json",
+        cwd=sample_signed_store.root,
+    )
+    assert done.code == 0
+    assert "not a reader of 1 records, shown sealed: F-000014" in done.err
+    assert str(json.loads(done.out)[0]["ingredients"][1]["percent"]).startswith("fcx1:")
+
+
+def test_show_opens_many_ids_at_once(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    key = team_keys["zhang.min"].key
+    done = invoke(
+        "show",
+        "F-000013",
+        "F-000014",
+        "--decrypt",
+        "--identity",
+        key,
+        "--json",
+        cwd=sample_signed_store.root,
+    )
+    assert done.code == 0, done.err
+    assert [item["id"] for item in json.loads(done.out)] == ["F-000013", "F-000014"]
+    text = invoke("show", "F-000013", "F-000014", "--decrypt", "--identity", key)
+    assert text.out.count("\n---\n") == 1 and "percent: 12.0" in text.out
+
+
+def test_show_decrypt_tells_a_non_reader_who_the_readers_are(
+    sample_signed_store: Store, invoke: Invoke, tmp_path: Path
+) -> None:
+    stranger = make_key(tmp_path / "stranger", "stranger")
+    done = invoke(
+        "show", "F-000014", "--decrypt", "--identity", stranger, cwd=sample_signed_store.root
+    )
+    assert done.code == 2
+    assert "is not a reader of F-000014" in done.err
