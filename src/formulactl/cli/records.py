@@ -230,6 +230,7 @@ def _decrypted(
     """The records opened with one identity load on every core; without `strict`, those this
     user cannot read stay sealed and are named on stderr."""
     from formulactl.actions.records import open_many
+    from formulactl.store.store import Record
 
     loaded = identities(identity)
     opened: list[Record] = []
