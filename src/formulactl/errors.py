@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -19,9 +19,6 @@ class Finding:
     hint: str = ""
     commit: str = ""  # for findings about history: the commit and the person who signed it
     person: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def as_line(self) -> str:
         """`path:line:col: message — hint`, the one-line form every user sees."""

@@ -21,14 +21,6 @@ class FieldChange:
     before: Any = None
     after: Any = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "change": self.change,
-            "before": self.before,
-            "after": self.after,
-        }
-
 
 def record_diff(
     schema: KindSchema, before: dict[str, Any] | None, after: dict[str, Any] | None

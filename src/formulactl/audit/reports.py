@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from formulactl.audit.history import History
 from formulactl.crypto.confidential import readers, secrets_in
@@ -26,16 +25,6 @@ class DueItem:
     task: str  # review (periodic), approve (in review), respond (feedback)
     who: tuple[str, ...]
     overdue: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "due": self.due,
-            "record": self.record,
-            "kind": self.kind,
-            "task": self.task,
-            "who": list(self.who),
-            "overdue": self.overdue,
-        }
 
 
 def due_items(store: Store, today: date, cache: BlobCache) -> list[DueItem]:
@@ -98,14 +87,6 @@ class Access:
     readers: tuple[str, ...]
     missing: tuple[str, ...]  # should read but hold no copy of the key
     extra: tuple[str, ...]  # hold a copy but should no longer read
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "record": self.record,
-            "readers": list(self.readers),
-            "missing": list(self.missing),
-            "extra": list(self.extra),
-        }
 
 
 def access_today(store: Store, records: list[Record]) -> list[Access]:

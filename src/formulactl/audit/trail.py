@@ -52,22 +52,6 @@ class Event:
     changes: tuple[FieldChange, ...]
     approval: bool  # the record became approved here
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "commit": self.commit,
-            "date": self.signature.when,
-            "person": self.signature.person,
-            "name": self.signature.name,
-            "signature": self.signature.verdict,
-            "received": self.signature.received,
-            "action": self.action,
-            "meaning": self.signature.meaning,
-            "reason": self.reason,
-            "version": self.version,
-            "status": self.status,
-            "changes": [change.as_dict() for change in self.changes],
-        }
-
 
 def signature_of(history: History, commit: Commit) -> Signature:
     when = datetime.fromtimestamp(commit.timestamp, commit_zone(commit.offset)).isoformat()
@@ -221,21 +205,6 @@ class Blame:
     field: str
     changed: Event
     approval: Event | None
-
-    def as_dict(self) -> dict[str, Any]:
-        approval = self.approval
-        return {
-            "field": self.field,
-            "commit": self.changed.commit,
-            "person": self.changed.signature.person,
-            "name": self.changed.signature.name,
-            "date": self.changed.signature.when,
-            "version": self.changed.version,
-            "action": self.changed.action,
-            "approved_by": approval.signature.person if approval else None,
-            "approved_in": approval.commit if approval else None,
-            "approved_on": approval.signature.when if approval else None,
-        }
 
 
 def version_text(trail: Trail, event: Event) -> bytes:

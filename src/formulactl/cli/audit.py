@@ -65,7 +65,7 @@ def log(
         trail = Trail(found, history, base)
         events = list(reversed(trail.of_version(wanted) if wanted else trail.events))
     if as_json:
-        print_json([event.as_dict() for event in events])
+        print_json(events)
         return
     for event in events:
         version = f" v{event.version}" if event.version else ""
@@ -93,7 +93,7 @@ def blame(
     with History(found) as history:
         rows = Trail(found, history, record_id, keys).blame(field)
     if as_json:
-        print_json([row.as_dict() for row in rows])
+        print_json(rows)
         return
     for row in rows:
         change, approval = row.changed, row.approval
@@ -145,7 +145,7 @@ def diff(
                 "record": record_id,
                 "from": old_event.commit,
                 "to": new_event.commit,
-                "changes": [change.as_dict() for change in changes],
+                "changes": changes,
             }
         )
     elif markdown:
@@ -188,7 +188,7 @@ def audit_verify(
             {
                 "summary": report.summary,
                 "anchored": report.anchored,
-                "findings": [finding.as_dict() for finding in report.findings],
+                "findings": report.findings,
             }
         )
     elif markdown:
@@ -241,6 +241,7 @@ def audit_export(
     import io
 
     from formulactl.audit.export import Row, export_rows
+    from formulactl.cli.render import to_json
 
     if output_format not in ("csv", "json"):
         raise FormulaError(
@@ -251,7 +252,7 @@ def audit_export(
     rows = list(export_rows(found, checked_date(since, "--since"), keys))
     text = io.StringIO(newline="")
     if output_format == "json":
-        text.write(json.dumps([vars(row) for row in rows], ensure_ascii=False, indent=2) + "\n")
+        text.write(json.dumps(to_json(rows), ensure_ascii=False, indent=2) + "\n")
     else:
         writer = csv.writer(text)
         writer.writerow(Row.COLUMNS)

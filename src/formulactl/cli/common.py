@@ -136,13 +136,16 @@ def ask(question: str, default: bool) -> bool:
 
 
 def print_json(value: Any) -> None:
+    """Any result as JSON, through the one renderer (`cli/render.py`)."""
+    from formulactl.cli.render import to_json
+
     # \u escapes keep every character where the terminal cannot show it, and are still JSON.
-    out(json.dumps(value, ensure_ascii=not _utf8(sys.stdout), indent=2, sort_keys=False))
+    out(json.dumps(to_json(value), ensure_ascii=not _utf8(sys.stdout), indent=2, sort_keys=False))
 
 
 def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> None:
     if as_json:
-        print_json([finding.as_dict() for finding in findings])
+        print_json(findings)
         return
     for finding in findings:
         out(_shown(store, finding).as_line())

@@ -219,11 +219,8 @@ def review_command(
                 "base": result.base,
                 "head": result.head,
                 "commits": result.commits,
-                "records": [
-                    {**vars(item), "changes": [c.as_dict() for c in item.changes]}
-                    for item in result.records
-                ],
-                "findings": [finding.as_dict() for finding in result.findings],
+                "records": result.records,
+                "findings": result.findings,
             }
         )
     else:

@@ -150,7 +150,7 @@ def access(
             raise FormulaError("--history takes one record ID", "such as F-000012", rule="usage")
         exposures = access_history(found, found.load(target))
         if as_json:
-            print_json([vars(item) for item in exposures])
+            print_json(exposures)
             return
         for item in exposures:
             out(f"{item.field:<50} {item.reader:<22} commits {item.first[:10]}…{item.last[:10]}")
@@ -158,7 +158,7 @@ def access(
     records = _records(found, target)
     rows = access_today(found, records)
     if as_json:
-        print_json([row.as_dict() for row in rows])
+        print_json(rows)
         return
     for row in rows:
         notes = []

@@ -121,7 +121,7 @@ def due(
     cache = BlobCache(found.cache_file("records.marshal"), code_version())
     items = [item for item in due_items(found, date.today(), cache) if item.overdue or not overdue]
     if as_json:
-        print_json([item.as_dict() for item in items])
+        print_json(items)
         return
     for item in items:
         flag = "OVERDUE " if item.overdue else ""

@@ -1,0 +1,67 @@
+"""Results as JSON: the one place that turns the core's dataclasses into what `--json`
+prints, so the core keeps plain data and no result carries its own serialiser."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from formulactl.audit.trail import Blame, Event
+
+
+def to_json(value: Any) -> Any:
+    """Dataclasses by their fields (trail events and blame rows flattened for readers),
+    tuples as lists, paths as text; everything else as it is."""
+    if isinstance(value, Event):
+        return _event(value)
+    if isinstance(value, Blame):
+        return _blame(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: to_json(getattr(value, field.name)) for field in dataclasses.fields(value)
+        }
+    if isinstance(value, Mapping):
+        return {str(key): to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _event(event: Event) -> dict[str, Any]:
+    """One change to a record, its signature spelled out as an inspector reads it."""
+    signature = event.signature
+    return {
+        "commit": event.commit,
+        "date": signature.when,
+        "person": signature.person,
+        "name": signature.name,
+        "signature": signature.verdict,
+        "received": signature.received,
+        "action": event.action,
+        "meaning": signature.meaning,
+        "reason": event.reason,
+        "version": event.version,
+        "status": event.status,
+        "changes": to_json(event.changes),
+    }
+
+
+def _blame(row: Blame) -> dict[str, Any]:
+    """Who last changed a field, and the approval that covers it (if any)."""
+    changed, approval = row.changed, row.approval
+    return {
+        "field": row.field,
+        "commit": changed.commit,
+        "person": changed.signature.person,
+        "name": changed.signature.name,
+        "date": changed.signature.when,
+        "version": changed.version,
+        "action": changed.action,
+        "approved_by": approval.signature.person if approval else None,
+        "approved_in": approval.commit if approval else None,
+        "approved_on": approval.signature.when if approval else None,
+    }
