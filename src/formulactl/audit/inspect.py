@@ -24,12 +24,14 @@ class AuditReport:
     history: HistoryReport
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
-    anchored: str = ""
+    anchored: str = ""  # the commit of the verified-heads list that records this check
+    anchored_head: str = ""  # the HEAD it recorded as verified
 
 
-def audit(store: Store) -> AuditReport:
+def audit(store: Store, can_sign: bool = False) -> AuditReport:
     """The history rules, plus: the history still contains every head verified before, each
-    record was created in a commit, and the working tree holds no change to approved records."""
+    record was created in a commit, and the working tree holds no change to approved records.
+    A clean history is recorded as verified when this clone `can_sign` for a team member."""
     report = AuditReport(verify_history(store))
     report.findings = list(report.history.findings)
     head = gitio.head(store.root)
@@ -49,6 +51,8 @@ def audit(store: Store) -> AuditReport:
         "findings": len(report.findings),
         **{f"  {rule}": count for rule, count in sorted(counts.items())},
     }
+    if can_sign and not report.findings:
+        report.anchored, report.anchored_head = anchor(store, head), head
     return report
 
 

@@ -13,6 +13,7 @@ from formulactl.audit.history import Commit, History, is_approval, is_rekey
 from formulactl.crypto import crypto
 from formulactl.crypto.sealing import data_key, open_secrets
 from formulactl.errors import FormulaError
+from formulactl.git import gitio
 from formulactl.model.sealed import ENVELOPE
 from formulactl.store import yamlio
 from formulactl.store.schema import KindSchema
@@ -221,3 +222,87 @@ def version_text(trail: Trail, event: Event) -> bytes:
 def commit_zone(offset: str) -> timezone:
     sign = -1 if offset.startswith("-") else 1
     return timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """What changed in a record between two points of its trail."""
+
+    record: str
+    old: Event
+    new: Event
+    changes: list[FieldChange]
+
+    @property
+    def title(self) -> str:
+        return f"{self.record}: {_label(self.old)} → {_label(self.new)}"
+
+
+def record_log(store: Store, record_id: str, version: int | None = None) -> list[Event]:
+    """Every change to a record (or to one version of it), newest first."""
+    with History(store) as history:
+        trail = Trail(store, history, record_id)
+        return list(reversed(trail.of_version(version) if version else trail.events))
+
+
+def field_blame(
+    store: Store, record_id: str, field: str | None, identities: list[crypto.Identity]
+) -> list[Blame]:
+    """For each field (or one): the change that last set it and the approval after it."""
+    with History(store) as history:
+        return Trail(store, history, record_id, identities).blame(field)
+
+
+def version_diff(
+    store: Store,
+    record_id: str,
+    first: str | None,
+    second: str | None,
+    identities: list[crypto.Identity],
+) -> VersionDiff:
+    """Between two versions or commits (default: the previous version and the latest),
+    list lines matched by their stable key."""
+    with History(store) as history:
+        trail = Trail(store, history, record_id, identities)
+        old, new = _pick(trail, first, second)
+        changes = record_diff(trail.schema, trail.data(old.blob), trail.data(new.blob))
+    return VersionDiff(record_id, old, new, changes)
+
+
+def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Event, Event]:
+    events = trail.events
+    newest = _find(trail, second) if second else events[-1]
+    if first:
+        return _find(trail, first), newest
+    index = events.index(newest)
+    version = newest.version
+    earlier = [event for event in events[:index] if event.version != version] or events[:1]
+    return (earlier[-1] if len(events) > 1 else newest), newest
+
+
+def _find(trail: Trail, wanted: str) -> Event:
+    """The event a version number or a commit names."""
+    if wanted.isdigit():
+        version = int(wanted)
+        matching = [event for event in trail.events if event.version == version]
+        if not matching:
+            raise FormulaError(
+                f"{trail.record_id} has no version {version}",
+                f"see `formulactl log {trail.record_id}`",
+                rule="usage",
+            )
+        return matching[-1]
+    root = trail.store.root
+    commit = gitio.resolve(root, wanted)
+    before = [event for event in trail.events if gitio.is_ancestor(root, event.commit, commit)]
+    if not before:
+        raise FormulaError(
+            f"{trail.record_id} did not exist at {wanted}",
+            f"see `formulactl log {trail.record_id}`",
+            rule="usage",
+        )
+    return before[-1]
+
+
+def _label(event: Event) -> str:
+    return f"v{event.version} ({event.commit[:10]})" if event.version else event.commit[:10]

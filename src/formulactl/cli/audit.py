@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,7 +27,6 @@ from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
     from formulactl.audit.diffing import FieldChange
-    from formulactl.audit.trail import Trail
 
 audit_app = typer.Typer(
     help="Verify the whole history and export the trail for inspectors.", no_args_is_help=True
@@ -55,15 +54,11 @@ def log(
     store: StoreOption = None,
 ) -> None:
     """Every change to one record, newest first, with who signed it and what it meant."""
-    from formulactl.audit.history import History
-    from formulactl.audit.trail import Trail
+    from formulactl.audit.trail import record_log
     from formulactl.model.settings import split_ref
 
-    found = open_store(store)
     base, wanted = split_ref(record_id)
-    with History(found) as history:
-        trail = Trail(found, history, base)
-        events = list(reversed(trail.of_version(wanted) if wanted else trail.events))
+    events = record_log(open_store(store), base, wanted)
     if as_json:
         print_json(events)
         return
@@ -85,13 +80,10 @@ def blame(
     store: StoreOption = None,
 ) -> None:
     """For each field: who last changed it, when, in which version, under which approval."""
-    from formulactl.audit.history import History
-    from formulactl.audit.trail import Trail
+    from formulactl.audit.trail import field_blame
 
-    found = open_store(store)
     keys = identities(identity) if decrypt else []
-    with History(found) as history:
-        rows = Trail(found, history, record_id, keys).blame(field)
+    rows = field_blame(open_store(store), record_id, field, keys)
     if as_json:
         print_json(rows)
         return
@@ -128,23 +120,18 @@ def diff(
     store: StoreOption = None,
 ) -> None:
     """What changed in a record between two versions or commits, line by line by key."""
-    from formulactl.audit.diffing import cell_text, record_diff
-    from formulactl.audit.history import History
-    from formulactl.audit.trail import Trail
+    from formulactl.audit.diffing import cell_text
+    from formulactl.audit.trail import version_diff
 
-    found = open_store(store)
     keys = identities(identity) if decrypt else []
-    with History(found) as history:
-        trail = Trail(found, history, record_id, keys)
-        old_event, new_event = _pick(trail, first, second)
-        changes = record_diff(trail.schema, trail.data(old_event.blob), trail.data(new_event.blob))
-    title = f"{record_id}: {_label(old_event)} → {_label(new_event)}"
+    found = version_diff(open_store(store), record_id, first, second, keys)
+    title, changes = found.title, found.changes
     if as_json:
         print_json(
             {
                 "record": record_id,
-                "from": old_event.commit,
-                "to": new_event.commit,
+                "from": found.old.commit,
+                "to": found.new.commit,
                 "changes": changes,
             }
         )
@@ -173,16 +160,12 @@ def audit_verify(
 ) -> None:
     """Check the whole history and the store against it; record HEAD as verified when clean."""
     from formulactl.actions.signing import current_signer
-    from formulactl.audit.inspect import anchor, audit
-    from formulactl.git import gitio
+    from formulactl.audit.inspect import audit
 
     found = open_store(store)
     if strict:
         found = found.without_cache()
-    report = audit(found)
-    head = gitio.head(found.root)
-    if not report.findings and head and current_signer(found) is not None:
-        report.anchored = anchor(found, head)
+    report = audit(found, can_sign=current_signer(found) is not None)
     if as_json:
         print_json(
             {
@@ -208,7 +191,7 @@ def audit_verify(
         print_findings(found, report.findings, False)
         if report.anchored:
             err(
-                f"HEAD {head[:10] if head else ''} is recorded as verified in "
+                f"HEAD {report.anchored_head[:10]} is recorded as verified in "
                 "refs/formulactl/verified; share it with `git push origin "
                 "refs/formulactl/verified`"
             )
@@ -267,47 +250,6 @@ def audit_export(
             f"cannot be written ({error.strerror})", "check the path", str(output), rule="usage"
         ) from None
     err(f"wrote {counted(len(rows), 'row')} to {output}")
-
-
-def _pick(trail: Trail, first: str | None, second: str | None) -> tuple[Any, Any]:
-    events = trail.events
-    newest = _find(trail, second) if second else events[-1]
-    if first:
-        return _find(trail, first), newest
-    index = events.index(newest)
-    version = newest.version
-    earlier = [event for event in events[:index] if event.version != version] or events[:1]
-    return (earlier[-1] if len(events) > 1 else newest), newest
-
-
-def _find(trail: Trail, wanted: str) -> Any:
-    from formulactl.git import gitio
-
-    if wanted.isdigit():
-        version = int(wanted)
-        matching = [event for event in trail.events if event.version == version]
-        if not matching:
-            raise FormulaError(
-                f"{trail.record_id} has no version {version}",
-                f"see `formulactl log {trail.record_id}`",
-                rule="usage",
-            )
-        return matching[-1]
-    commit = gitio.resolve(trail.store.root, wanted)
-    before = [
-        event for event in trail.events if gitio.is_ancestor(trail.store.root, event.commit, commit)
-    ]
-    if not before:
-        raise FormulaError(
-            f"{trail.record_id} did not exist at {wanted}",
-            f"see `formulactl log {trail.record_id}`",
-            rule="usage",
-        )
-    return before[-1]
-
-
-def _label(event: Any) -> str:
-    return f"v{event.version} ({event.commit[:10]})" if event.version else event.commit[:10]
 
 
 def _print_diff(title: str, changes: list[FieldChange]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,6 +24,7 @@ from formulactl.cli.common import (
     out,
     print_findings,
     shown_path,
+    writing,
 )
 from formulactl.errors import Finding, FormulaError
 
@@ -89,13 +91,13 @@ def validate_command(
             raise typer.Exit(EXIT_FINDINGS)
         return
     from formulactl.actions.locking import leftover
-    from formulactl.rules.check import check_context, validate
-    from formulactl.store.cache import BlobCache
+    from formulactl.rules.check import check_cache as results_cache
+    from formulactl.rules.check import validate
 
     unfinished = leftover(found)
     if unfinished:
         err(f"formulactl: warning: {unfinished}")
-    runs = BlobCache(found.cache_file("check-run.marshal"), check_context(found))
+    runs = results_cache(found, "check-run")
     records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
     findings = list(records.findings)
     if decrypt:
@@ -144,40 +146,26 @@ def fmt_command(
     store: StoreOption = None,
 ) -> None:
     """Rewrite files in canonical form (schema key order, block style, stable quoting)."""
-    from formulactl.actions.commits import commit_files
-    from formulactl.actions.signing import actor
-    from formulactl.rules.check import check_context
+    from formulactl.actions.formatting import save_formatted
+    from formulactl.rules.check import check_cache as results_cache
     from formulactl.rules.formatting import format_files
-    from formulactl.store.cache import BlobCache
 
     found = open_store(store)
-    cache = BlobCache(found.cache_file("fmt.marshal"), check_context(found))
-    report = format_files(found, paths or [], cache)
+    cache = results_cache(found, "fmt")
+    # Rewriting holds the write lock from reading the files to the commit, as `set` does.
+    with contextlib.nullcontext() if check else writing(found, "fmt"):
+        report = format_files(found, paths or [], cache)
+        commit = "" if check or report.unreadable else save_formatted(found, report.changed)
     for finding in report.unreadable:
         err(finding.as_line().replace(finding.path, shown_path(found, finding.path), 1))
     for path in report.changed:
         out(f"{'not canonical' if check else 'formatted'}: {shown_path(found, path)}")
     if report.unreadable:
         raise typer.Exit(EXIT_INPUT)
-    if check:
-        if report.changed:
-            raise typer.Exit(EXIT_FINDINGS)
-        return
-    if report.changed and found.team.people:
-        if actor(found) is None:
-            raise FormulaError(
-                "you are not in this store's team", "run `formulactl whoami`", rule="not-in-team"
-            )
-        commit = commit_files(
-            found,
-            report.changed,
-            f"fmt {counted(len(report.changed), 'file')}",
-            [("Action", "fmt"), ("Meaning", "authored")],
-        )
+    if check and report.changed:
+        raise typer.Exit(EXIT_FINDINGS)
+    if commit:
         committed(commit, "fmt")
-    elif report.changed:
-        for path, text in report.changed.items():
-            found.write_text(path, text)
 
 
 def recover_command(store: StoreOption = None) -> None:

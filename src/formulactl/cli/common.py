@@ -54,10 +54,9 @@ def writing(store: Store, command: str) -> Iterator[None]:
 
 
 def check_cache(store: Store) -> BlobCache:
-    from formulactl.rules.check import check_context
-    from formulactl.store.cache import BlobCache
+    from formulactl.rules import check
 
-    return BlobCache(store.cache_file("check.marshal"), check_context(store))
+    return check.check_cache(store)
 
 
 def shown_path(store: Store, path: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -110,7 +109,11 @@ def hook(
             )
             raise typer.Exit(1)
     elif name == "post-receive":
-        _record_receipts(Path.cwd(), sys.stdin.read().splitlines())
+        from formulactl.integration.githooks import note_receipts
+
+        added = note_receipts(Path.cwd(), read_updates(sys.stdin.read().splitlines()))
+        if added:
+            err(f"formulactl: noted the receive time of {counted(added, 'commit')}")
     else:
         raise FormulaError(f"no hook named {name}", "", rule="usage")
 
@@ -124,20 +127,6 @@ def _refuse_if(store: Store, findings: list[Finding], what: str) -> None:
             "fix them, then try again."
         )
         raise typer.Exit(1)
-
-
-def _record_receipts(repo: Path, lines: list[str]) -> None:
-    from formulactl.audit import receipts
-    from formulactl.git import gitio
-    from formulactl.integration.githooks import read_updates, received_commits
-
-    key = gitio.config_get(repo, "formulactl.receiptkey")
-    if not key:
-        return
-    fresh = received_commits(repo, read_updates(lines))
-    added = receipts.record(repo, fresh, Path(key), datetime.now(UTC).astimezone())
-    if added:
-        err(f"formulactl: noted the receive time of {counted(added, 'commit')}")
 
 
 def ci(

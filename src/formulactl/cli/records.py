@@ -287,14 +287,13 @@ def list_records(
     """List records of one kind, optionally only those matching every --where; with
     --decrypt, open them for a reader (all cores, one identity load)."""
     from formulactl.model.kinds import kind_named
-    from formulactl.store.cache import BlobCache, code_version
-    from formulactl.store.query import parse_condition, select_records, value_at
+    from formulactl.store.query import parse_condition, records_cache, select_records, value_at
 
     found = open_store(store)
     record_kind = kind_named(kind)
     schema = found.schema(record_kind.name)
     conditions = [parse_condition(text, schema) for text in where or []]
-    cache = BlobCache(found.cache_file("records.marshal"), code_version())
+    cache = records_cache(found)
     reveal = revealer(found, identity) if decrypt else None
     selection = select_records(found, record_kind.name, conditions, cache, reveal)
     for finding in selection.skipped:

@@ -194,13 +194,12 @@ def textconv(path: Annotated[Path, typer.Argument()]) -> None:
 
 def _records(store: Store, target: str | None) -> list[Record]:
     from formulactl.model.kinds import KINDS, kind_named
-    from formulactl.store.cache import BlobCache, code_version
-    from formulactl.store.query import select_records
+    from formulactl.store.query import records_cache, select_records
 
     if target and not (target in KINDS or target in (k.folder for k in KINDS.values())):
         return [store.load(target)]
     kinds = [kind_named(target).name] if target else list(KINDS)
-    cache = BlobCache(store.cache_file("records.marshal"), code_version())
+    cache = records_cache(store)
     return [record for kind in kinds for record in select_records(store, kind, [], cache).records]
 
 

@@ -115,10 +115,10 @@ def due(
 ) -> None:
     """What needs review, approval or an answer, when, and by whom."""
     from formulactl.audit.reports import due_items
-    from formulactl.store.cache import BlobCache, code_version
+    from formulactl.store.query import records_cache
 
     found = open_store(store)
-    cache = BlobCache(found.cache_file("records.marshal"), code_version())
+    cache = records_cache(found)
     items = [item for item in due_items(found, date.today(), cache) if item.overdue or not overdue]
     if as_json:
         print_json(items)

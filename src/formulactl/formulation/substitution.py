@@ -24,8 +24,8 @@ from formulactl.formulation.scaling import weighing_sheet
 from formulactl.formulation.source import FormulaVersion, Reader
 from formulactl.formulation.units import decimal, plain
 from formulactl.git import gitio
-from formulactl.store.cache import BlobCache, code_version
-from formulactl.store.query import Condition, select_records
+from formulactl.store.cache import BlobCache
+from formulactl.store.query import Condition, records_cache, select_records
 from formulactl.store.store import Record, Store
 
 
@@ -169,7 +169,7 @@ def plan_substitution(
 def _users(store: Store, material: str) -> list[Record]:
     """Current, unarchived formulas with a line of `material`: parsed records come from the
     cache `list` keeps by blob ID, and material IDs are never sealed, so nothing is opened."""
-    cache = BlobCache(store.cache_dir / "records.marshal", code_version())
+    cache = records_cache(store)
     return [
         record
         for record in select_records(store, "formula", [], cache).records

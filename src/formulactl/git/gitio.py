@@ -60,7 +60,7 @@ def run(
             close_fds=False,
         )
     except FileNotFoundError:
-        raise FormulaError("git is not installed", "install git 2.34 or newer") from None
+        raise FormulaError("git is not installed", "install git 2.38 or newer") from None
     if check and done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise locked_out(lines) or FormulaError(

@@ -14,10 +14,12 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from formulactl.audit import receipts
 from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
@@ -244,3 +246,13 @@ def unpacked(repo: Path, commit: str) -> Iterator[Store]:
         root = Path(scratch)
         shared = gitio.git_dir(repo)  # results cached by blob ID serve every later push
         yield Store(root, repo=repo, cache=(shared or root) / "formulactl")
+
+
+def note_receipts(repo: Path, updates: list[Update]) -> int:
+    """After a push (post-receive): note when the server received each new commit, signed
+    with the server's key named in `formulactl.receiptkey`; returns how many were noted."""
+    key = gitio.config_get(repo, "formulactl.receiptkey")
+    if not key:
+        return 0
+    fresh = received_commits(repo, updates)
+    return receipts.record(repo, fresh, Path(key), datetime.now(UTC).astimezone())

@@ -382,3 +382,8 @@ def _locate(data: bytes, problems: list[Problem]) -> list[tuple[int, int, str, s
 
 def _row(finding: Finding) -> tuple[int, int, str, str, str, str]:
     return (finding.line, finding.col, finding.pointer, finding.rule, finding.message, finding.hint)
+
+
+def check_cache(store: Store, name: str = "check") -> BlobCache:
+    """A cache of check results (`check`, `check-run`, `fmt`) keyed by what they depend on."""
+    return BlobCache(store.cache_file(f"{name}.marshal"), check_context(store))

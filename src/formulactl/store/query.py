@@ -9,7 +9,7 @@ from typing import Any
 from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS, RECORDS_DIR
-from formulactl.store.cache import BlobCache
+from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.paths import Step, parse_field_path, split_assignment
 from formulactl.store.schema import FieldPath, KindSchema
 from formulactl.store.store import Record, Store
@@ -160,3 +160,8 @@ def _text(value: Any) -> str:
     if value is True or value is False:
         return str(value).lower()
     return "" if value is None else str(value)
+
+
+def records_cache(store: Store) -> BlobCache:
+    """The parsed-record cache that `list`, `due`, `access` and the reports share."""
+    return BlobCache(store.cache_file("records.marshal"), code_version())

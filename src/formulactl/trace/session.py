@@ -10,7 +10,7 @@ from formulactl.audit.history import History
 from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
 from formulactl.model.settings import split_ref
-from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.query import records_cache
 from formulactl.store.store import Store
 from formulactl.trace.graph import Graph, LotLine, build_graph, lot_lines
 from formulactl.trace.inforce import Approval, InForce, Lifecycle, in_force, lifecycle
@@ -33,7 +33,7 @@ class Session:
 
     @cached_property
     def snapshot(self) -> Snapshot:
-        cache = BlobCache(self.store.cache_dir / "records.marshal", code_version())
+        cache = records_cache(self.store)
         return load_snapshot(self.store, self.commit, cache)
 
     @cached_property
