@@ -213,109 +213,124 @@ def test_reaffirm_moves_review_due_and_keeps_the_version(
 # ------------------------------------------------------------------ refusals
 
 
-@pytest.mark.parametrize(
-    ("command", "who", "message"),
-    [
-        (
-            ("approve", "C-00002"),
-            "wang.fang",
-            f"{C2}: C-00002 is draft; approve needs it in_review — submit it for review first",
-        ),
-        (
-            ("submit", "C-00001"),
-            "zhang.min",
-            "records/customers/C-00001.yaml: C-00001 is approved; submit needs it draft — "
-            "revise it to change it, or reaffirm it at its review date",
-        ),
-        (
-            ("reaffirm", "C-00002"),
-            "wang.fang",
-            f"{C2}: C-00002 is draft; reaffirm needs it approved — submit it for review first",
-        ),
-        (
-            ("revise", "C-00002", "--reason", "x"),
-            "zhang.min",
-            f"{C2}: C-00002 is draft; revise needs it approved — submit it for review first",
-        ),
-        (
-            ("reject", "C-00002", "--reason", "x"),
-            "li.wei",
-            f"{C2}: C-00002 is draft; reject needs it in_review — submit it for review first",
-        ),
-    ],
-    ids=lambda value: value[0] if isinstance(value, tuple) else None,
+IN_REVIEW = f"{C2}: C-00002 is in_review; only drafts are edited — reject it back to draft first"
+APPROVED = (
+    "records/customers/C-00001.yaml: C-00001 is approved; only drafts are edited — "
+    + NOT_DRAFT_HINT
 )
-def test_a_step_from_the_wrong_status_is_refused(
+# (case, state C-00002 is put in first, who acts, the command, the one line it prints)
+REFUSALS = [
+    (
+        "approve-a-draft",
+        "",
+        "wang.fang",
+        ("approve", "C-00002"),
+        f"{C2}: C-00002 is draft; approve needs it in_review — submit it for review first",
+    ),
+    (
+        "submit-an-approved",
+        "",
+        "zhang.min",
+        ("submit", "C-00001"),
+        "records/customers/C-00001.yaml: C-00001 is approved; submit needs it draft — "
+        "revise it to change it, or reaffirm it at its review date",
+    ),
+    (
+        "reaffirm-a-draft",
+        "",
+        "wang.fang",
+        ("reaffirm", "C-00002"),
+        f"{C2}: C-00002 is draft; reaffirm needs it approved — submit it for review first",
+    ),
+    (
+        "revise-a-draft",
+        "",
+        "zhang.min",
+        ("revise", "C-00002", "--reason", "x"),
+        f"{C2}: C-00002 is draft; revise needs it approved — submit it for review first",
+    ),
+    (
+        "reject-a-draft",
+        "",
+        "li.wei",
+        ("reject", "C-00002", "--reason", "x"),
+        f"{C2}: C-00002 is draft; reject needs it in_review — submit it for review first",
+    ),
+    (
+        "archive-an-archived",
+        "archived",
+        "chen.jing",
+        ("archive", "C-00002", "--reason", "again"),
+        f"{C2}: C-00002 is archived; archive needs it draft or in_review or approved — "
+        "archived records stay as they are",
+    ),
+    (
+        "entry-approves",
+        "submitted",
+        "zhang.min",
+        ("approve", "C-00002"),
+        "zhang.min may not approve C-00002 — this needs the approver role for customers",
+    ),
+    (
+        "reviewer-approves",
+        "submitted",
+        "li.wei",
+        ("approve", "C-00002"),
+        "li.wei may not approve C-00002 — this needs the approver role for customers",
+    ),
+    (
+        "reviewer-archives",
+        "submitted",
+        "li.wei",
+        ("archive", "C-00002", "--reason", "duplicate"),
+        "li.wei may not archive C-00002 — this needs the approver role for customers",
+    ),
+    (
+        "approver-without-entry-revises",
+        "",
+        "chen.jing",
+        ("revise", "C-00001", "--reason", "x"),
+        "chen.jing may not revise C-00001 — this needs the entry role for customers",
+    ),
+    (
+        "archive-with-a-blank-reason",
+        "",
+        "chen.jing",
+        ("archive", "C-00002", "--reason", ""),
+        'archive needs a reason — add --reason "…"',
+    ),
+    ("set-an-approved", "", "zhang.min", ("set", "C-00001", "industry=涂料"), APPROVED),
+    ("set-in-review", "submitted", "zhang.min", ("set", "C-00002", "industry=胶粘剂"), IN_REVIEW),
+    ("edit-an-approved", "", "zhang.min", ("edit", "C-00001"), APPROVED),
+    ("edit-in-review", "submitted", "zhang.min", ("edit", "C-00002"), IN_REVIEW),
+]
+
+
+@pytest.mark.parametrize(
+    ("state", "who", "command", "message"),
+    [case[1:] for case in REFUSALS],
+    ids=[case[0] for case in REFUSALS],
+)
+def test_a_refused_step_is_one_line_and_commits_nothing(
     signed_store: Store,
     invoke: Invoke,
     team_keys: dict[str, Member],
-    command: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    state: str,
     who: str,
+    command: tuple[str, ...],
     message: str,
 ) -> None:
+    if state == "submitted":
+        submitted(signed_store, invoke, team_keys)
+    elif state == "archived":
+        chen = team_keys["chen.jing"]
+        step(signed_store, invoke, "archive", "C-00002", "--reason", "x", who=chen)
+    monkeypatch.setenv("EDITOR", replacing_editor(tmp_path, "class: ", "class: C  # "))
     act_as(signed_store, team_keys[who])
     before = head(signed_store)
     assert_refused(signed_store, invoke(*command, cwd=signed_store.root), before, message)
-
-
-def test_archived_records_take_no_further_step(
-    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
-) -> None:
-    step(signed_store, invoke, "archive", "C-00002", "--reason", "x", who=team_keys["chen.jing"])
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("archive", "C-00002", "--reason", "again", cwd=signed_store.root),
-        before,
-        f"{C2}: C-00002 is archived; archive needs it draft or in_review or approved — "
-        "archived records stay as they are",
-    )
-
-
-def test_an_entry_person_may_not_approve(
-    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
-) -> None:
-    submitted(signed_store, invoke, team_keys)
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("approve", "C-00002", cwd=signed_store.root),
-        before,
-        "zhang.min may not approve C-00002 — this needs the approver role for customers",
-    )
-
-
-def test_a_reviewer_may_not_approve_or_archive(
-    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
-) -> None:
-    submitted(signed_store, invoke, team_keys)
-    act_as(signed_store, team_keys["li.wei"])
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("approve", "C-00002", cwd=signed_store.root),
-        before,
-        "li.wei may not approve C-00002 — this needs the approver role for customers",
-    )
-    assert_refused(
-        signed_store,
-        invoke("archive", "C-00002", "--reason", "duplicate", cwd=signed_store.root),
-        before,
-        "li.wei may not archive C-00002 — this needs the approver role for customers",
-    )
-
-
-def test_an_approver_without_entry_may_not_revise(
-    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
-) -> None:
-    act_as(signed_store, team_keys["chen.jing"])
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("revise", "C-00001", "--reason", "x", cwd=signed_store.root),
-        before,
-        "chen.jing may not revise C-00001 — this needs the entry role for customers",
-    )
 
 
 @pytest.mark.parametrize(
@@ -346,43 +361,6 @@ def test_a_step_that_needs_a_reason_refuses_without_one(
     )
 
 
-def test_archive_refuses_a_blank_reason(
-    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
-) -> None:
-    act_as(signed_store, team_keys["chen.jing"])
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("archive", "C-00002", "--reason", "", cwd=signed_store.root),
-        before,
-        'archive needs a reason — add --reason "…"',
-    )
-
-
-def test_set_on_an_approved_record_is_refused(signed_store: Store, invoke: Invoke) -> None:
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("set", "C-00001", "industry=涂料", cwd=signed_store.root),
-        before,
-        "records/customers/C-00001.yaml: C-00001 is approved; only drafts are edited — "
-        + NOT_DRAFT_HINT,
-    )
-
-
-def test_set_on_a_record_in_review_is_refused(
-    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
-) -> None:
-    submitted(signed_store, invoke, team_keys)
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("set", "C-00002", "industry=胶粘剂", cwd=signed_store.root),
-        before,
-        f"{C2}: C-00002 is in_review; only drafts are edited — reject it back to draft first",
-    )
-
-
 def replacing_editor(tmp_path: Path, old: str, new: str) -> str:
     """An $EDITOR that replaces `old` with `new` in the file it is given."""
     script = tmp_path / "editor.py"
@@ -392,38 +370,6 @@ def replacing_editor(tmp_path: Path, old: str, new: str) -> str:
         f"target.write_text(target.read_text().replace({old!r}, {new!r}))\n"
     )
     return f"{sys.executable} {script}"
-
-
-def test_edit_on_an_approved_record_is_refused(
-    signed_store: Store, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("EDITOR", replacing_editor(tmp_path, "class: A", "class: B"))
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("edit", "C-00001", cwd=signed_store.root),
-        before,
-        "records/customers/C-00001.yaml: C-00001 is approved; only drafts are edited — "
-        + NOT_DRAFT_HINT,
-    )
-
-
-def test_edit_on_a_record_in_review_is_refused(
-    signed_store: Store,
-    invoke: Invoke,
-    team_keys: dict[str, Member],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    submitted(signed_store, invoke, team_keys)
-    monkeypatch.setenv("EDITOR", replacing_editor(tmp_path, "class: B", "class: A"))
-    before = head(signed_store)
-    assert_refused(
-        signed_store,
-        invoke("edit", "C-00002", cwd=signed_store.root),
-        before,
-        f"{C2}: C-00002 is in_review; only drafts are edited — reject it back to draft first",
-    )
 
 
 @pytest.mark.parametrize(
