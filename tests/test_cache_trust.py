@@ -50,7 +50,7 @@ def test_a_hand_edited_check_cache_cannot_hide_a_finding(
     edit_record(small_store, "customers/C-00002.yaml", colour="red")
     bad = (small_store.root / path).read_bytes()
     assert invoke("validate", cwd=small_store.root).code == 1
-    forged = {f"{blob_id(bad)}:customers": check_file(small_store, path, good)}
+    forged = {f"{blob_id(bad)}:customers": check_file(small_store, path, good).cached()}
     cache = small_store.cache_dir
     (cache / "check.marshal").write_bytes(marshal.dumps((1, check_context(small_store), forged)))
     (cache / "check-run.marshal").unlink(missing_ok=True)

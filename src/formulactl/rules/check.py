@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.errors import Finding, FormulaError, Problem
 from formulactl.git import gitio
@@ -43,8 +43,43 @@ from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import SCHEMA_LIMIT, Store
 
 CUSTOMERS = f"{RECORDS_DIR}/{KINDS['customer'].folder}/"
-# Cached per file: (facts or None when unreadable, [(line, col, pointer, rule, message, hint)])
-FileResult = tuple[dict[str, Any] | None, list[tuple[int, int, str, str, str, str]]]
+
+
+class Placed(NamedTuple):
+    """One problem placed in its file: line, column and the finding's words, without the
+    path (the file's result is cached by blob, wherever the file sits)."""
+
+    line: int
+    col: int
+    pointer: str
+    rule: str
+    message: str
+    hint: str
+
+    @classmethod
+    def of(cls, finding: Finding) -> Placed:
+        return cls(
+            finding.line, finding.col, finding.pointer, finding.rule, finding.message, finding.hint
+        )
+
+    def at(self, path: str) -> Finding:
+        return Finding(path, self.line, self.col, self.pointer, self.rule, self.message, self.hint)
+
+
+class FileResult(NamedTuple):
+    """What one file's bytes say: its facts (None when unreadable) and its placed problems.
+    The cache keeps it as plain tuples (marshal stores no named types)."""
+
+    facts: dict[str, Any] | None
+    placed: list[Placed]
+
+    def cached(self) -> tuple[Any, ...]:
+        return (self.facts, [tuple(item) for item in self.placed])
+
+    @classmethod
+    def from_cache(cls, entry: Any) -> FileResult:
+        facts, rows = entry
+        return cls(facts, [Placed(*row) for row in rows])
 
 
 @dataclass
@@ -90,23 +125,25 @@ class Checker:
             return cached
         key, result = self._fresh(path)
         if key:
-            self.cache.put(key, result)
+            self.cache.put(key, result.cached())
         return result
 
     def _cached(self, path: str) -> FileResult | None:
         blob = self.listing.get(path)
         found = self.cache.get(f"{blob}:{path.split('/')[-2]}") if blob else None
-        return tuple(found) if found is not None else None
+        return FileResult.from_cache(found) if found is not None else None
 
     def _fresh(self, path: str) -> tuple[str, FileResult]:
         """Read and check one file: (its cache key, or "" when unreadable; the result)."""
         try:
             data = self.store.read_bytes(path)
         except FormulaError as error:
-            return "", (None, [_row(error.finding)])
+            return "", FileResult(None, [Placed.of(error.finding)])
         key = f"{gitio.blob_id(data)}:{path.split('/')[-2]}"
         cached = self.cache.get(key)
-        return key, tuple(cached) if cached is not None else check_file(self.store, path, data)
+        if cached is not None:
+            return key, FileResult.from_cache(cached)
+        return key, check_file(self.store, path, data)
 
     def prefetch(self, paths: Iterable[str]) -> None:
         """Check every file not in the cache at once, on every core (a cold run)."""
@@ -115,7 +152,7 @@ class Checker:
         ]
         for path, (key, result) in zip(missing, parallel_map(self._fresh, missing), strict=True):
             if key:
-                self.cache.put(key, result)
+                self.cache.put(key, result.cached())
             self.results[path] = result
 
     @cached_property
@@ -133,7 +170,7 @@ class Checker:
         path = f"{RECORDS_DIR}/{KINDS[kind].folder}/{record_id}.yaml"
         if path not in self.listing:
             return None
-        return self.result(path)[0] or {}
+        return self.result(path).facts or {}
 
     def run_key(self, wanted: set[str]) -> str | None:
         """Names this exact run: the same key means the same findings, without any checking."""
@@ -153,13 +190,13 @@ def check_file(store: Store, path: str, data: bytes, plaintext_ok: bool = False)
     try:
         record = store.parse(path, data)
     except FormulaError as error:
-        return None, [_row(error.finding)]
+        return FileResult(None, [Placed.of(error.finding)])
     schema = store.schema(record.kind)
     problems = schema.problems(record.data)
     context = RuleContext(store.settings, schema, _team(store), record.id, plaintext_ok)
     problems += check_record(context, record.data)
     facts = record_facts(schema, record.data)
-    return facts, _locate(data, problems)
+    return FileResult(facts, _locate(data, problems))
 
 
 def validate(
@@ -195,8 +232,8 @@ def _validate(checker: Checker, wanted: set[str]) -> Report:
         if path in STORE_FILES:
             report.findings += _check_store_file(store, path)
             continue
-        facts, rows = checker.result(path)
-        report.findings += [Finding(path, row[0], row[1], *row[2:]) for row in rows]
+        facts, placed = checker.result(path)
+        report.findings += [item.at(path) for item in placed]
         if facts is None:
             report.unreadable += 1
             continue
@@ -215,8 +252,8 @@ def check_unsaved(
 ) -> list[Finding]:
     """Findings for content about to be written at `path`, placed in `data` itself
     (`plaintext_ok`: it is the plain text of a record that will be sealed before writing)."""
-    facts, rows = check_file(store, path, data, plaintext_ok)
-    findings = [Finding(path, row[0], row[1], *row[2:]) for row in rows]
+    facts, placed = check_file(store, path, data, plaintext_ok)
+    findings = [item.at(path) for item in placed]
     if facts is None:
         return findings
     checker = Checker(store, cache)
@@ -359,7 +396,7 @@ def _check_store_file(store: Store, path: str) -> list[Finding]:
     problems = (
         team_file_problems(schema, content) if path == TEAM_FILE else schema.problems(content)
     )
-    return [Finding(path, *row) for row in _locate(data, problems)]
+    return [item.at(path) for item in _locate(data, problems)]
 
 
 def _place(located: list[Located], read: Callable[[str], bytes]) -> list[Finding]:
@@ -367,21 +404,18 @@ def _place(located: list[Located], read: Callable[[str], bytes]) -> list[Finding
     for item in located:
         by_path.setdefault(item.path, []).append(item.problem)
     return [
-        Finding(path, *row)
+        item.at(path)
         for path, problems in by_path.items()
-        for row in _locate(read(path), problems)
+        for item in _locate(read(path), problems)
     ]
 
 
-def _locate(data: bytes, problems: list[Problem]) -> list[tuple[int, int, str, str, str, str]]:
+def _locate(data: bytes, problems: list[Problem]) -> list[Placed]:
+    """Problems (JSON pointers) placed at line and column in the file's bytes."""
     if not problems:
         return []
     places = yamlio.locate(data, [problem.pointer for problem in problems])
-    return [(*places[p.pointer], p.pointer, p.rule, p.message, p.hint) for p in problems]
-
-
-def _row(finding: Finding) -> tuple[int, int, str, str, str, str]:
-    return (finding.line, finding.col, finding.pointer, finding.rule, finding.message, finding.hint)
+    return [Placed(*places[p.pointer], p.pointer, p.rule, p.message, p.hint) for p in problems]
 
 
 def check_cache(store: Store, name: str = "check") -> BlobCache:
