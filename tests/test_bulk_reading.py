@@ -42,7 +42,7 @@ def test_list_decrypt_keeps_sealed_what_the_user_cannot_read(
     )
     assert done.code == 0
     assert "not a reader of 1 records, shown sealed: F-000014" in done.err
-    assert str(json.loads(done.out)[0]["ingredients"][1]["percent"]).startswith("fcx1:")
+    assert str(json.loads(done.out)[0]["ingredients"][1]["percent"]).startswith("fcx2:")
 
 
 def test_show_opens_many_ids_at_once(

@@ -294,17 +294,20 @@ def list_records(
     schema = found.schema(record_kind.name)
     conditions = [parse_condition(text, schema) for text in where or []]
     cache = records_cache(found)
-    reveal = revealer(found, identity) if decrypt else None
+    # A condition on a sealed field opens each record to match it; otherwise the selection
+    # is opened afterwards in bulk (all cores), and what this reader cannot open stays sealed.
+    matching_sealed = decrypt and any(condition.sealed for condition in conditions)
+    reveal = revealer(found, identity) if matching_sealed else None
     selection = select_records(found, record_kind.name, conditions, cache, reveal)
     for finding in selection.skipped:
         err(
             f"skipped {shown_path(found, finding.path)}: {finding.message} — run `formulactl "
             "validate` for details"
         )
+    shown = selection.records
+    if decrypt and not matching_sealed:
+        shown = _decrypted(found, shown, identity, strict=False)
     if as_json:
-        shown = selection.records
-        if decrypt:
-            shown = _decrypted(found, shown, identity, strict=False)
         print_json([record.data for record in shown])
         return
     from rich.console import Console
@@ -313,7 +316,7 @@ def list_records(
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in record_kind.columns:
         table.add_column(column, no_wrap=True)
-    for record in selection.records:
+    for record in shown:
         table.add_row(*(_cell(value_at(record.data, column)) for column in record_kind.columns))
     console = Console(width=None if sys.stdout.isatty() else 1000)
     console.print(table)
