@@ -17,7 +17,7 @@ from formulactl.git import gitio
 from formulactl.model.sealed import ENVELOPE
 from formulactl.store import yamlio
 from formulactl.store.schema import KindSchema
-from formulactl.store.store import Store
+from formulactl.store.store import Record, Store
 
 
 @dataclass(frozen=True)
@@ -306,3 +306,17 @@ def _find(trail: Trail, wanted: str) -> Event:
 
 def _label(event: Event) -> str:
     return f"v{event.version} ({event.commit[:10]})" if event.version else event.commit[:10]
+
+
+def record_from_history(
+    store: Store, record_id: str, version: int | None, at: str | None
+) -> tuple[Record, str]:
+    """The record exactly as approved as `version` (its bytes kept), or as it stood on the
+    day `at`, with the signature line of the commit that approved or changed it."""
+    with History(store) as history:
+        trail = Trail(store, history, record_id)
+        event = trail.approved(version) if version is not None else trail.at(str(at))
+        raw = version_text(trail, event)
+    record = store.parse(store.record_path(record_id), raw)
+    text = raw.decode("utf-8")
+    return Record(record.id, record.kind, record.path, record.data, text), event.signature.line()

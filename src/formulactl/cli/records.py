@@ -191,6 +191,7 @@ def show(
     """Print records (confidential fields sealed unless --decrypt, the key envelope as one
     line naming the readers unless --raw); ID@VERSION prints the exact bytes approved and
     --at the record on a day, with the signature that approved or changed it."""
+    from formulactl.audit.trail import record_from_history
     from formulactl.model.settings import split_ref
 
     found = open_store(store)
@@ -200,7 +201,7 @@ def show(
     for record_id in record_ids:
         base, version = split_ref(record_id)
         if version is not None or at is not None:
-            record, signature = _from_history(found, base, version, at)
+            record, signature = record_from_history(found, base, version, at)
             said = f"{'approved' if version else 'as changed'} by {signature}"
             err(f"{record_id}: {said}" if len(record_ids) > 1 else said)
         else:
@@ -246,23 +247,6 @@ def _decrypted(
     if sealed:
         err(f"not a reader of {len(sealed)} records, shown sealed: {', '.join(sealed)}")
     return opened
-
-
-def _from_history(
-    store: Store, record_id: str, version: int | None, at: str | None
-) -> tuple[Record, str]:
-    from formulactl.audit.history import History
-    from formulactl.audit.trail import Trail, version_text
-    from formulactl.store.store import Record
-
-    with History(store) as history:
-        trail = Trail(store, history, record_id)
-        event = trail.approved(version) if version is not None else trail.at(str(at))
-        raw = version_text(trail, event)
-    record = store.parse(store.record_path(record_id), raw)
-    return Record(record.id, record.kind, record.path, record.data, raw.decode("utf-8")), (
-        event.signature.line()
-    )
 
 
 def list_records(
