@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -361,6 +362,28 @@ def raw(store: Store, name: str) -> dict[str, Any]:
 def write_raw(store: Store, name: str, data: dict[str, Any]) -> None:
     shape = store.schema(store.kind_of(str(data["id"]))).shape
     (store.root / "records" / name).write_text(yamlio.dump(data, shape), encoding="utf-8")
+
+
+# ------------------------------------------------ the sample records the workflow tests use
+
+C2 = "records/customers/C-00002.yaml"
+FB = "FB-20261110-9b1e"
+FB_PATH = f"records/feedback/{FB}.yaml"
+NOT_DRAFT_HINT = "run `formulactl revise ID --reason …` to start the next version"
+
+
+def interval(store: Store, kind: str) -> int:
+    days: int = load(store, "formulactl.yaml")["review_interval_days"][kind]
+    return days
+
+
+def in_days(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def submitted(store: Store, invoke: Invoke, keys: dict[str, Member]) -> None:
+    """C-00002, a draft customer, submitted for review by zhang.min."""
+    step(store, invoke, "submit", "C-00002", who=keys["zhang.min"])
 
 
 # ------------------------------------------------------------------ records to import

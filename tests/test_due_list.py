@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from conftest import (
+    FB,
     OVERDUE_SUPPLIER,
     Invoke,
     Member,
     importable,
-    load,
+    in_days,
+    interval,
     step,
+    submitted,
 )
 from formulactl.store.store import Store
-
-C2 = "records/customers/C-00002.yaml"
-FB = "FB-20261110-9b1e"
-FB_PATH = f"records/feedback/{FB}.yaml"
-NOT_DRAFT_HINT = "run `formulactl revise ID --reason …` to start the next version"
-
-
-def interval(store: Store, kind: str) -> int:
-    days: int = load(store, "formulactl.yaml")["review_interval_days"][kind]
-    return days
-
-
-def in_days(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
-
-
-def submitted(store: Store, invoke: Invoke, keys: dict[str, Member]) -> None:
-    """C-00002, a draft customer, submitted for review by zhang.min."""
-    step(store, invoke, "submit", "C-00002", who=keys["zhang.min"])
-
 
 # ------------------------------------------------------------------ due
 

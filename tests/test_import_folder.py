@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 
 from conftest import (
@@ -16,33 +15,12 @@ from conftest import (
     head,
     history_is_clean,
     importable,
-    load,
     signer_email,
     step,
     subject,
     trailers,
 )
 from formulactl.store.store import Store
-
-C2 = "records/customers/C-00002.yaml"
-FB = "FB-20261110-9b1e"
-FB_PATH = f"records/feedback/{FB}.yaml"
-NOT_DRAFT_HINT = "run `formulactl revise ID --reason …` to start the next version"
-
-
-def interval(store: Store, kind: str) -> int:
-    days: int = load(store, "formulactl.yaml")["review_interval_days"][kind]
-    return days
-
-
-def in_days(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
-
-
-def submitted(store: Store, invoke: Invoke, keys: dict[str, Member]) -> None:
-    """C-00002, a draft customer, submitted for review by zhang.min."""
-    step(store, invoke, "submit", "C-00002", who=keys["zhang.min"])
-
 
 # ------------------------------------------------------------------ import
 

@@ -4,46 +4,32 @@ version, dates and trailers, and each refusal as one line with nothing committed
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from conftest import (
+    C2,
+    FB,
+    FB_PATH,
+    NOT_DRAFT_HINT,
     Invoke,
     Member,
     act_as,
     assert_refused,
     head,
     history_is_clean,
+    in_days,
+    interval,
     load,
     signer_email,
     step,
     subject,
+    submitted,
     trailers,
 )
 from formulactl.model.workflow import content_digest
 from formulactl.store.store import Store
-
-C2 = "records/customers/C-00002.yaml"
-FB = "FB-20261110-9b1e"
-FB_PATH = f"records/feedback/{FB}.yaml"
-NOT_DRAFT_HINT = "run `formulactl revise ID --reason …` to start the next version"
-
-
-def interval(store: Store, kind: str) -> int:
-    days: int = load(store, "formulactl.yaml")["review_interval_days"][kind]
-    return days
-
-
-def in_days(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
-
-
-def submitted(store: Store, invoke: Invoke, keys: dict[str, Member]) -> None:
-    """C-00002, a draft customer, submitted for review by zhang.min."""
-    step(store, invoke, "submit", "C-00002", who=keys["zhang.min"])
-
 
 # ------------------------------------------------------------------ the steps
 
