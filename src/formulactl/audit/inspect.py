@@ -4,6 +4,7 @@ approved records changed but not committed."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,10 +29,11 @@ class AuditReport:
     anchored_head: str = ""  # the HEAD it recorded as verified
 
 
-def audit(store: Store, can_sign: bool = False) -> AuditReport:
+def audit(store: Store, can_sign: Callable[[], bool] = lambda: False) -> AuditReport:
     """The history rules, plus: the history still contains every head verified before, each
     record was created in a commit, and the working tree holds no change to approved records.
-    A clean history is recorded as verified when this clone `can_sign` for a team member."""
+    A clean history is recorded as verified when this clone `can_sign` for a team member
+    (asked only then: the working tree's team file is read only for a clean history)."""
     report = AuditReport(verify_history(store))
     report.findings = list(report.history.findings)
     head = gitio.head(store.root)
@@ -51,7 +53,7 @@ def audit(store: Store, can_sign: bool = False) -> AuditReport:
         "findings": len(report.findings),
         **{f"  {rule}": count for rule, count in sorted(counts.items())},
     }
-    if can_sign and not report.findings:
+    if not report.findings and can_sign():
         report.anchored, report.anchored_head = anchor(store, head), head
     return report
 

@@ -165,7 +165,7 @@ def audit_verify(
     found = open_store(store)
     if strict:
         found = found.without_cache()
-    report = audit(found, can_sign=current_signer(found) is not None)
+    report = audit(found, can_sign=lambda: current_signer(found) is not None)
     if as_json:
         print_json(
             {
