@@ -22,6 +22,7 @@ LAYERS = (
     "actions",
     "formulation",
     "trace",
+    "archive",
     "reports",
     "exchange",
     "integration",

@@ -17,6 +17,7 @@ from formulactl.cli import (
     formulation,
     integration,
     records,
+    reports,
     secrets,
     team,
     trace,
@@ -41,6 +42,7 @@ audit.register(app)
 integration.register(app)
 trace.register(app)
 formulation.register(app)
+reports.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,23 +13,21 @@ from formulactl.cli.common import (
     JsonOption,
     StoreOption,
     checked_date,
-    identities,
     open_store,
     out,
-    print_json,
 )
-from formulactl.errors import FormulaError
+from formulactl.cli.tables import (
+    AtOption,
+    FormatOption,
+    check_format,
+    readers,
+    render_tables,
+    usage,
+)
 
 if TYPE_CHECKING:
-    from formulactl.trace.tables import Table
+    pass
 
-AtOption = Annotated[
-    str | None,
-    typer.Option(
-        "--at", help="Answer as of this commit, tag or date (YYYY-MM-DD).", show_default=False
-    ),
-]
-FormatOption = Annotated[str, typer.Option("--format", help="text, markdown or csv (or --json).")]
 LotOption = Annotated[
     str | None,
     typer.Option("--lot", help="A lot number as the batches record it.", show_default=False),
@@ -41,7 +36,6 @@ MaterialOption = Annotated[
     str | None,
     typer.Option("--material", help="Only the lot of this material.", show_default=False),
 ]
-FORMATS = ("text", "markdown", "csv")
 
 
 def register(app: typer.Typer) -> None:
@@ -66,15 +60,15 @@ def where_used(
     from formulactl.trace.session import Session
     from formulactl.trace.whereused import where_used_lot, where_used_material
 
-    _check_format(form)
+    check_format(form)
     with Session(open_store(store), at) as session:
         if lot is not None:
             found = where_used_lot(session.graph, lot, only)
         elif material is not None:
             found = where_used_material(session.graph, material)
         else:
-            raise _usage("give a material ID or --lot LOT")
-        _render(
+            raise usage("give a material ID or --lot LOT")
+        render_tables(
             f"where-used {found.subject}",
             found.commit,
             found.as_dict(),
@@ -98,15 +92,15 @@ def trace(
     or a raw-material lot (--lot) forward to every customer."""
     from formulactl.trace.session import Session
 
-    _check_format(form)
-    with Session(open_store(store), at, _readers(identity)) as session:
+    check_format(form)
+    with Session(open_store(store), at, readers(identity)) as session:
         if lot is not None:
             found = session.trace_lot(lot, only)
         elif batch is not None:
             found = session.trace(batch)
         else:
-            raise _usage("give a batch ID or --lot LOT")
-        _render(
+            raise usage("give a batch ID or --lot LOT")
+        render_tables(
             f"trace {found.subject}", found.commit, found.as_dict(), found.tables(), as_json, form
         )
     if found.findings:
@@ -131,19 +125,19 @@ def recall(
     from formulactl.trace.tracing import trace_lot
 
     started = time.perf_counter()
-    _check_format(form)
+    check_format(form)
     if (lot is None) == (batch is None):
-        raise _usage("give exactly one of --lot LOT and --batch B-…")
+        raise usage("give exactly one of --lot LOT and --batch B-…")
     found_store = open_store(store)
     with Session(found_store, at) as session:
         found = trace_lot(session.graph, lot, only) if lot else session.trace(str(batch))
-        readers = _readers(identity)
+        who = readers(identity)
         report = recall_report(
-            found_store, session.graph, found, readers, time.perf_counter() - started
+            found_store, session.graph, found, who, time.perf_counter() - started
         )
         title = f"recall {report.subject} in store {report.store_id}"
         tables = report.tables(session.graph)
-        _render(title, report.commit, report.as_dict(), tables, as_json, form)
+        render_tables(title, report.commit, report.as_dict(), tables, as_json, form)
     if not as_json and form == "text":
         out(f"made from commit {report.commit} in {report.seconds:.2f} s")
 
@@ -160,7 +154,7 @@ def active(
     from formulactl.trace.session import Session
     from formulactl.trace.tables import table
 
-    _check_format(form)
+    check_format(form)
     day = checked_date(on, "--on") or on
     with Session(open_store(store), at) as session:
         found = session.active(formula, day)
@@ -183,7 +177,7 @@ def active(
         ]
         if found.why:
             tables.append(table("Note", ("note",), [(found.why,)]))
-        _render(
+        render_tables(
             f"active {formula} on {day}", session.commit, found.as_dict(), tables, as_json, form
         )
     if approval is None:
@@ -218,88 +212,3 @@ def _dispose(batch: str, name: str, reason: str, store: Path | None) -> None:
     if disposed.warnings:
         err(f"released with warnings: {disposed.warnings}")
     out(f"{batch} is {disposed.done.record.data.get('disposition')}")
-
-
-# ---------------------------------------------------------------------------- rendering
-
-
-def _usage(message: str) -> FormulaError:
-    return FormulaError(message, "see --help", rule="usage")
-
-
-def _check_format(form: str) -> None:
-    if form not in FORMATS:
-        raise _usage(f"--format {form!r} is not one of {', '.join(FORMATS)}")
-
-
-def _readers(identity: Path | None) -> list[Any]:
-    """The reader's identities, or none: without a key, contacts print as "sealed"."""
-    try:
-        return identities(identity)
-    except FormulaError:
-        if identity is not None:
-            raise
-        return []
-
-
-def _render(
-    title: str, commit: str, data: dict[str, Any], tables: Sequence[Table], as_json: bool, form: str
-) -> None:
-    if as_json:
-        print_json(data)
-    elif form == "csv":
-        out(_csv(tables).rstrip("\n"))
-    elif form == "markdown":
-        out(f"## {title}\n\nAt commit `{commit}`.\n")
-        for found in tables:
-            out(_markdown(found))
-    else:
-        out(f"{title} (at {commit[:10]})")
-        for found in tables:
-            out(_text(found))
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _text(found: Table) -> str:
-    if not found.rows:
-        return f"\n{found.title}: none"
-    rows = [found.columns, *[tuple(_cell(v) for v in row) for row in found.rows]]
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(found.columns))]
-    lines = [f"\n{found.title}:"]
-    for row in rows:
-        cells = [
-            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
-        ]
-        lines.append("  " + "  ".join(cells).rstrip())
-    return "\n".join(lines)
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def _markdown(found: Table) -> str:
-    lines = [f"### {found.title}", ""]
-    if not found.rows:
-        return "\n".join([*lines, "None.", ""])
-    lines.append("| " + " | ".join(found.columns) + " |")
-    lines.append("|" + "---|" * len(found.columns))
-    for row in found.rows:
-        lines.append("| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |")
-    return "\n".join([*lines, ""])
-
-
-def _csv(tables: Sequence[Table]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for found in tables:
-        writer.writerow(["table", *found.columns])
-        for row in found.rows:
-            writer.writerow([found.title, *(_cell(v) for v in row)])
-    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""The customer archive at work: duplicate matching, merges, owners and contact cadence."""

@@ -1,0 +1,109 @@
+"""Answers as titled tables, printed one way for every report: text, markdown, csv or JSON,
+each headed by the store and the commit the answer was computed at."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from formulactl.cli.common import identities, out, print_json
+from formulactl.errors import FormulaError
+
+if TYPE_CHECKING:
+    from formulactl.trace.tables import Table
+
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at", help="Answer as of this commit, tag or date (YYYY-MM-DD).", show_default=False
+    ),
+]
+FormatOption = Annotated[str, typer.Option("--format", help="text, markdown or csv (or --json).")]
+FORMATS = ("text", "markdown", "csv")
+
+
+def usage(message: str) -> FormulaError:
+    return FormulaError(message, "see --help", rule="usage")
+
+
+def check_format(form: str) -> None:
+    if form not in FORMATS:
+        raise usage(f"--format {form!r} is not one of {', '.join(FORMATS)}")
+
+
+def readers(identity: Path | None) -> list[Any]:
+    """The reader's identities, or none: without a key, sealed values print as "sealed"."""
+    try:
+        return identities(identity)
+    except FormulaError:
+        if identity is not None:
+            raise
+        return []
+
+
+def render_tables(
+    title: str, commit: str, data: dict[str, Any], tables: Sequence[Table], as_json: bool, form: str
+) -> None:
+    if as_json:
+        print_json(data)
+    elif form == "csv":
+        out(_csv(tables).rstrip("\n"))
+    elif form == "markdown":
+        out(f"## {title}\n\nAt commit `{commit}`.\n")
+        for found in tables:
+            out(_markdown(found))
+    else:
+        out(f"{title} (at {commit[:10]})")
+        for found in tables:
+            out(_text(found))
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _text(found: Table) -> str:
+    if not found.rows:
+        return f"\n{found.title}: none"
+    rows = [found.columns, *[tuple(_cell(v) for v in row) for row in found.rows]]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(found.columns))]
+    lines = [f"\n{found.title}:"]
+    for row in rows:
+        cells = [
+            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _markdown(found: Table) -> str:
+    lines = [f"### {found.title}", ""]
+    if not found.rows:
+        return "\n".join([*lines, "None.", ""])
+    lines.append("| " + " | ".join(found.columns) + " |")
+    lines.append("|" + "---|" * len(found.columns))
+    for row in found.rows:
+        lines.append("| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join([*lines, ""])
+
+
+def _csv(tables: Sequence[Table]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for found in tables:
+        writer.writerow(["table", *found.columns])
+        for row in found.rows:
+            writer.writerow([found.title, *(_cell(v) for v in row)])
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Read-only reports computed from the signed records at one commit, each with its reasons."""
