@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Invoke, Member, act_as, run_cli
-from formulactl.cli import app
+from formulactl.cli import command
 from formulactl.store.store import Store
 from test_history_rules import git
 
@@ -114,8 +114,6 @@ def test_counts_agree_with_their_nouns(signed_store: Store, invoke: Invoke) -> N
 
 
 def all_commands() -> list[list[str]]:
-    from typer.main import get_command
-
     found: list[list[str]] = []
 
     def walk(command: object, path: list[str]) -> None:
@@ -123,7 +121,7 @@ def all_commands() -> list[list[str]]:
         for name, child in getattr(command, "commands", {}).items():
             walk(child, [*path, name])
 
-    walk(get_command(app), [])
+    walk(command(), [])
     return found
 
 

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
-import typer.core
-import typer.main
 
-from formulactl.cli import (
-    audit,
-    checking,
-    formulation,
-    integration,
-    records,
-    reports,
-    secrets,
-    team,
-    trace,
-    workflow,
-)
+from formulactl.cli import completion
 from formulactl.errors import FormulaError, Interrupted
 
+# Commands are listed in cli/commands.py and built one at a time when asked for (cli/lazy.py):
+# starting formulactl imports typer and the one command family it runs.
 app = typer.Typer(
     name="formulactl",
     help="Customer archives and customer formulas as reviewed, signed YAML records in Git.",
@@ -33,16 +22,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-records.register(app)
-workflow.register(app)
-team.register(app)
-secrets.register(app)
-checking.register(app)
-audit.register(app)
-integration.register(app)
-trace.register(app)
-formulation.register(app)
-reports.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,35 +33,27 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(argv))
 
 
-class _Argument(typer.core.TyperArgument):
-    """An argument shown by its name (`ID`, `FIELD=VALUE...`), never by its Python type."""
+def command() -> typer.core.TyperGroup:
+    """The `formulactl` group, with its commands built only when looked up."""
+    import typer.main
 
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None
+    from formulactl.cli import lazy
 
-    def _usage_display_name(self) -> str:
-        return self.display_name_raw
-
-
-def _plain_metavars(command: Any) -> Any:
-    """Help that names values (`--set FIELD=VALUE`, `KIND`), not `<list[str]>` or `{kind}`."""
-    for param in command.params:
-        if isinstance(param, typer.core.TyperArgument):
-            param.__class__ = _Argument
-            if param.metavar is None:
-                name = (param.name or "").upper() + ("..." if param.nargs != 1 else "")
-                param.metavar = name if param.required else f"[{name}]"
-        elif isinstance(param, typer.core.TyperOption) and not param.is_flag:
-            param.metavar = param.metavar or param.opts[0].lstrip("-").upper()
-    for child in getattr(command, "commands", {}).values():
-        _plain_metavars(child)
-    return command
+    app.info.cls = lazy.RootGroup
+    return typer.main.get_group(app)
 
 
 def run(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     try:
-        command = _plain_metavars(typer.main.get_command(app))
-        result = command.main(args=argv, prog_name="formulactl", standalone_mode=False)
+        group = command()
+        instruction = os.environ.get(completion.COMPLETE_VAR)
+        if instruction:
+            return completion.respond(group, instruction)
+        if args[:1] and args[0] in completion.OPTIONS:
+            sys.stdout.write(completion.option(args[0], args[1:]))
+            return 0
+        result = group.main(args=args, prog_name="formulactl", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except FormulaError as error:
         sys.stderr.write(f"formulactl: {error}\n")
