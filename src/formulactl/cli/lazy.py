@@ -24,6 +24,7 @@ from typer.models import CommandInfo, TyperInfo
 
 from formulactl.cli import completion
 from formulactl.cli.commands import COMMANDS
+from formulactl.cli.params import prepare
 
 # The settings the root app is made with; every built command uses the same.
 _BUILD: dict[str, Any] = {"pretty_exceptions_short": True, "rich_markup_mode": None}
@@ -66,6 +67,7 @@ class RootGroup(typer.core.TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(list(COMMANDS), _from_table)
+        prepare(self)
 
     def _visible(self, prefix: str = "") -> list[tuple[str, str]]:
         return [
@@ -149,28 +151,3 @@ def lazy_group(info: TyperInfo) -> typer.core.TyperGroup:
     group.commands = LazyCommands(names, lambda name: build(family, name))
     prepare(group)
     return group
-
-
-class _Argument(typer.core.TyperArgument):
-    """An argument shown by its name (`ID`, `FIELD=VALUE...`), never by its Python type."""
-
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None
-
-    def _usage_display_name(self) -> str:
-        return self.display_name_raw
-
-
-def prepare(command: _click.Command) -> _click.Command:
-    """Help that names values (`--set FIELD=VALUE`, `KIND`), not `<list[str]>` or `{kind}`;
-    and values that complete from the store (record IDs, kinds, field paths)."""
-    for param in command.params:
-        if isinstance(param, typer.core.TyperArgument):
-            param.__class__ = _Argument
-            if param.metavar is None:
-                name = (param.name or "").upper() + ("..." if param.nargs != 1 else "")
-                param.metavar = name if param.required else f"[{name}]"
-        elif isinstance(param, typer.core.TyperOption) and not param.is_flag:
-            param.metavar = param.metavar or param.opts[0].lstrip("-").upper()
-        completion.attach(param)
-    return command

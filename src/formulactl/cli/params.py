@@ -1,0 +1,76 @@
+"""What every built command gets: help that names values, values converted without
+pydantic, and completion of values from the store.
+
+Typer 0.29 converts each parameter through a pydantic TypeAdapter, and importing pydantic
+and building the adapters costs more than the rest of a small command. formulactl's
+parameters are strings, paths, flags and lists of them: those are converted here exactly as
+typer's adapters would (a path still gets typer's own existence and permission checks), and
+anything else (numbers, choices) still goes through typer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import typer.core
+from typer import _click
+from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+from typer._param_types import coerce_cli_path
+
+from formulactl.cli import completion
+
+
+class _Argument(typer.core.TyperArgument):
+    """An argument shown by its name (`ID`, `FIELD=VALUE...`), never by its Python type."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        return self.display_name_raw
+
+
+def prepare(command: _click.Command) -> _click.Command:
+    """Help that names values (`--set FIELD=VALUE`, `KIND`), not `<list[str]>` or `{kind}`;
+    values converted without pydantic; values that complete from the store."""
+    # click makes --help on first use; made now, it is converted like the rest.
+    help_option = command.get_help_option(_click.Context(command))
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _Argument
+            if param.metavar is None:
+                name = (param.name or "").upper() + ("..." if param.nargs != 1 else "")
+                param.metavar = name if param.required else f"[{name}]"
+        elif isinstance(param, typer.core.TyperOption) and not param.is_flag:
+            param.metavar = param.metavar or param.opts[0].lstrip("-").upper()
+        if isinstance(param, typer.core._TyperParameter):
+            param._runtime_param = _Plain(
+                param.type_descriptor.annotation, param.type_descriptor.parameter_info
+            )
+        completion.attach(param)
+    return command
+
+
+@dataclass(frozen=True)
+class _Plain(RuntimeParam):
+    """A str, Path or list of them from the command line, as typer would convert it."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: _click.Context) -> Any:
+        annotation: Any = self.annotation
+        many = get_origin(annotation) is list
+        kind = get_args(annotation)[0] if many else annotation
+        items = list(value) if many and isinstance(value, (list, tuple)) else [value]
+        if kind in (str, Path) and all(isinstance(item, str) and item for item in items):
+            if kind is Path:
+                info = self.parameter_info
+                items = [
+                    coerce_cli_path(Path(v), info, path_type=Path, param=param, ctx=ctx)
+                    for v in items
+                ]
+            return items if many else items[0]
+        if kind is bool and isinstance(value, bool):
+            return value
+        typer_own = build_runtime_param(TypeDescriptor(annotation, self.parameter_info, None))
+        return typer_own._coerce_value(value, param=param, ctx=ctx)
