@@ -46,8 +46,9 @@ def prepare(command: _click.Command) -> _click.Command:
         elif isinstance(param, typer.core.TyperOption) and not param.is_flag:
             param.metavar = param.metavar or param.opts[0].lstrip("-").upper()
         if isinstance(param, typer.core._TyperParameter):
+            found = param.type_descriptor
             param._runtime_param = _Plain(
-                param.type_descriptor.annotation, param.type_descriptor.parameter_info
+                annotation=found.annotation, parameter_info=found.parameter_info
             )
         completion.attach(param)
     return command
@@ -62,6 +63,8 @@ class _Plain(RuntimeParam):
         many = get_origin(annotation) is list
         kind = get_args(annotation)[0] if many else annotation
         items = list(value) if many and isinstance(value, (list, tuple)) else [value]
+        if kind is Path and all(isinstance(item, Path) for item in items):
+            items = [str(item) for item in items]
         if kind in (str, Path) and all(isinstance(item, str) and item for item in items):
             if kind is Path:
                 info = self.parameter_info
@@ -72,5 +75,9 @@ class _Plain(RuntimeParam):
             return items if many else items[0]
         if kind is bool and isinstance(value, bool):
             return value
-        typer_own = build_runtime_param(TypeDescriptor(annotation, self.parameter_info, None))
+        typer_own = build_runtime_param(
+            TypeDescriptor(
+                annotation=annotation, parameter_info=self.parameter_info, file_annotation=None
+            )
+        )
         return typer_own._coerce_value(value, param=param, ctx=ctx)
