@@ -13,7 +13,8 @@ import pytest
 
 from conftest import Invoke, Member, commit_as, edit_record, git, rules, run_guarded
 from formulactl.git.gitio import blob_id
-from formulactl.rules.check import check_context, check_file
+from formulactl.rules.check import check_file
+from formulactl.rules.runs import check_context
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
 

@@ -91,14 +91,19 @@ def validate_command(
             raise typer.Exit(EXIT_FINDINGS)
         return
     from formulactl.actions.locking import leftover
-    from formulactl.rules.check import check_cache as results_cache
-    from formulactl.rules.check import validate
+    from formulactl.rules.runs import check_cache as results_cache
+    from formulactl.rules.runs import remembered
 
     unfinished = leftover(found)
     if unfinished:
         err(f"formulactl: warning: {unfinished}")
     runs = results_cache(found, "check-run")
-    records = validate(found, [Path(path) for path in paths or []], check_cache(found), runs)
+    chosen = [Path(path) for path in paths or []]
+    records = remembered(found, chosen, runs)  # a warm run imports no checking code
+    if records is None:
+        from formulactl.rules.check import validate
+
+        records = validate(found, chosen, check_cache(found), runs)
     findings = list(records.findings)
     if decrypt:
         findings += _formula_findings(found, paths or [], identity)
@@ -147,8 +152,8 @@ def fmt_command(
 ) -> None:
     """Rewrite files in canonical form (schema key order, block style, stable quoting)."""
     from formulactl.actions.formatting import save_formatted
-    from formulactl.rules.check import check_cache as results_cache
     from formulactl.rules.formatting import format_files
+    from formulactl.rules.runs import check_cache as results_cache
 
     found = open_store(store)
     cache = results_cache(found, "fmt")

@@ -54,9 +54,9 @@ def writing(store: Store, command: str) -> Iterator[None]:
 
 
 def check_cache(store: Store) -> BlobCache:
-    from formulactl.rules import check
+    from formulactl.rules import runs
 
-    return check.check_cache(store)
+    return runs.check_cache(store)
 
 
 def shown_path(store: Store, path: str) -> str:

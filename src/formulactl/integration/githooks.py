@@ -24,7 +24,8 @@ from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE, STORE_FILES, TEAM_FILE
 from formulactl.model.settings import protected_branches
-from formulactl.rules.check import check_context, check_unsaved, validate
+from formulactl.rules.check import check_unsaved, validate
+from formulactl.rules.runs import check_context
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Store

@@ -6,9 +6,8 @@ unchanged store lists the tree, reads the cache, and runs only the cheap store r
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,8 +18,6 @@ from formulactl.model.kinds import (
     FOLDERS,
     KINDS,
     RECORDS_DIR,
-    SCHEMAS_DIR,
-    SETTINGS_FILE,
     STORE_FILES,
     TEAM_FILE,
 )
@@ -37,10 +34,11 @@ from formulactl.rules.rules import (
     record_facts,
     reference_pointers,
 )
+from formulactl.rules.runs import Report, run_key, select
 from formulactl.rules.teamfile import team_file_problems
 from formulactl.store import files, yamlio
-from formulactl.store.cache import BlobCache, code_version
-from formulactl.store.store import SCHEMA_LIMIT, Store
+from formulactl.store.cache import BlobCache
+from formulactl.store.store import Store
 
 CUSTOMERS = f"{RECORDS_DIR}/{KINDS['customer'].folder}/"
 
@@ -80,31 +78,6 @@ class FileResult(NamedTuple):
     def from_cache(cls, entry: Any) -> FileResult:
         facts, rows = entry
         return cls(facts, [Placed(*row) for row in rows])
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    files: int = 0
-    unreadable: int = 0
-
-
-def check_context(store: Store) -> str:
-    """What every cached result depends on besides the file itself."""
-    digest = hashlib.sha256(code_version().encode())
-    names = [SETTINGS_FILE, TEAM_FILE, *(f"{SCHEMAS_DIR}/{kind}.schema.json" for kind in KINDS)]
-    for name in names:
-        digest.update(name.encode() + b"\0" + _store_file(store, name))
-    return digest.hexdigest()
-
-
-def _store_file(store: Store, name: str) -> bytes:
-    """A settings, team or schema file's bytes for a digest; one that cannot be read (a
-    link, a FIFO: reported by the checks themselves) stands as a marker, never followed."""
-    try:
-        return store.read_bytes(name, SCHEMA_LIMIT)
-    except FormulaError as error:
-        return f"\0{error.finding.rule}".encode()
 
 
 class Checker:
@@ -174,15 +147,7 @@ class Checker:
 
     def run_key(self, wanted: set[str]) -> str | None:
         """Names this exact run: the same key means the same findings, without any checking."""
-        digest = hashlib.sha256(self.cache.context.encode())
-        for name in sorted(STORE_FILES):
-            digest.update(name.encode() + b"\0" + _store_file(self.store, name))
-        for path in sorted(self.listing):
-            blob = self.listing[path]
-            if blob is None:
-                return None  # a changed file: only reading it can tell
-            digest.update(f"{path}\0{blob}\0{path in wanted}\n".encode())
-        return digest.hexdigest()
+        return run_key(self.store, self.cache.context, self.listing, wanted)
 
 
 def check_file(store: Store, path: str, data: bytes, plaintext_ok: bool = False) -> FileResult:
@@ -306,42 +271,6 @@ def _customers(checker: Checker) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def select(store: Store, listing: Mapping[str, str | None], paths: list[Path]) -> set[str]:
-    """Store-relative files to check: all records and store files, or those under `paths`."""
-    everything = set(listing) | {name for name in STORE_FILES if files.is_present(store.root, name)}
-    if not paths:
-        return everything
-    chosen: set[str] = set()
-    for given in paths:
-        try:
-            relative = given.resolve().relative_to(store.root).as_posix()
-        except ValueError:
-            raise FormulaError(
-                f"{given} is outside the store at {store.root}",
-                "pass files or folders inside the store",
-                rule="usage",
-            ) from None
-        if relative == ".":
-            return everything
-        under = {
-            path
-            for path in everything
-            if path == relative or path.startswith(relative.rstrip("/") + "/")
-        }
-        if not under and not _exists(given):
-            raise FormulaError(f"{given} does not exist", "check the path", rule="usage")
-        chosen |= under
-    return chosen
-
-
-def _exists(given: Path) -> bool:
-    """Whether a path the user named exists; a name too long to exist simply does not."""
-    try:
-        return given.exists()
-    except OSError:
-        return False
-
-
 def _path_rules(store: Store, path: str, facts: Mapping[str, Any]) -> list[Located]:
     """Rules that depend on where the file is: the name is the ID, in the kind's format."""
     name = path.rsplit("/", 1)[-1].removesuffix(".yaml")
@@ -416,8 +345,3 @@ def _locate(data: bytes, problems: list[Problem]) -> list[Placed]:
         return []
     places = yamlio.locate(data, [problem.pointer for problem in problems])
     return [Placed(*places[p.pointer], p.pointer, p.rule, p.message, p.hint) for p in problems]
-
-
-def check_cache(store: Store, name: str = "check") -> BlobCache:
-    """A cache of check results (`check`, `check-run`, `fmt`) keyed by what they depend on."""
-    return BlobCache(store.cache_file(f"{name}.marshal"), check_context(store))

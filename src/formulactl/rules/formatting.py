@@ -9,7 +9,7 @@ from pathlib import Path
 from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import STORE_FILES
-from formulactl.rules.check import select
+from formulactl.rules.runs import select
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Store

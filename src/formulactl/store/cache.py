@@ -14,6 +14,7 @@ no cache file at all (`Store.without_cache`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import marshal
@@ -33,8 +34,10 @@ _TAG = 32  # bytes of HMAC-SHA256 before the marshalled entries
 _LIMIT = 1 << 32
 
 
+@functools.cache
 def code_version() -> str:
-    """A digest of formulactl's own code: any change to it makes old cache entries stale."""
+    """A digest of formulactl's own code: any change to it makes old cache entries stale
+    (read once per run, however many caches ask)."""
     digest = hashlib.sha256()
     for source in sorted(Path(__file__).parent.parent.rglob("*.py")):
         digest.update(source.read_bytes())

@@ -11,7 +11,7 @@ from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
@@ -24,9 +24,14 @@ from formulactl.model.kinds import (
     TEAM_FILE,
 )
 from formulactl.model.settings import Settings, split_ref
-from formulactl.model.team import Team
-from formulactl.store import files, yamlio
-from formulactl.store.schema import KindSchema, load_kind_schema
+from formulactl.store import files
+
+if TYPE_CHECKING:
+    from formulactl.model.team import Team
+    from formulactl.store.schema import KindSchema
+
+# YAML, the schemas and the team's SSH keys are imported where used: a warm `validate`
+# or a completion needs the store's files and listing, not those parsers.
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "format": 1,
@@ -113,6 +118,8 @@ class Store:
 
     @cached_property
     def team(self) -> Team:
+        from formulactl.model.team import Team
+
         return Team.from_data(self.load_checked(TEAM_FILE, "team"))
 
     def schema(self, kind: str) -> KindSchema:
@@ -129,6 +136,8 @@ class Store:
                     path,
                     rule="schema-missing",
                 ) from None
+            from formulactl.store.schema import load_kind_schema
+
             found = load_kind_schema(kind, text, path)
             if kind in ("formula", "limit"):
                 _extend_exposures(found.schema, self._extra_exposures())
@@ -146,6 +155,8 @@ class Store:
 
     def load_checked(self, name: str, kind: str) -> dict[str, Any]:
         """Read a store file and stop at its first schema problem (settings, team)."""
+        from formulactl.store import yamlio
+
         raw = self.read_bytes(name, 1 << 20)
         data = yamlio.load_record(raw, name, 1 << 20)
         problems = self.schema(kind).problems(data)
@@ -203,6 +214,8 @@ class Store:
         try:
             return files.read_regular(self.root, path, limit)
         except files.TooBig as big:
+            from formulactl.store import yamlio
+
             raise yamlio.too_big(big.size, limit, path) from None
         except (FileNotFoundError, NotADirectoryError):
             raise FormulaError(
@@ -242,10 +255,14 @@ class Store:
                 path,
                 rule="not-a-record",
             )
+        from formulactl.store import yamlio
+
         content = yamlio.load_record(data, path, self.settings.max_record_bytes)
         return Record(parts[-1][:-5], kind.name, path, content)
 
     def canonical(self, record: Record) -> str:
+        from formulactl.store import yamlio
+
         return yamlio.dump(record.data, self.schema(record.kind).shape)
 
     def write(self, record: Record) -> None:
@@ -339,6 +356,8 @@ def create_store(root: Path, recovery: str | None = None) -> Store:
     settings = dict(DEFAULT_SETTINGS, store_id="fst-" + secrets.token_hex(16))
     if recovery:
         settings["encryption"] = dict(settings["encryption"], recovery=recovery)
+    from formulactl.store import yamlio
+
     store.write_text(SETTINGS_FILE, yamlio.dump(settings, store.schema("settings").shape))
     store.write_text(TEAM_FILE, "people: []\n")
     store.write_text(".gitattributes", GITATTRIBUTES)
