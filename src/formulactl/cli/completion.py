@@ -223,13 +223,22 @@ def _versions(path: Path) -> range:
     return range(1, int(found.group(1)) + 1) if found else range(0)
 
 
+def _given(ctx: _click.Context, name: str) -> object:
+    """An argument's value so far; while an option still waits for its value, click leaves
+    the arguments before it unparsed in `ctx.args`, in order."""
+    if ctx.params.get(name):
+        return ctx.params[name]
+    arguments = [param.name for param in ctx.command.params if param.param_type_name == "argument"]
+    return dict(zip(arguments, ctx.args, strict=False)).get(name)
+
+
 def _fields(ctx: _click.Context) -> list[str]:
     """Field paths of the kind this command line is about (`KIND`, or the record's ID)."""
     root = _root(ctx)
     if root is None:
         return []
-    kind = ctx.params.get("kind")
-    record = ctx.params.get("record_id")
+    kind = _given(ctx, "kind")
+    record = _given(ctx, "record_id")
     if not kind and record:
         from formulactl.model.kinds import FOLDERS
 
