@@ -172,31 +172,32 @@ def _root(ctx: _click.Context) -> Path | None:
     return None
 
 
-def _listing(root: Path) -> Iterator[str]:
-    """Paths of record files under records/: git's index and untracked files, no reading."""
+def _record_paths(root: Path, start: str = "") -> dict[str, str]:
+    """Record ID → its path (`records/FOLDER/ID.yaml`) for IDs that begin with `start`:
+    git's index and untracked files, matched by git itself, no file read."""
     from formulactl.git import gitio
 
+    if not _ID_START.fullmatch(start):
+        return {}  # no record ID has such characters
+    pattern = f"records/*/{start}*.yaml"
     done = gitio.run(
         root,
-        ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "records"],
+        ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", pattern],
         check=False,
     )
     if done.returncode == 0:
-        yield from done.stdout.decode("utf-8", "surrogateescape").split("\0")
+        listed = done.stdout.decode("utf-8", "surrogateescape").split("\0")
     else:
-        for folder, _dirs, files in os.walk(root / "records"):
-            relative = Path(folder).relative_to(root).as_posix()
-            yield from (f"{relative}/{name}" for name in files)
-
-
-def _record_paths(root: Path) -> dict[str, str]:
-    """Record ID → its path, for `records/FOLDER/ID.yaml`."""
+        listed = [path.relative_to(root).as_posix() for path in root.glob(pattern)]
     found = {}
-    for path in _listing(root):
+    for path in listed:
         parts = path.split("/")
-        if len(parts) == 3 and parts[2].endswith(".yaml") and not parts[2].startswith("."):
+        if len(parts) == 3 and not parts[2].startswith("."):
             found[parts[2][: -len(".yaml")]] = path
     return found
+
+
+_ID_START = re.compile(r"[A-Za-z0-9_.-]*")
 
 
 def _ids(ctx: _click.Context, incomplete: str, prefix: str) -> list[str]:
@@ -204,10 +205,11 @@ def _ids(ctx: _click.Context, incomplete: str, prefix: str) -> list[str]:
     root = _root(ctx)
     if root is None:
         return []
-    paths = _record_paths(root)
     record, at, _ = incomplete.partition("@")
-    if at and record in paths:
-        return [f"{record}@{version}" for version in _versions(root / paths[record])]
+    paths = _record_paths(root, record if at else max(prefix, incomplete, key=len))
+    if at:
+        found = paths.get(record)
+        return [f"{record}@{version}" for version in _versions(root / found)] if found else []
     return sorted(record_id for record_id in paths if record_id.startswith(prefix))
 
 
@@ -242,7 +244,7 @@ def _fields(ctx: _click.Context) -> list[str]:
     if not kind and record:
         from formulactl.model.kinds import FOLDERS
 
-        path = _record_paths(root).get(str(record))
+        path = _record_paths(root, str(record)).get(str(record))
         folder = FOLDERS.get(path.split("/")[1]) if path else None
         kind = folder.name if folder else None
     if not kind:
