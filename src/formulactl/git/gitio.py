@@ -119,6 +119,9 @@ def entry_kind(mode: str) -> str:
     return _ENTRY_KINDS.get(mode, f"an entry of mode {mode}")
 
 
+_STAGED = re.compile(r"(\d+) ([0-9a-f]+) (\d)\t([^\0]*)\0")
+
+
 def list_blobs(root: Path, folder: str) -> dict[str, str | None] | None:
     """Files under `folder` → blob id of their working-tree content; None outside git.
 
@@ -130,14 +133,12 @@ def list_blobs(root: Path, folder: str) -> dict[str, str | None] | None:
         return None
     blobs: dict[str, str | None] = {}
     changed: list[str] = []
-    for entry in staged.stdout.split(b"\0"):
-        if not entry:
-            continue
-        info, _, name = entry.partition(b"\t")
-        mode, blob, stage = info.split(b" ")
-        path = name.decode("utf-8", "surrogateescape")
-        if stage == b"0":
-            blobs[path] = blob.decode() if mode.decode() in REGULAR_MODES else None
+    # One decode and one C-level scan: a 15,000-file listing is parsed on every warm run.
+    for mode, blob, stage, path in _STAGED.findall(
+        staged.stdout.decode("utf-8", "surrogateescape")
+    ):
+        if stage == "0":
+            blobs[path] = blob if mode in REGULAR_MODES else None
         else:
             changed.append(path)
     dirty = run(
