@@ -25,6 +25,13 @@ def shell_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return dict(os.environ)
 
 
+def output(command: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """What `command` prints; it must succeed and print no error."""
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    assert done.stderr == ""
+    return done.stdout
+
+
 def bash_words(words: str, cwd: Path) -> list[str]:
     """What bash gets back on Tab after `words` (the last one being completed)."""
     parts = words.split(" ")
@@ -34,16 +41,7 @@ def bash_words(words: str, cwd: Path) -> list[str]:
         "COMP_WORDS": words,
         "COMP_CWORD": str(len(parts) - 1),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "formulactl"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stderr == ""
-    return done.stdout.split()
+    return output([sys.executable, "-m", "formulactl"], cwd, env).split()
 
 
 @pytest.fixture
@@ -143,14 +141,7 @@ def test_zsh_and_fish_get_the_same_values_in_their_formats(
             "_TYPER_COMPLETE_ARGS": "formulactl show C-",
             **extra,
         }
-        return subprocess.run(
-            [sys.executable, "-m", "formulactl"],
-            cwd=store.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        return output([sys.executable, "-m", "formulactl"], store.root, env)
 
     zsh = ask("zsh")
     assert "C-00001" in zsh and "C-00002" in zsh and zsh.startswith("_arguments")
@@ -164,21 +155,11 @@ def test_bash_sourcing_the_script_completes_a_record_id(
     script = invoke("--show-completion", "bash").out
     assert "complete -o default -F _formulactl_completion formulactl" in script
     (store.root.parent / "completion.bash").write_text(script)
-    done = subprocess.run(
-        [
-            "bash",
-            "--norc",
-            "-c",
-            "source ../completion.bash; COMP_WORDS=(formulactl show F-0); COMP_CWORD=2; "
-            '_formulactl_completion formulactl; printf "%s\\n" "${COMPREPLY[@]}"',
-        ],
-        cwd=store.root,
-        env=shell_env,
-        capture_output=True,
-        text=True,
-        check=True,
+    asked = (
+        "source ../completion.bash; COMP_WORDS=(formulactl show F-0); COMP_CWORD=2; "
+        '_formulactl_completion formulactl; printf "%s\\n" "${COMPREPLY[@]}"'
     )
-    assert done.stdout == "F-000001\n"
+    assert output(["bash", "--norc", "-c", asked], store.root, shell_env) == "F-000001\n"
 
 
 @pytest.mark.parametrize(
