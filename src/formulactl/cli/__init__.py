@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import typer
+import typer.core
+import typer.main
 
-from formulactl.cli import completion
+from formulactl.cli import completion, lazy
 from formulactl.errors import FormulaError, Interrupted
 
 # Commands are listed in cli/commands.py and built one at a time when asked for (cli/lazy.py):
@@ -21,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=lazy.RootGroup,
 )
 
 
@@ -35,11 +38,6 @@ def main(argv: list[str] | None = None) -> None:
 
 def command() -> typer.core.TyperGroup:
     """The `formulactl` group, with its commands built only when looked up."""
-    import typer.main
-
-    from formulactl.cli import lazy
-
-    app.info.cls = lazy.RootGroup
     return typer.main.get_group(app)
 
 
