@@ -193,8 +193,8 @@ def test_install_without_a_name_takes_the_shell_from_shell(
     unknown = invoke("--install-completion")
     assert (unknown.code, unknown.out) == (2, "")
     assert unknown.err == (
-        "formulactl: cannot tell which shell this is — name it: "
-        "--install-completion bash, zsh or fish\n"
+        "formulactl: cannot tell which shell this is (from $SHELL) — "
+        "name it after the option: bash, zsh or fish\n"
     )
 
 

@@ -61,10 +61,10 @@ def script(shell: str | None) -> str:
     return get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=_shell(shell))
 
 
-def install(shell: str | None, home: Path | None = None) -> tuple[Path, str]:
+def install(shell: str | None) -> tuple[Path, str]:
     """Write the script where `shell` finds it by itself; the path and what to do next."""
     chosen = _shell(shell)
-    home = home or Path.home()
+    home = Path.home()
     data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
     config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
     target, advice = {
@@ -96,8 +96,8 @@ def _shell(shell: str | None) -> str:
         shell = Path(os.environ.get("SHELL", "")).name
         if shell not in SHELLS:
             raise FormulaError(
-                "cannot tell which shell this is",
-                "name it: --install-completion bash, zsh or fish",
+                "cannot tell which shell this is (from $SHELL)",
+                "name it after the option: bash, zsh or fish",
             )
     if shell not in SHELLS:
         raise FormulaError(f"no completion for the shell {shell!r}", "use bash, zsh or fish")
