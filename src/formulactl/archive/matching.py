@@ -48,21 +48,30 @@ _CN_SUFFIXES = tuple(
         reverse=True,
     )
 )
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """A list of names written as one line of text, to keep the lists below readable."""
+    return tuple(text.split())
+
+
 _EN_SUFFIXES = frozenset(
-    "co ltd limited inc incorporated corp corporation company gmbh llc plc group holdings "
-    "holding technology technologies tech industrial industries international sa ag bv pty "
-    "kg srl spa".split()
+    _words(
+        "co ltd limited inc incorporated corp corporation company gmbh llc plc group holdings "
+        "holding technology technologies tech industrial industries international sa ag bv pty "
+        "kg srl spa"
+    )
 )
-_PROVINCES = (
+_PROVINCES = _words(
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 "
     "湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
-).split()
-_CITIES = (
+)
+_CITIES = _words(
     "深圳 广州 佛山 东莞 中山 珠海 惠州 江门 汕头 杭州 宁波 温州 台州 嘉兴 绍兴 金华 湖州 "
     "苏州 南京 无锡 常州 南通 扬州 镇江 徐州 昆山 合肥 芜湖 福州 厦门 泉州 济南 青岛 烟台 "
     "潍坊 淄博 郑州 武汉 长沙 成都 西安 沈阳 大连 长春 哈尔滨 石家庄 太原 南昌 南宁 昆明 "
     "贵阳 兰州 海口 三亚 乌鲁木齐 呼和浩特 银川 西宁 拉萨 奉贤 浦东 松江 嘉定 顺德 南海"
-).split()
+)
 # Longest first; a region name may carry its 省/市/自治区/区 in the name or not.
 _REGION = re.compile(
     "^(?:(?:"
