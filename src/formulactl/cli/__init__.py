@@ -12,6 +12,7 @@ import typer.core
 import typer.main
 
 from formulactl.cli import (
+    archive,
     audit,
     checking,
     formulation,
@@ -43,6 +44,7 @@ integration.register(app)
 trace.register(app)
 formulation.register(app)
 reports.register(app)
+archive.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
