@@ -164,11 +164,11 @@ def _pinyin(text: str) -> str:
 def normalise(name: str) -> str:
     """One company name in the form two spellings of the same company share: NFKC
     (full-width → half-width), simplified characters, lower case, no brackets, region
-    prefix or company suffix, no punctuation or spaces."""
+    prefix or company suffix, no punctuation (an English name keeps one space between words)."""
     text = _converter().convert(unicodedata.normalize("NFKC", name)).lower()
     text = _BRACKETS.sub(" ", text)
     if not _HAN.search(text):
-        return "".join(_english_words(text))
+        return " ".join(_english_words(text))
     text = _NOT_WORD.sub("", text)
     previous = None
     while previous != text:
