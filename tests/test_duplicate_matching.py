@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Invoke, Member, assert_refused, head, load, step
 
+from conftest import Invoke, Member, assert_refused, head, load, step
 from formulactl.archive.matching import Match, Pair, duplicate_pairs, likely_duplicates
 from formulactl.store.store import Store
 
@@ -223,11 +223,20 @@ def test_dedupe_answers_at_an_earlier_commit_and_forgets_merged_customers(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["formula"], "dedupe checks customers, not 'formula': `formulactl dedupe customer` — see --help"),
-        (["customer", "--threshold", "0"], "--threshold 0 is not between 0 and 100 — give a score such as 85"),
-        (["customer", "--at", "2001-01-01"], "the store had no commits on or before 2001-01-01 — pick a later date"),
+        (
+            ["formula"],
+            "dedupe checks customers, not 'formula': `formulactl dedupe customer` — see --help",
+        ),
+        (
+            ["customer", "--threshold", "0"],
+            "--threshold 0 is not between 0 and 100 — give a score such as 85",
+        ),
+        (
+            ["customer", "--at", "2001-01-01"],
+            "the store had no commits on or before 2001-01-01 — pick a later date",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_dedupe_input_is_one_line(
     signed_store: Store, invoke: Invoke, args: list[str], message: str
 ) -> None:

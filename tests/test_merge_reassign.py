@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from conftest import (
     C2,
     Invoke,
@@ -21,7 +22,6 @@ from conftest import (
     step,
     trailers,
 )
-
 from formulactl.store.store import Store
 
 C1 = "records/customers/C-00001.yaml"
@@ -64,12 +64,24 @@ def test_merging_an_approved_customer_revises_it_first_and_needs_review_again(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["C-00002", "--into", "C-00002"], "cannot merge C-00002 into itself — name the customer it duplicates"),
-        (["C-00002", "--into", "C-00099"], "no record C-00099 — check the ID with `formulactl list`"),
-        (["C-00002", "--into", "F-000001"], "F-000001 is not a customer ID — customer IDs look like C-00012"),
-        (["C-00002", "--into", "C-00001", "--reason", " "], "merge needs a reason — add --reason \"…\""),
+        (
+            ["C-00002", "--into", "C-00002"],
+            "cannot merge C-00002 into itself — name the customer it duplicates",
+        ),
+        (
+            ["C-00002", "--into", "C-00099"],
+            "no record C-00099 — check the ID with `formulactl list`",
+        ),
+        (
+            ["C-00002", "--into", "F-000001"],
+            "F-000001 is not a customer ID — customer IDs look like C-00012",
+        ),
+        (
+            ["C-00002", "--into", "C-00001", "--reason", " "],
+            'merge needs a reason — add --reason "…"',
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_merge_that_cannot_be_done_is_refused_in_one_line(
     signed_store: Store, invoke: Invoke, args: list[str], message: str
 ) -> None:
@@ -82,8 +94,20 @@ def test_a_merge_that_cannot_be_done_is_refused_in_one_line(
 def test_no_merge_into_a_merged_customer_nor_of_one_in_review(
     signed_store: Store, invoke: Invoke
 ) -> None:
-    step(signed_store, invoke, "new", "customer", "--set", "name=Baltic Glue", "--set",
-         "type=potential", "--set", "class=C", "--set", "owner=zhang.min")  # fmt: skip
+    step(
+        signed_store,
+        invoke,
+        "new",
+        "customer",
+        "--set",
+        "name=Baltic Glue",
+        "--set",
+        "type=potential",
+        "--set",
+        "class=C",
+        "--set",
+        "owner=zhang.min",
+    )
     step(signed_store, invoke, "merge", "C-00002", "--into", "C-00001", "--reason", "同一家")
     before = head(signed_store)
     done = invoke("merge", "C-00003", "--into", "C-00002", "--reason", "x", cwd=signed_store.root)
@@ -91,7 +115,8 @@ def test_no_merge_into_a_merged_customer_nor_of_one_in_review(
         signed_store,
         done,
         before,
-        "records/customers/C-00002.yaml: C-00002 is itself merged into C-00001 — merge into C-00001 instead",
+        "records/customers/C-00002.yaml: C-00002 is itself merged into C-00001 — "
+        "merge into C-00001 instead",
     )
     step(signed_store, invoke, "submit", "C-00003")
     before = head(signed_store)
@@ -111,10 +136,30 @@ def test_reassign_moves_owners_in_one_admin_signed_commit_that_history_accepts(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
     chen = team_keys["chen.jing"]
-    step(signed_store, invoke, "reassign", "--from", "wang.fang", "--to", "li.wei",
-         "--reason", "王芳调岗", who=chen)  # fmt: skip
-    done = step(signed_store, invoke, "reassign", "--from", "li.wei", "--to", "zhang.min",
-                "--reason", "李伟离职", "--json")  # fmt: skip
+    step(
+        signed_store,
+        invoke,
+        "reassign",
+        "--from",
+        "wang.fang",
+        "--to",
+        "li.wei",
+        "--reason",
+        "王芳调岗",
+        who=chen,
+    )
+    done = step(
+        signed_store,
+        invoke,
+        "reassign",
+        "--from",
+        "li.wei",
+        "--to",
+        "zhang.min",
+        "--reason",
+        "李伟离职",
+        "--json",
+    )
     assert json.loads(done.out)["records"] == ["C-00001", "C-00002"]
     assert trailers(signed_store) == {
         "Action": "reassign",
@@ -135,9 +180,20 @@ def test_reassign_moves_owners_in_one_admin_signed_commit_that_history_accepts(
 def test_reassign_takes_where_and_names_what_it_moved(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
-    done = step(signed_store, invoke, "reassign", "--from", "li.wei", "--to", "wang.fang",
-                "--where", "class=A", "--reason", "A 类客户统一由王芳负责",
-                who=team_keys["chen.jing"])  # fmt: skip
+    done = step(
+        signed_store,
+        invoke,
+        "reassign",
+        "--from",
+        "li.wei",
+        "--to",
+        "wang.fang",
+        "--where",
+        "class=A",
+        "--reason",
+        "A 类客户统一由王芳负责",
+        who=team_keys["chen.jing"],
+    )
     assert done.out == "wang.fang now owns C-00001\n"
     assert done.err == f"committed {head(signed_store)[:10]}: reassign 1 customer(s)\n"
 
@@ -146,8 +202,9 @@ def test_only_an_admin_reassigns_and_history_catches_one_who_did_it_by_hand(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
     before = head(signed_store)
-    done = invoke("reassign", "--from", "li.wei", "--to", "zhang.min", "--reason", "x",
-                  cwd=signed_store.root)  # fmt: skip
+    done = invoke(
+        "reassign", "--from", "li.wei", "--to", "zhang.min", "--reason", "x", cwd=signed_store.root
+    )
     assert_refused(
         signed_store, done, before, "only an admin reassigns customers — ask an admin to run it"
     )
@@ -167,11 +224,21 @@ def test_a_reassign_that_changes_more_than_owners_is_caught(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--from", "li.wei", "--to", "nobody.here"], "nobody.here is not in the team — name a current team member (`formulactl team list`)"),
-        (["--from", "liu.yang", "--to", "zhang.min"], "liu.yang owns no customer to reassign — check the ID with `formulactl list customer --where owner=…`"),
-        (["--from", "li.wei", "--to", "li.wei"], "--from and --to are both li.wei — name two people"),
+        (
+            ["--from", "li.wei", "--to", "nobody.here"],
+            "nobody.here is not in the team — name a current team member (`formulactl team list`)",
+        ),
+        (
+            ["--from", "liu.yang", "--to", "zhang.min"],
+            "liu.yang owns no customer to reassign — "
+            "check the ID with `formulactl list customer --where owner=…`",
+        ),
+        (
+            ["--from", "li.wei", "--to", "li.wei"],
+            "--from and --to are both li.wei — name two people",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_reassign_that_cannot_be_done_is_refused_in_one_line(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], args: list[str], message: str
 ) -> None:
