@@ -94,6 +94,8 @@ _TRADE = {
     "生物": "bio",
     "食品": "foods",
     "香精": "flavours",
+    "油墨": "inks",
+    "树脂": "resins",
 }
 _EN_TRADE = {
     "coating": "coatings",
@@ -112,6 +114,8 @@ _EN_TRADE = {
     "flavour": "flavours",
     "flavor": "flavours",
     "flavors": "flavours",
+    "ink": "inks",
+    "resin": "resins",
 }
 _TRADE_RE = re.compile("|".join(sorted(_TRADE, key=len, reverse=True)))
 _BRACKETS = re.compile(r"[(\[（【][^)\]）】]*[)\]）】]")
@@ -320,9 +324,7 @@ def duplicate_pairs(
 ) -> list[Pair]:
     """Every pair of live customers that may be one, best first, without comparing each
     pair in Python: exact keys (tax ID, normalised name, pinyin, phone, email) are grouped
-    in buckets, and similar names are found by one rapidfuzz matrix over all names."""
-    from rapidfuzz import fuzz, process
-
+    in buckets, and similar names are found by rapidfuzz matrices over all names."""
     keys = {
         record_id: keys_of(record_id, record)
         for record_id, record in sorted(customers.items())
@@ -335,16 +337,7 @@ def duplicate_pairs(
             buckets[bucket].append(record_id)
     for members in buckets.values():
         candidates.update(_pairs(members))
-    owners = [record_id for record_id, found in keys.items() for _ in found.names]
-    names = [name for found in keys.values() for name in found.names]
-    if names:
-        matrix = process.cdist(
-            names, names, scorer=fuzz.ratio, score_cutoff=threshold, dtype="uint8", workers=1
-        )
-        rows, columns = matrix.nonzero()
-        for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
-            if owners[row] < owners[column]:
-                candidates.add((owners[row], owners[column]))
+    candidates.update(_similar_names(keys, threshold))
     pairs = []
     for first, second in candidates:
         if second in _listed(customers[first].get("not_duplicate_of")) or first in _listed(
@@ -355,6 +348,42 @@ def duplicate_pairs(
         if match is not None:
             pairs.append(Pair(first, second, match.score, match.certain, match.reasons))
     return sorted(pairs, key=lambda pair: (-pair.score, pair.first, pair.second))
+
+
+def _similar_names(keys: Mapping[str, Keys], threshold: float) -> set[tuple[str, str]]:
+    """Pairs of customers with names scoring at least `threshold`, by rapidfuzz matrices.
+    Names are banded by length: two names of lengths a ≤ b score at most 200·a/(a+b), so
+    each band is scored only against the bands it can reach (fewer cells, same answer)."""
+    from rapidfuzz import fuzz, process
+
+    by_length: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for record_id, found in keys.items():
+        for name in found.names:
+            by_length[len(name)].append((record_id, name))
+    lengths = sorted(by_length)
+    found_pairs: set[tuple[str, str]] = set()
+    for length in lengths:
+        queries = by_length[length]
+        reach = [
+            item
+            for other in lengths
+            if other >= length and 200 * length / (length + other) >= threshold
+            for item in by_length[other]
+        ]
+        matrix = process.cdist(
+            [name for _, name in queries],
+            [name for _, name in reach],
+            scorer=fuzz.ratio,
+            score_cutoff=threshold,
+            dtype="uint8",
+            workers=-1,
+        )
+        rows, columns = matrix.nonzero()
+        for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+            first, second = queries[row][0], reach[column][0]
+            if first != second:
+                found_pairs.add((min(first, second), max(first, second)))
+    return found_pairs
 
 
 def _buckets(keys: Keys) -> Iterable[tuple[str, str]]:
