@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke, Member, assert_refused, head, load, step
+from conftest import Invoke, Member, assert_refused, head, load, new_customer, step
 from formulactl.archive.matching import Match, Pair, duplicate_pairs, likely_duplicates
 from formulactl.store.store import Store
 
@@ -124,7 +124,7 @@ def test_pairs_of_the_archive_best_first_skipping_merged_and_marked_ones() -> No
 def test_new_customer_warns_of_a_likely_duplicate_and_is_created(
     signed_store: Store, invoke: Invoke
 ) -> None:
-    done = step(signed_store, invoke, "new", "customer", *_customer("Huacai Coatings Co., Ltd."))
+    done = step(signed_store, invoke, "new", "customer", *new_customer("Huacai Coatings Co., Ltd."))
     assert done.out == "C-00003\n"
     assert done.err.splitlines()[0] == (
         "warning: Huacai Coatings Co., Ltd. may be C-00001 华彩涂料 "
@@ -136,7 +136,7 @@ def test_new_customer_refuses_a_certain_duplicate_in_one_line(
     signed_store: Store, invoke: Invoke
 ) -> None:
     before = head(signed_store)
-    done = invoke("new", "customer", *_customer("華彩塗料股份有限公司"), cwd=signed_store.root)
+    done = invoke("new", "customer", *new_customer("華彩塗料股份有限公司"), cwd=signed_store.root)
     assert_refused(
         signed_store,
         done,
@@ -148,32 +148,24 @@ def test_new_customer_refuses_a_certain_duplicate_in_one_line(
 
 
 def test_not_duplicate_of_lets_it_in_and_is_recorded(signed_store: Store, invoke: Invoke) -> None:
-    args = [*_customer("华彩涂料（集团）"), "--not-duplicate-of", "C-00001"]
+    args = [*new_customer("华彩涂料（集团）"), "--not-duplicate-of", "C-00001"]
     done = step(signed_store, invoke, "new", "customer", *args)
     assert done.out == "C-00003\n"
     assert load(signed_store, "records/customers/C-00003.yaml")["not_duplicate_of"] == ["C-00001"]
-    again = invoke("new", "customer", *_customer("華彩塗料"), cwd=signed_store.root)
+    again = invoke("new", "customer", *new_customer("華彩塗料"), cwd=signed_store.root)
     assert again.code == 2  # C-00001 is still the same company for anyone else
     unknown = invoke(
-        "new", "customer", *_customer("X"), "--not-duplicate-of", "C-00099", cwd=signed_store.root
+        "new",
+        "customer",
+        *new_customer("X"),
+        "--not-duplicate-of",
+        "C-00099",
+        cwd=signed_store.root,
     )
     assert (unknown.code, unknown.err) == (
         2,
         "formulactl: --not-duplicate-of C-00099: no such customer — name an existing customer ID\n",
     )
-
-
-def _customer(name: str) -> list[str]:
-    return [
-        "--set",
-        f"name={name}",
-        "--set",
-        "type=potential",
-        "--set",
-        "class=C",
-        "--set",
-        "owner=zhang.min",
-    ]
 
 
 # ------------------------------------------------------------------ dedupe customer

@@ -18,6 +18,7 @@ from conftest import (
     head,
     history_is_clean,
     load,
+    new_customer,
     rules,
     step,
     trailers,
@@ -25,6 +26,10 @@ from conftest import (
 from formulactl.store.store import Store
 
 C1 = "records/customers/C-00001.yaml"
+
+
+def reassign(old: str, new: str, reason: str) -> list[str]:
+    return ["reassign", "--from", old, "--to", new, "--reason", reason]
 
 
 def test_merging_a_draft_is_one_signed_commit_keeping_both_files(
@@ -94,20 +99,7 @@ def test_a_merge_that_cannot_be_done_is_refused_in_one_line(
 def test_no_merge_into_a_merged_customer_nor_of_one_in_review(
     signed_store: Store, invoke: Invoke
 ) -> None:
-    step(
-        signed_store,
-        invoke,
-        "new",
-        "customer",
-        "--set",
-        "name=Baltic Glue",
-        "--set",
-        "type=potential",
-        "--set",
-        "class=C",
-        "--set",
-        "owner=zhang.min",
-    )
+    step(signed_store, invoke, "new", "customer", *new_customer("Baltic Glue"))
     step(signed_store, invoke, "merge", "C-00002", "--into", "C-00001", "--reason", "同一家")
     before = head(signed_store)
     done = invoke("merge", "C-00003", "--into", "C-00002", "--reason", "x", cwd=signed_store.root)
@@ -136,30 +128,8 @@ def test_reassign_moves_owners_in_one_admin_signed_commit_that_history_accepts(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
     chen = team_keys["chen.jing"]
-    step(
-        signed_store,
-        invoke,
-        "reassign",
-        "--from",
-        "wang.fang",
-        "--to",
-        "li.wei",
-        "--reason",
-        "王芳调岗",
-        who=chen,
-    )
-    done = step(
-        signed_store,
-        invoke,
-        "reassign",
-        "--from",
-        "li.wei",
-        "--to",
-        "zhang.min",
-        "--reason",
-        "李伟离职",
-        "--json",
-    )
+    step(signed_store, invoke, *reassign("wang.fang", "li.wei", "王芳调岗"), who=chen)
+    done = step(signed_store, invoke, *reassign("li.wei", "zhang.min", "李伟离职"), "--json")
     assert json.loads(done.out)["records"] == ["C-00001", "C-00002"]
     assert trailers(signed_store) == {
         "Action": "reassign",
@@ -180,20 +150,8 @@ def test_reassign_moves_owners_in_one_admin_signed_commit_that_history_accepts(
 def test_reassign_takes_where_and_names_what_it_moved(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
-    done = step(
-        signed_store,
-        invoke,
-        "reassign",
-        "--from",
-        "li.wei",
-        "--to",
-        "wang.fang",
-        "--where",
-        "class=A",
-        "--reason",
-        "A 类客户统一由王芳负责",
-        who=team_keys["chen.jing"],
-    )
+    args = [*reassign("li.wei", "wang.fang", "A 类客户统一由王芳负责"), "--where", "class=A"]
+    done = step(signed_store, invoke, *args, who=team_keys["chen.jing"])
     assert done.out == "wang.fang now owns C-00001\n"
     assert done.err == f"committed {head(signed_store)[:10]}: reassign 1 customer(s)\n"
 
