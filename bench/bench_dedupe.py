@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -134,14 +136,20 @@ def build(root: Path, customers: int, seed: int) -> dict[str, Any]:
     return {"customers": len(records), "planted": planted, "near_misses": near}
 
 
-def timed(args: list[str], root: Path) -> tuple[float, str]:
+def timed(args: list[str], root: Path) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system: the steadier figure on a shared machine) and
+    output of one `formulactl ARGS…` in a process of its own."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "formulactl", *args], cwd=root, capture_output=True, text=True
     )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
-    return time.perf_counter() - started, done.stdout
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, done.stdout
 
 
 def main() -> None:
@@ -158,13 +166,14 @@ def main() -> None:
             path.stem: yamlio.load_record(path.read_bytes(), path.name, 1 << 20)
             for path in sorted((root / "records" / "customers").glob("*.yaml"))
         }
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         pairs = duplicate_pairs(customers)
         matching = time.perf_counter() - started
+        matching_cpu = time.process_time() - cpu_started
         loop = double_loop(customers)
-        cold, output = timed(["dedupe", "customer", "--json"], root)
-        warm, _ = timed(["dedupe", "customer", "--json"], root)
-        floor, _ = timed(["list", "customer"], root)
+        cold, cold_cpu, output = timed(["dedupe", "customer", "--json"], root)
+        warm, warm_cpu, _ = timed(["dedupe", "customer", "--json"], root)
+        floor, floor_cpu, _ = timed(["list", "customer"], root)
         found = {(pair["first"], pair["second"]) for pair in json.loads(output)["pairs"]}
         missed = [pair for pair in made["planted"] if tuple(pair) not in found]
         for first, second in missed:
@@ -194,11 +203,20 @@ def main() -> None:
                 "command_warm": round(warm, 3),
                 "list_customer_warm": round(floor, 3),
             },
+            "cpu_seconds": {
+                "matching": round(matching_cpu, 3),
+                "command_cold": round(cold_cpu, 3),
+                "command_warm": round(warm_cpu, 3),
+                "list_customer_warm": round(floor_cpu, 3),
+            },
+            "load_average": os.getloadavg()[0],
             "ratios": {
                 "matching_over_double_loop": round(matching / loop, 3),
                 "command_warm_over_target": round(warm / TARGET_SECONDS, 3),
                 "command_cold_over_target": round(cold / TARGET_SECONDS, 3),
                 "command_warm_over_list": round(warm / floor, 3),
+                "command_warm_cpu_over_target": round(warm_cpu / TARGET_SECONDS, 3),
+                "command_warm_cpu_over_list_cpu": round(warm_cpu / floor_cpu, 3),
             },
         }
         OUT.parent.mkdir(exist_ok=True)
