@@ -234,3 +234,28 @@ def test_bad_dedupe_input_is_one_line(
 ) -> None:
     done = invoke("dedupe", *args, cwd=signed_store.root)
     assert (done.code, done.out, done.err) == (2, "", f"formulactl: {message}\n")
+
+
+def test_dedupe_matches_phones_only_for_a_reader_of_the_contacts(
+    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    contact = [
+        "contacts[0].name=Lars Berg",
+        "contacts[0].phone=+46 8 123 456 78",
+        "consent.purpose=业务联系",
+        "consent.date=2026-11-01",
+        "consent.recorded_by=zhang.min",
+    ]
+    step(signed_store, invoke, "set", "C-00002", *contact)
+    created = step(signed_store, invoke, "new", "customer", *new_customer("Baltic Glue"),
+                   *(part for field in contact for part in ("--set", field)))  # fmt: skip
+    assert created.err.startswith("committed ")  # a sealed phone warns no one on entry
+    sealed = invoke("dedupe", "customer", "--json", cwd=signed_store.root)
+    assert json.loads(sealed.out)["pairs"] == []
+    key = team_keys["zhang.min"].key
+    done = invoke("dedupe", "customer", "--decrypt", "--identity", key, cwd=signed_store.root)
+    assert done.code == 0, done.err
+    assert done.out.splitlines()[-1].split() == [
+        "C-00002", "Nordic", "Adhesives", "AB", "C-00003", "Baltic", "Glue", "95", "no",
+        "same", "phone", "12345678",
+    ]  # fmt: skip

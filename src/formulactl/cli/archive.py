@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from formulactl.cli.common import (
+    IdentityOption,
     JsonOption,
     StoreOption,
     check_cache,
     committed,
+    identities,
     open_store,
     out,
     print_json,
@@ -19,6 +22,10 @@ from formulactl.cli.common import (
     writing,
 )
 from formulactl.cli.tables import AtOption, FormatOption, check_format, render_tables, usage
+from formulactl.errors import FormulaError
+
+if TYPE_CHECKING:
+    from formulactl.store.store import Store
 
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")]
 
@@ -35,13 +42,18 @@ def dedupe(
         float, typer.Option("--threshold", help="Lowest score (0–100) to list.")
     ] = 85.0,
     at: AtOption = None,
+    decrypt: Annotated[
+        bool, typer.Option("--decrypt", help="Also match phones and emails (readers only).")
+    ] = False,
+    identity: IdentityOption = None,
     as_json: JsonOption = False,
     form: FormatOption = "text",
     store: StoreOption = None,
 ) -> None:
     """Customers that may be one company, with a score and the reasons: same tax ID, same
     name after normalising (full/half width, traditional/simplified, region, company
-    suffix), same name in pinyin, similar names. Merged customers and pairs marked
+    suffix), same name in pinyin, similar names; with --decrypt, the same phone or email
+    where your key opens the contacts. Merged customers and pairs marked
     `not_duplicate_of` are left out."""
     from formulactl.archive.duplicates import dedupe as find_duplicates
     from formulactl.store.query import records_cache
@@ -52,10 +64,30 @@ def dedupe(
         raise usage(f"dedupe checks customers, not {kind!r}: `formulactl dedupe customer`")
     found = open_store(store)
     commit = resolve_at(found, at)
-    snapshot = load_snapshot(found, commit, records_cache(found))
-    report = find_duplicates(found.settings.store_id, commit, snapshot.of("customer"), threshold)
+    customers = load_snapshot(found, commit, records_cache(found)).of("customer")
+    opened = _opened(found, customers, identity) if decrypt else None
+    report = find_duplicates(found.settings.store_id, commit, customers, threshold, opened)
     title = f"dedupe customer in store {report.store_id}: {report.customers} customers"
     render_tables(title, commit, report.as_dict(), report.tables(), as_json, form)
+
+
+def _opened(
+    found: Store, customers: dict[str, dict[str, Any]], identity: Path | None
+) -> list[dict[str, Any]]:
+    """The customers as this reader sees them: opened where the key opens them, sealed
+    (names still compared, contacts not) where it does not."""
+    from formulactl.actions.records import open_many
+    from formulactl.store.store import Record
+
+    records = [
+        Record(record_id, "customer", found.record_path(record_id), data)
+        for record_id, data in customers.items()
+    ]
+    opened = open_many(found, records, identities(identity))
+    return [
+        record.data if isinstance(plain, FormulaError) else dict(plain, id=record.id)
+        for record, plain in zip(records, opened, strict=True)
+    ]
 
 
 def merge(
