@@ -51,6 +51,12 @@ def test_an_english_spelling_meets_the_chinese_name_in_pinyin_but_is_not_certain
     ]
 
 
+def test_a_name_that_is_only_region_and_trade_keeps_its_region() -> None:
+    customers = {"C-00001": {"name": "上海化工", "legal_name": "上海化工有限公司"}}
+    assert likely_duplicates({"name": "深圳化工有限公司"}, customers) == []
+    assert likely_duplicates({"name": "上海市化工有限公司"}, customers)[0].certain
+
+
 @pytest.mark.parametrize("spelling", ["华东涂料", "华南胶粘", "南华涂料", "华北涂料有限公司"])
 def test_near_misses_are_not_taken_for_the_other_company(spelling: str) -> None:
     found = likely_duplicates({"name": spelling}, {"C-00001": HUANAN["C-00001"]})

@@ -73,11 +73,11 @@ _CITIES = _words(
     "贵阳 兰州 海口 三亚 乌鲁木齐 呼和浩特 银川 西宁 拉萨 奉贤 浦东 松江 嘉定 顺德 南海"
 )
 # Longest first; a region name may carry its 省/市/自治区/区 in the name or not.
-_REGION = re.compile(
-    "^(?:(?:"
-    + "|".join(sorted(_PROVINCES + _CITIES, key=len, reverse=True))
-    + ")(?:省|市|自治区|特别行政区|壮族自治区|回族自治区|维吾尔自治区|新区|区|县)?)+"
-)
+_REGION_NAMES = "|".join(sorted(_PROVINCES + _CITIES, key=len, reverse=True))
+_REGION_KINDS = "省|市|自治区|特别行政区|壮族自治区|回族自治区|维吾尔自治区|新区|区|县"
+_REGION = re.compile(f"^(?:(?:{_REGION_NAMES})(?:{_REGION_KINDS})?)+")
+# A region kept in the name is written one way: 上海市化工 and 上海化工 are one.
+_REGION_KIND = re.compile(f"^({_REGION_NAMES})(?:{_REGION_KINDS})")
 # Words of the trade that English and Chinese spell differently: the pinyin key carries
 # the English word for both, so "Huanan Coatings" meets 华南涂料.
 _TRADE = {
@@ -174,10 +174,21 @@ def normalise(name: str) -> str:
     if not _HAN.search(text):
         return " ".join(_english_words(text))
     text = _NOT_WORD.sub("", text)
+    stripped = _stripped(text, regions=True)
+    if len(stripped) < 2 or stripped in _TRADE:
+        # 上海化工有限公司 is not 深圳化工有限公司: without its region nothing would be left
+        # but the trade, so the region stays part of the name.
+        return _stripped(_REGION_KIND.sub(r"\1", text, count=1), regions=False)
+    return stripped
+
+
+def _stripped(text: str, regions: bool) -> str:
+    """A Chinese name without its legal forms (and region prefixes, when asked)."""
     previous = None
     while previous != text:
         previous = text
-        text = _REGION.sub("", text, count=1) or text
+        if regions:
+            text = _REGION.sub("", text, count=1) or text
         for suffix in _CN_SUFFIXES:
             if text.endswith(suffix) and len(text) > len(suffix):
                 text = text[: -len(suffix)]
