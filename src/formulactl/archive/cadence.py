@@ -27,7 +27,7 @@ DEFAULT_INTERVALS = {"A": 30, "B": 90, "C": 180}
 def intervals(settings: Mapping[str, Any]) -> dict[str, int]:
     """Days between contacts per class: the settings' own, else the default."""
     found = settings.get("contact_interval_days")
-    return dict(DEFAULT_INTERVALS, **found) if isinstance(found, Mapping) else DEFAULT_INTERVALS
+    return dict(DEFAULT_INTERVALS, **(found if isinstance(found, Mapping) else {}))
 
 
 def cadence_items(
