@@ -539,3 +539,12 @@ def sample_signed_store(
     store = Store(root)
     act_as(store, team_keys["zhang.min"])
     return store
+
+
+# ------------------------------------------------------------------ the customer archive
+
+
+def new_customer(name: str, owner: str = "zhang.min") -> list[str]:
+    """The `--set` arguments of `new customer` for a potential class-C customer."""
+    fields = (f"name={name}", "type=potential", "class=C", f"owner={owner}")
+    return [part for field in fields for part in ("--set", field)]

@@ -47,6 +47,7 @@ def test_due_lists_reviews_approvals_and_answers_by_date_with_who_may_act(
             "task": task,
             "who": who,
             "overdue": bool(due) and due < today,
+            "note": "",
         }
         for record, kind, due, task, who in expected
     ]
@@ -95,6 +96,7 @@ def test_due_overdue_lists_only_what_is_past_its_date(
         "task": "review",
         "who": ["chen.jing", "wang.fang"],
         "overdue": True,
+        "note": "",
     }
     text = invoke("due", "--overdue", cwd=signed_store.root).out.splitlines()
     assert len(text) == len(overdue)

@@ -48,11 +48,13 @@ def change(
     action: str,
     cache: BlobCache,
     opened: Opened | None = None,
+    trailers: Sequence[tuple[str, str]] = (),
 ) -> Done:
     """Commit a `set` or `edit`: only content changes, only where the record may change.
 
     With `opened` (the record's data key and plain text), `after` is plain text and is
-    sealed again; without it, `after` is the sealed form and its secrets must not change."""
+    sealed again; without it, `after` is the sealed form and its secrets must not change.
+    `trailers` add to the commit's (a merge's reason)."""
     require_role(actor(store), ("entry",), before.kind, before.id, before.data, action)
     status = before.data.get("status")
     if KINDS[before.kind].master and status != "draft":
@@ -75,7 +77,7 @@ def change(
         after = _sealed(store, after, opened, before, cache, action)
     else:
         _secrets_unchanged(store, before, after)
-    return commit_record(store, after, cache, action, "authored", [])
+    return commit_record(store, after, cache, action, "authored", list(trailers))
 
 
 def _starting_state(kind: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ class DueItem:
     task: str  # review (periodic), approve (in review), respond (feedback)
     who: tuple[str, ...]
     overdue: bool
+    note: str = ""  # why it is due, when the task alone does not say
 
 
 def due_items(store: Store, today: date, cache: BlobCache) -> list[DueItem]:

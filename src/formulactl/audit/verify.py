@@ -24,6 +24,7 @@ from formulactl.audit.history import (
     not_a_file,
     record_id_of,
 )
+from formulactl.audit.reassigning import is_reassign
 from formulactl.audit.resealing import reseal_problems
 from formulactl.errors import Finding
 from formulactl.git import gitio
@@ -260,14 +261,19 @@ def _judge_records(judge: _Judge, commit: Commit, signer: Person | None, who: st
         before = history.state(change.path, change.old)
         after = history.state(change.path, change.new)
         record_id = place[1]
-        if content_changed(before, after) and not is_rekey(commit, signer, before, after):
+        reassigned = is_reassign(history, commit, signer, change, before, after)
+        if (
+            content_changed(before, after)
+            and not is_rekey(commit, signer, before, after)
+            and not reassigned
+        ):
             changed_content.append(record_id)
         for rule, message, hint in reseal_problems(history, commit, change, signer):
             judge.finding(commit, change.path, rule, message, hint, who)
         if is_approval(before, after):
             assert after is not None
             approvals.append((change.path, before, after))
-        elif before is not None:
+        elif before is not None and not reassigned:
             _judge_change_of_approved(judge, commit, change.path, before, after, signer, who)
         for rule, message, hint in disposition_problems(
             history, commit, change, signer, who, judge.authors[record_id]

@@ -52,9 +52,20 @@ COMMANDS: dict[str, Entry] = {
         "workflow", "Confirm an approved record at its periodic review; moves its review_due."
     ),
     "feedback": Entry("workflow", "Move feedback along open → investigating → resolved → closed."),
-    "due": Entry("workflow", "What needs review, approval or an answer, when, and by whom."),
+    "due": Entry(
+        "workflow", "What needs review, approval or an answer, when, and by whom; customers…"
+    ),
     "import": Entry(
         "workflow", "Bring existing records in as they are, in one admin-signed commit."
+    ),
+    "dedupe": Entry(
+        "archive", "Customers that may be one company, with a score and the reasons: same…"
+    ),
+    "merge": Entry(
+        "archive", "Mark C-A a duplicate of C-B (`merged_into`) in a signed commit; both…"
+    ),
+    "reassign": Entry(
+        "archive", "Move P's customers to Q in one admin-signed commit (only `owner` changes,…"
     ),
     "setup-signing": Entry(
         "team", "Sign every commit in this repository with KEY (this repository's config…"

@@ -134,11 +134,21 @@ def new(
             "--size", help="A batch planned from the formula's weighing sheet.", show_default=False
         ),
     ] = None,
+    not_duplicate_of: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--not-duplicate-of",
+            metavar="C-…",
+            help="A new customer: this existing customer is another company (recorded).",
+            show_default=False,
+        ),
+    ] = None,
     identity: IdentityOption = None,
     store: StoreOption = None,
 ) -> None:
     """Create a record with the next free ID as a signed commit; nothing invalid is written.
-    `new batch --from F-…@V --size 500kg` plans the batch from the weighing sheet."""
+    `new batch --from F-…@V --size 500kg` plans the batch from the weighing sheet. A new
+    customer is checked for duplicates: likely ones are named, a certain one refuses."""
     from formulactl.actions.records import create
     from formulactl.model.kinds import kind_named
     from formulactl.store import yamlio
@@ -158,9 +168,31 @@ def new(
     apply(base, [parse_assignment(schema, text) for text in sets or []], [])
     with writing(found, f"new {record_kind}"), refusals(found):
         record = new_record(found, record_kind, base, date.today())
+        if record_kind == "customer" or not_duplicate_of:
+            _check_duplicates(found, record, not_duplicate_of or [])
         done = create(found, record, check_cache(found))
     committed(done.commit, f"new {record.id}")
     out(record.id)
+
+
+def _check_duplicates(found: Store, record: Record, not_duplicate_of: list[str]) -> None:
+    """Warn of likely duplicates of a new customer; a certain one refuses (FormulaError)
+    unless `--not-duplicate-of` names it, which the record keeps in `not_duplicate_of`."""
+    from formulactl.archive.duplicates import entry_check
+    from formulactl.store.query import records_cache, select_records
+
+    if record.kind != "customer":
+        raise FormulaError("--not-duplicate-of is for new customers", "leave it out", rule="usage")
+    if not_duplicate_of:
+        record.data["not_duplicate_of"] = list(dict.fromkeys(not_duplicate_of))
+    selection = select_records(found, "customer", [], records_cache(found))
+    customers = {other.id: other.data for other in selection.records}
+    for match in entry_check(record.data, customers):
+        name = customers[match.other].get("name")
+        err(
+            f"warning: {record.data.get('name')} may be {match.other} {name} "
+            f"(score {match.score:g}: {'; '.join(match.reasons)})"
+        )
 
 
 def show(

@@ -113,13 +113,19 @@ def due(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """What needs review, approval or an answer, when, and by whom."""
+    """What needs review, approval or an answer, when, and by whom; customers not contacted
+    within their class's interval and follow-ups whose date passed, by owner; owners who
+    left the team, with who can take their customers over."""
+    from formulactl.archive.cadence import archive_due
     from formulactl.audit.reports import due_items
     from formulactl.store.query import records_cache
 
     found = open_store(store)
     cache = records_cache(found)
-    items = [item for item in due_items(found, date.today(), cache) if item.overdue or not overdue]
+    today = date.today()
+    everything = due_items(found, today, cache) + archive_due(found, today, cache)
+    everything.sort(key=lambda item: (item.due or "9999", item.record))
+    items = [item for item in everything if item.overdue or not overdue]
     if as_json:
         print_json(items)
         return
@@ -128,6 +134,7 @@ def due(
         out(
             f"{item.due or 'waiting':<10}  {flag}{item.task:<8} {item.record:<16} "
             f"by {', '.join(item.who) or 'nobody (no one holds the role)'}"
+            + (f" — {item.note}" if item.note else "")
         )
 
 
