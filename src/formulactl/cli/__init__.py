@@ -13,6 +13,7 @@ import typer.main
 
 from formulactl.cli import (
     audit,
+    backup,
     checking,
     formulation,
     integration,
@@ -43,6 +44,7 @@ integration.register(app)
 trace.register(app)
 formulation.register(app)
 reports.register(app)
+backup.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -115,11 +115,14 @@ def due(
 ) -> None:
     """What needs review, approval or an answer, when, and by whom."""
     from formulactl.audit.reports import due_items
+    from formulactl.exchange.backup import backup_due
     from formulactl.store.query import records_cache
 
     found = open_store(store)
     cache = records_cache(found)
-    items = [item for item in due_items(found, date.today(), cache) if item.overdue or not overdue]
+    items = due_items(found, date.today(), cache) + backup_due(found, date.today())
+    items = sorted(items, key=lambda item: (item.due or "9999", item.record))
+    items = [item for item in items if item.overdue or not overdue]
     if as_json:
         print_json(items)
         return
