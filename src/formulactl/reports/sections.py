@@ -166,19 +166,21 @@ def reviews_due(snapshot: Snapshot, today: date) -> Section:
 def complaints(snapshot: Snapshot, today: date) -> Section:
     """Complaints not yet resolved, overdue when their response date has passed."""
     stamp = today.isoformat()
-    canonical = canonical_ids(snapshot.of("customer"))
+    found = snapshot.of("customer")
+    canonical = canonical_ids(found)
     rows = []
     for record_id, data in sorted(snapshot.of("feedback").items()):
         if data.get("type") != "complaint" or data.get("status") not in OPEN_FEEDBACK:
             continue
         due = str(data.get("response_due", ""))
         late = bool(due) and due < stamp
-        customer = str(data.get("customer", ""))
+        customer = canonical.get(str(data.get("customer", "")), str(data.get("customer", "")))
         why = f"response was due {due}" if late else (f"answer by {due}" if due else "no date")
         rows.append(
             (
                 record_id,
-                canonical.get(customer, customer),
+                customer,
+                str(found.get(customer, {}).get("name", "")),
                 str(data.get("date", "")),
                 str(data.get("severity", "")),
                 str(data.get("status", "")),
@@ -187,8 +189,8 @@ def complaints(snapshot: Snapshot, today: date) -> Section:
                 why,
             )
         )
-    overdue = sum(1 for row in rows if row[6])
-    by_severity = Counter(row[3] for row in rows)
+    overdue = sum(1 for row in rows if row[7])
+    by_severity = Counter(row[4] for row in rows)
     severities = tuple(sorted(by_severity))
     chart = (
         Chart(
@@ -200,7 +202,7 @@ def complaints(snapshot: Snapshot, today: date) -> Section:
         if rows
         else None
     )
-    columns = ("feedback", "customer", "date", "severity", "status", "response_due", "overdue")
+    columns = ("feedback", "customer", "name", "date", "severity", "status", "due", "overdue")
     return Section(
         "Open and overdue complaints",
         (table("Open complaints", (*columns, "why"), rows),),
