@@ -539,3 +539,19 @@ def sample_signed_store(
     store = Store(root)
     act_as(store, team_keys["zhang.min"])
     return store
+
+
+@pytest.fixture
+def report_store(
+    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], tmp_path: Path
+) -> Store:
+    """The signed small store for the HTML report: three surveys (see html_fixture.py)
+    imported by the admin, and C-00002 submitted for review by zhang.min."""
+    from html_fixture import SURVEYS
+
+    source = importable(tmp_path / "surveys-in", SURVEYS)
+    step(
+        signed_store, invoke, "import", source, "--reason", "满意度调查", who=team_keys["chen.jing"]
+    )
+    step(signed_store, invoke, "submit", "C-00002", who=team_keys["zhang.min"])
+    return signed_store

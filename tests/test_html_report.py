@@ -10,34 +10,9 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke, Member, git, head, importable, step
+from conftest import Invoke, Member, git, head, step
 from formulactl.store.store import Store
-
-SURVEYS = {
-    f"surveys/SV-{day.replace('-', '')}-{tag}.yaml": (
-        f'id: SV-{day.replace("-", "")}-{tag}\ncustomer: C-00001\ndate: "{day}"\n'
-        f"scores:\n  overall: {overall}\nnps: {nps}\ncomments: 交货及时\n"
-    )
-    for day, tag, overall, nps in (
-        ("2026-09-03", "a1b2", 4, 8),
-        ("2026-09-20", "c3d4", 5, 9),
-        ("2026-10-11", "e5f6", 3, 6),
-    )
-}
-TRACED = "B-20261105-001"
-
-
-@pytest.fixture
-def report_store(
-    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], tmp_path: Path
-) -> Store:
-    """The signed small store, three surveys imported and C-00002 submitted for review."""
-    source = importable(tmp_path / "surveys-in", SURVEYS)
-    step(
-        signed_store, invoke, "import", source, "--reason", "满意度调查", who=team_keys["chen.jing"]
-    )
-    step(signed_store, invoke, "submit", "C-00002", who=team_keys["zhang.min"])
-    return signed_store
+from html_fixture import TRACED
 
 
 def report(store: Store, invoke: Invoke, *args: str | Path) -> dict[str, Any]:
