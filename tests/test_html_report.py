@@ -10,8 +10,14 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke, Member, git, head, step
+from conftest import Invoke, Member, git, head, raw, step
+from formulactl.model.sealed import is_sealed
+from formulactl.reports import sections
+from formulactl.reports.html import HtmlReport, render_page
+from formulactl.reports.sections import section_of
 from formulactl.store.store import Store
+from formulactl.trace.snapshot import Snapshot
+from formulactl.trace.tables import Table, table
 from html_fixture import TRACED
 
 
@@ -174,3 +180,51 @@ def test_the_tables_print_as_text_too(report_store: Store, invoke: Invoke) -> No
     done = step(report_store, invoke, "report", "html", "--format", "csv")
     assert "Satisfaction per month,2026-09,2,4.50,8.50" in done.out.splitlines()
     assert not (report_store.root / "report.html").exists()
+
+
+def test_the_same_commit_gives_the_same_page(
+    report_store: Store, invoke: Invoke, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "1.html", tmp_path / "2.html"
+    step(report_store, invoke, "report", "html", "-o", first, "--trace", TRACED)
+    step(report_store, invoke, "report", "html", "-o", second, "--trace", TRACED)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_merged_customers_count_under_the_customer_they_were_merged_into() -> None:
+    snapshot = Snapshot(
+        "c0ffee",
+        {
+            "customer": {
+                "C-00001": {"class": "A", "type": "key"},
+                "C-00002": {"class": "B", "type": "existing", "merged_into": "C-00001"},
+                "C-00003": {"class": "B", "type": "existing"},
+            },
+            "feedback": {
+                "FB-1": {"customer": "C-00002", "type": "complaint", "status": "open"},
+            },
+        },
+    )
+    found = sections.customers(snapshot)
+    assert found.tables[0].rows == (("A", "key", 1), ("B", "existing", 1))
+    assert found.figures == (("customers", 2),)
+    assert found.note.startswith("1 merged customer(s) counted under")
+    (complaint,) = sections.complaints(snapshot, date(2026, 12, 1)).tables[0].rows
+    assert complaint[:2] == ("FB-1", "C-00001")
+
+
+def test_any_report_with_tables_becomes_a_section_and_sealed_cells_stay_sealed(
+    report_store: Store,
+) -> None:
+    sealed = raw(report_store, f"batches/{TRACED}.yaml")["lots"][0]["quantity"]
+    assert is_sealed(sealed)
+
+    class Churn:  # stands for any report result offering tables()
+        def tables(self) -> list[Table]:
+            return [table("At risk", ("customer", "quantity"), [("C-00001", sealed)])]
+
+    report = HtmlReport("fst-1", "c0ffee", "2026-12-01", False, (section_of("Churn", Churn()),))
+    page = render_page(report)
+    assert "<td>C-00001</td><td>sealed</td>" in page
+    assert sealed not in page
+    assert report.as_dict()["sections"][0]["tables"][0]["title"] == "At risk"
