@@ -97,7 +97,12 @@ def test_restore_gives_a_working_store_with_every_ref(
 def test_restore_refuses_a_folder_that_is_not_empty(
     signed_store: Store, invoke: Invoke, tmp_path: Path
 ) -> None:
-    step(signed_store, invoke, "backup", "--to", tmp_path / "backups")
+    done = step(signed_store, invoke, "backup", "--to", tmp_path / "backups", "--json")
+    saved = json.loads(done.out)
+    assert saved["bundle"] == str(bundle_in(tmp_path / "backups"))
+    assert saved["refs"] == {"refs/heads/main": git(signed_store.root, "rev-parse", "HEAD^")}
+    assert saved["drill"] == {"passed": True, "findings": []}
+    assert saved["recorded"] == head(signed_store)
     target = tmp_path / "busy"
     target.mkdir()
     (target / "notes.txt").write_text("mine\n")
