@@ -17,9 +17,9 @@ def register(group: typer.Typer) -> None:
 
 
 def html(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the page.")] = Path(
-        "report.html"
-    ),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the page.")
+    ] = Path("report.html"),
     at: AtOption = None,
     trace: Annotated[
         str | None,
