@@ -168,7 +168,7 @@ def chart_svg(chart: Chart, chart_id: str) -> str:
     import pygal
     from pygal.style import Style
 
-    makers = {"bar": pygal.Bar, "line": pygal.Line, "pie": pygal.Pie}
+    makers = {"bar": pygal.Bar, "stacked": pygal.StackedBar, "line": pygal.Line, "pie": pygal.Pie}
     drawn = makers[chart.kind](
         js=[],
         disable_xml_declaration=True,
@@ -176,6 +176,7 @@ def chart_svg(chart: Chart, chart_id: str) -> str:
         height=320,
         title=chart.title,
         print_values=True,
+        print_zeroes=False,
         show_legend=len(chart.series) > 1,
         legend_at_bottom=True,
         style=Style(font_family=FONTS.replace('"', ""), background="white"),

@@ -25,7 +25,8 @@ OPEN_FEEDBACK = ("open", "investigating")
 
 @dataclass(frozen=True)
 class Chart:
-    """What to draw, not how: `kind` is bar, line or pie; one value per label per series."""
+    """What to draw, not how: `kind` is bar, stacked (bars), line or pie; one value per
+    label per series."""
 
     kind: str
     title: str
@@ -112,7 +113,7 @@ def customers(snapshot: Snapshot) -> Section:
     classes = sorted({c for c, _ in pairs})
     types = sorted({t for _, t in pairs})
     chart = Chart(
-        "bar",
+        "stacked",
         "Customers by class and type",
         tuple(classes),
         tuple((t, tuple(float(pairs[(c, t)]) for c in classes)) for t in types),
