@@ -187,3 +187,18 @@ def test_due_reminds_when_the_last_drill_is_older_than_backup_days(
     assert backup_items() == [dict(expected, due="2026-02-01", who=["chen.jing"], overdue=True)]
     done = invoke("due", "--overdue", cwd=signed_store.root)
     assert "2026-02-01  OVERDUE drill    store            by chen.jing" in done.out.splitlines()
+
+
+def test_relative_paths_are_read_from_where_the_command_runs(
+    signed_store: Store, invoke: Invoke, tmp_path: Path
+) -> None:
+    done = invoke("backup", "--to", "../../backups", cwd=signed_store.root / "records")
+    assert done.code == 0, done.err
+    bundle = bundle_in(tmp_path / "backups")
+    (tmp_path / "elsewhere").mkdir()
+    relative = Path("..") / "backups" / bundle.name
+    done = invoke("restore", relative, tmp_path / "restored", cwd=tmp_path / "elsewhere")
+    assert done.code == 0, done.err
+    assert git(tmp_path / "restored", "rev-parse", "main") == git(
+        signed_store.root, "rev-parse", "main^"
+    )

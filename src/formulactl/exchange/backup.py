@@ -29,7 +29,7 @@ DRILL_LINE = f"Formulactl-Action: {DRILL_ACTION}"
 
 @dataclass(frozen=True)
 class Drill:
-    """A restore checked by `audit verify`: how many commits and what it found."""
+    """A restore checked by `audit verify`: how many refs came back and what it found."""
 
     refs: int
     findings: tuple[str, ...]
@@ -53,6 +53,7 @@ class Backup:
 def backup(store: Store, folder: Path) -> Backup:
     """Bundle every ref formulactl uses into `folder`, verify the bundle, restore it into a
     temporary folder and audit that; record the drill only when it passed."""
+    folder = folder.absolute()  # git runs in the store, the user named it from here
     head = gitio.head(store.root)
     if head is None:
         raise FormulaError("the store has no commits yet", "commit the records first", rule="usage")
@@ -105,12 +106,13 @@ def restore_drill(bundle: Path) -> Drill:
     with tempfile.TemporaryDirectory(prefix="formulactl-drill-") as scratch:
         restored = Path(scratch) / "store"
         heads = _clone_checked(bundle, restored)
-        return _audited(restored, len(heads))
+        return _audited(restored, len(heads.keys() - {"HEAD"}))
 
 
 def restore(bundle: Path, target: Path) -> Drill:
     """A working store from a bundle, in `target` only once `audit verify` passed on it;
     `target` must be missing or empty."""
+    bundle, target = bundle.absolute(), target.absolute()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FormulaError(
             "is not an empty folder",
@@ -125,7 +127,7 @@ def restore(bundle: Path, target: Path) -> Drill:
     with tempfile.TemporaryDirectory(prefix=".formulactl-restore-", dir=parent) as scratch:
         restored = Path(scratch) / "store"
         heads = _clone_checked(bundle, restored)
-        drill = _audited(restored, len(heads))
+        drill = _audited(restored, len(heads.keys() - {"HEAD"}))
         if not drill.passed:
             raise FormulaError(
                 f"the restored history does not verify: {drill.findings[0]}",
@@ -158,7 +160,7 @@ def _clone_checked(bundle: Path, restored: Path) -> dict[str, str]:
 
 def _audited(restored: Path, refs: int) -> Drill:
     report = audit(Store(restored).without_cache())
-    return Drill(refs - 1, tuple(f"{f.rule}: {f.message}" for f in report.findings))  # not HEAD
+    return Drill(refs, tuple(f"{f.rule}: {f.message}" for f in report.findings))
 
 
 def last_drill(store: Store) -> str | None:
