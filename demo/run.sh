@@ -133,4 +133,9 @@ fails formulactl release B-20261120-002
 run formulactl reject-batch B-20261120-002 --reason "细度 55 µm 超出 ≤ 50 µm"
 run formulactl validate --history
 
-say "Done. Everything was in $work and is removed now."
+say "A backup with its restore drill (recorded as a signed event), then the picture for a manager"
+run formulactl backup --to "$work/backups"
+report="${TMPDIR:-/tmp}/formulactl-demo-report.html"
+run formulactl report html --output "$report" --trace B-20261120-001
+
+say "Done. Everything else was in $work and is removed now; open $report in a browser."

@@ -548,3 +548,17 @@ def new_customer(name: str, owner: str = "zhang.min") -> list[str]:
     """The `--set` arguments of `new customer` for a potential class-C customer."""
     fields = (f"name={name}", "type=potential", "class=C", f"owner={owner}")
     return [part for field in fields for part in ("--set", field)]
+@pytest.fixture
+def report_store(
+    signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], tmp_path: Path
+) -> Store:
+    """The signed small store for the HTML report: three surveys (see html_fixture.py)
+    imported by the admin, and C-00002 submitted for review by zhang.min."""
+    from html_fixture import SURVEYS
+
+    source = importable(tmp_path / "surveys-in", SURVEYS)
+    step(
+        signed_store, invoke, "import", source, "--reason", "满意度调查", who=team_keys["chen.jing"]
+    )
+    step(signed_store, invoke, "submit", "C-00002", who=team_keys["zhang.min"])
+    return signed_store

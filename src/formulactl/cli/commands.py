@@ -140,7 +140,16 @@ COMMANDS: dict[str, Entry] = {
     "substitute": Entry(
         "compliance", "Every formula whose current version uses one material, with another…"
     ),
+    "backup": Entry(
+        "backup", "Save every ref formulactl uses as one git bundle, verify it, restore…"
+    ),
+    "restore": Entry(
+        "backup", "A working store from a bundle, put in DIR only after `audit verify`…"
+    ),
     "team": Entry("team", "The people who enter, review, approve and administer records."),
     "audit": Entry("audit", "Verify the whole history and export the trail for inspectors."),
     "hooks": Entry("integration", "Install formulactl's git hooks."),
+    "report": Entry(
+        "reports", "Reports computed from the signed records at one commit, with their…"
+    ),
 }

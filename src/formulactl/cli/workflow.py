@@ -118,12 +118,14 @@ def due(
     left the team, with who can take their customers over."""
     from formulactl.archive.cadence import archive_due
     from formulactl.audit.reports import due_items
+    from formulactl.exchange.backup import backup_due
     from formulactl.store.query import records_cache
 
     found = open_store(store)
     cache = records_cache(found)
     today = date.today()
     everything = due_items(found, today, cache) + archive_due(found, today, cache)
+    everything += backup_due(found, today)
     everything.sort(key=lambda item: (item.due or "9999", item.record))
     items = [item for item in everything if item.overdue or not overdue]
     if as_json:

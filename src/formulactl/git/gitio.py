@@ -644,3 +644,50 @@ def commit_on(root: Path, day: str) -> str | None:
     """The last commit on HEAD's line made on or before the end of `day` (YYYY-MM-DD)."""
     done = run(root, ["rev-list", "-1", f"--before={day} 23:59:59", "HEAD", "--"], check=False)
     return done.stdout.decode().strip() or None
+
+
+def refs(root: Path, patterns: Sequence[str]) -> dict[str, str]:
+    """Every ref matching `patterns` (a folder such as "refs/heads/", or a glob) → its object."""
+    done = run(root, ["for-each-ref", "--format=%(refname) %(objectname)", *patterns])
+    found: dict[str, str] = {}
+    for line in done.stdout.decode("utf-8", "surrogateescape").splitlines():
+        name, _, target = line.rpartition(" ")
+        found[name] = target
+    return found
+
+
+def bundle_create(root: Path, bundle: Path, names: Sequence[str]) -> None:
+    """A bundle of `names` (refs, and HEAD so a clone checks out the same branch)."""
+    run(root, ["bundle", "create", "--quiet", str(bundle), *names])
+
+
+def bundle_heads(root: Path, bundle: Path) -> dict[str, str] | None:
+    """The refs a bundle says it holds → their objects, or None when it is no valid bundle
+    (damaged, cut short, or missing objects it needs from elsewhere)."""
+    done = run(root, ["bundle", "verify", "--quiet", str(bundle)], check=False)
+    if done.returncode != 0:
+        return None
+    listed = run(root, ["bundle", "list-heads", str(bundle)], check=False)
+    found: dict[str, str] = {}
+    for line in listed.stdout.decode("utf-8", "surrogateescape").splitlines():
+        target, _, name = line.partition(" ")
+        found[name] = target
+    return found
+
+
+def clone_bundle(bundle: Path, target: Path) -> None:
+    """A working clone of a bundle, with every ref it holds (notes and formulactl's own
+    refs too, which a plain clone leaves behind), and no remote pointing at the file."""
+    run(target.parent, ["clone", "--quiet", "--no-hardlinks", "--", str(bundle), str(target)])
+    run(target, ["fetch", "--quiet", "--update-head-ok", "--", str(bundle), "+refs/*:refs/*"])
+    run(target, ["remote", "remove", "origin"])
+
+
+def last_commit_with(root: Path, line: str) -> tuple[str, str] | None:
+    """The newest commit on HEAD whose message has `line` as a whole line: (id, date)."""
+    pattern = "^" + re.escape(line) + "$"
+    done = run(
+        root, ["log", "-1", "--format=%H %cs", f"--grep={pattern}", "HEAD", "--"], check=False
+    )
+    found = done.stdout.decode().split()
+    return (found[0], found[1]) if len(found) == 2 else None
