@@ -26,7 +26,7 @@ def suppliers_report(basis: Basis) -> Report:
         for line in _list(data.get("ingredients")):
             if isinstance(line, dict) and isinstance(line.get("material"), str):
                 used_in[line["material"]].add(fid)
-    rows, findings = [], []
+    rows, findings, at_risk = [], [], []
     for sid, data in sorted(snapshot.of("supplier").items()):
         latest, trend = _latest(data)
         mids = listed.get(sid, [])
@@ -37,6 +37,17 @@ def suppliers_report(basis: Basis) -> Report:
             reason = f"disqualified on {latest.get('date')} but listed by approved material"
             why.insert(0, f"{reason} {', '.join(approved)}")
             findings += [(sid, mid, f"{reason} {mid}") for mid in approved]
+        if latest.get("result") != "approved":
+            at_risk += [
+                (
+                    sid,
+                    mid,
+                    materials[mid].get("name"),
+                    materials[mid].get("status"),
+                    ", ".join(sorted(used_in.get(mid, ()))),
+                )
+                for mid in mids
+            ]
         rows.append(
             (
                 sid,
@@ -45,8 +56,9 @@ def suppliers_report(basis: Basis) -> Report:
                 latest.get("result"),
                 latest.get("score"),
                 trend,
-                ", ".join(mids),
-                ", ".join(formulas),
+                len(mids),
+                len(approved),
+                len(formulas),
                 "; ".join(why),
             )
         )
@@ -70,10 +82,16 @@ def suppliers_report(basis: Basis) -> Report:
                     "score",
                     "trend",
                     "materials",
+                    "approved",
                     "formulas",
                     "why",
                 ),
                 rows,
+            ),
+            table(
+                "What depends on suppliers not approved",
+                ("supplier", "material", "name", "status", "formulas"),
+                at_risk,
             ),
         ],
         summary,
@@ -98,7 +116,10 @@ def mean_score(evaluation: Mapping[str, Any]) -> float | None:
         for v in (scores.values() if isinstance(scores, dict) else [])
         if isinstance(v, (int, float))
     ]
-    return round(sum(values) / len(values), 1) if values else None
+    if not values:
+        return None
+    mean = round(sum(values) / len(values), 1)
+    return int(mean) if mean == int(mean) else mean
 
 
 def _latest(data: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -120,7 +141,7 @@ def _latest(data: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
     if len(evaluations) > 1:
         before, now = mean_score(evaluations[-2]), latest["score"]
         if before is not None and now is not None:
-            trend = f"{round(now - before, 1):+g} pts"
+            trend = f"{now - before:+.1f} pts".replace(".0 ", " ")
     return latest, trend
 
 
