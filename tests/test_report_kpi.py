@@ -15,15 +15,28 @@ from formulactl.store.store import Store
 from quality_fixture import basis, put, rows, settings
 
 FB2 = "FB-20291201-0d0d"
+
+
+def interaction(number: str, customer: str, day: str, by: str, next_date: str = "") -> str:
+    text = (
+        f'id: I-{day.replace("-", "")}-{number}\ncustomer: {customer}\ndate: "{day}"\n'
+        f"channel: call\nby: {by}\nsummary: 回访\n"
+    )
+    return text + (f'next_date: "{next_date}"\n' if next_date else "")
+
+
 RECORDS = {
-    "interactions/I-20291105-0001.yaml": 'id: I-20291105-0001\ncustomer: C-00001\ndate: "2029-11-05"\n'
-    'channel: visit\nby: li.wei\nsummary: 拜访\nnext_date: "2029-11-20"\n',
-    "interactions/I-20291201-0002.yaml": 'id: I-20291201-0002\ncustomer: C-00001\ndate: "2029-12-01"\n'
-    "channel: call\nby: li.wei\nsummary: 回访\n",
-    "interactions/I-20291210-0003.yaml": 'id: I-20291210-0003\ncustomer: C-00002\ndate: "2029-12-10"\n'
-    'channel: call\nby: wang.fang\nsummary: 报价\nnext_date: "2029-12-20"\n',
-    f"feedback/{FB2}.yaml": f'id: {FB2}\ncustomer: C-00001\ndate: "2029-12-01"\ntype: complaint\n'
-    'severity: medium\nowner: li.wei\ndescription: 结皮\nresponse_due: "2029-12-15"\nstatus: open\n',
+    "interactions/I-20291105-0001.yaml": interaction(
+        "0001", "C-00001", "2029-11-05", "li.wei", "2029-11-20"
+    ),
+    "interactions/I-20291201-0002.yaml": interaction("0002", "C-00001", "2029-12-01", "li.wei"),
+    "interactions/I-20291210-0003.yaml": interaction(
+        "0003", "C-00002", "2029-12-10", "wang.fang", "2029-12-20"
+    ),
+    f"feedback/{FB2}.yaml": (
+        f'id: {FB2}\ncustomer: C-00001\ndate: "2029-12-01"\ntype: complaint\nseverity: medium\n'
+        'owner: li.wei\ndescription: 结皮\nresponse_due: "2029-12-15"\nstatus: open\n'
+    ),
 }
 
 
