@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from conftest import Member, commit_as, edit_yaml
+from conftest import FB, Invoke, Member, commit_as, edit_yaml, step
 from formulactl.reports.quality_common import Basis, basis_at
 from formulactl.store.store import Store
 from formulactl.trace.session import Session
@@ -37,3 +37,18 @@ def basis(store: Store, today: str, at: str | None = None) -> Basis:
 
 def rows(found: Any, title: str) -> list[tuple[Any, ...]]:
     return next(list(t.rows) for t in found.tables() if t.title == title)
+
+
+def with_capa(store: Store, invoke: Invoke, *more: str) -> None:
+    """The test store's complaint gets one corrective action, due 2026-11-30."""
+    step(
+        store,
+        invoke,
+        "set",
+        FB,
+        "capa[0].type=corrective",
+        "capa[0].action=树脂进厂检验增加色度",
+        "capa[0].owner=li.wei",
+        "capa[0].due=2026-11-30",
+        *more,
+    )

@@ -21,6 +21,7 @@ from conftest import (
     step,
 )
 from formulactl.store.store import Store
+from quality_fixture import with_capa
 
 REFUSAL = (
     f"{FB_PATH}: {FB} cannot close: its CAPA has no effectiveness result — record "
@@ -36,17 +37,7 @@ def resolved(store: Store, invoke: Invoke) -> None:
 def test_a_complaint_with_a_capa_cannot_close_without_its_effectiveness_check(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
-    step(
-        signed_store,
-        invoke,
-        "set",
-        FB,
-        "capa[0].type=corrective",
-        "capa[0].action=树脂进厂检验增加色度",
-        "capa[0].owner=li.wei",
-        "capa[0].due=2026-11-30",
-        "effectiveness.due=2027-02-28",
-    )
+    with_capa(signed_store, invoke, "effectiveness.due=2027-02-28")
     resolved(signed_store, invoke)
     act_as(signed_store, team_keys["li.wei"])
     before = head(signed_store)

@@ -4,6 +4,8 @@ due date moved later any other way is reported by `validate --history`."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import (
     FB,
     FB_PATH,
@@ -17,8 +19,14 @@ from conftest import (
     trailers,
 )
 from formulactl.store.store import Store
+from quality_fixture import with_capa
 
 HINT = f"move a due date with `formulactl feedback {FB} extend --to DATE --reason …`"
+
+
+def finding(field: str, old: str, new: str) -> tuple[str, str, str, str]:
+    message = f"{FB} {field} moved from {old} to {new} without a reason"
+    return (FB_PATH, "due-moved-without-reason", message, HINT)
 
 
 def moved(invoke: Invoke, store: Store) -> list[tuple[str, str, str, str]]:
@@ -31,47 +39,21 @@ def moved(invoke: Invoke, store: Store) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def with_capa(store: Store, invoke: Invoke) -> None:
-    step(
-        store,
-        invoke,
-        "set",
-        FB,
-        "capa[0].type=corrective",
-        "capa[0].action=树脂进厂检验增加色度",
-        "capa[0].owner=li.wei",
-        "capa[0].due=2026-11-30",
-    )
-
-
-def test_a_response_date_moved_later_without_a_reason_is_caught(
-    signed_store: Store, invoke: Invoke
-) -> None:
-    step(signed_store, invoke, "set", FB, "response_due=2026-12-20")
-    assert moved(invoke, signed_store) == [
-        (
-            FB_PATH,
-            "due-moved-without-reason",
-            f"{FB} response_due moved from 2026-11-17 to 2026-12-20 without a reason",
-            HINT,
-        )
-    ]
-
-
-def test_a_capa_due_date_moved_later_without_a_reason_is_caught(
-    signed_store: Store, invoke: Invoke
+@pytest.mark.parametrize(
+    ("change", "moved_field", "old"),
+    [
+        ("response_due=2026-12-20", "response_due", "2026-11-17"),
+        ("capa[0].due=2026-12-20", "capa[0].due", "2026-11-30"),
+    ],
+    ids=["response date", "CAPA due date"],
+)
+def test_a_date_moved_later_without_a_reason_is_caught(
+    signed_store: Store, invoke: Invoke, change: str, moved_field: str, old: str
 ) -> None:
     with_capa(signed_store, invoke)
     history_is_clean(signed_store, invoke)  # a new CAPA action moves nothing
-    step(signed_store, invoke, "set", FB, "capa[0].due=2026-12-31")
-    assert moved(invoke, signed_store) == [
-        (
-            FB_PATH,
-            "due-moved-without-reason",
-            f"{FB} capa[0].due moved from 2026-11-30 to 2026-12-31 without a reason",
-            HINT,
-        )
-    ]
+    step(signed_store, invoke, "set", FB, change)
+    assert moved(invoke, signed_store) == [finding(moved_field, old, "2026-12-20")]
 
 
 def test_extend_moves_a_date_later_with_its_reason_and_history_accepts_it(

@@ -97,26 +97,17 @@ def _complaint_row(
     """One complaint's times against the targets, with what is late and why."""
     severity = str(data.get("severity", ""))
     received = data.get("date")
-    why, flags = [], []
+    why: list[str] = []
+    flags: list[str] = []
     acknowledged = days(data.get("acknowledged_on"), received)
     hours = acknowledged * 24 if acknowledged is not None else None
     target_h = _by_severity(targets, "first_response_hours", severity)
-    if hours is not None and target_h is not None:
-        flags.append("ack-judged")
-        if hours <= target_h:
-            flags.append("ack-ok")
-        else:
-            why.append(f"first response {hours} h > target {_num(target_h)} h")
-    elif hours is None:
+    flags += _judged("ack", hours, target_h, why, "first response {} h > target {} h")
+    if hours is None:
         why.append("not acknowledged")
     resolved = days(data.get("resolved_on"), received)
     target_d = _by_severity(targets, "resolution_days", severity)
-    if resolved is not None and target_d is not None:
-        flags.append("res-judged")
-        if resolved <= target_d:
-            flags.append("res-ok")
-        else:
-            why.append(f"resolved in {resolved} d > target {_num(target_d)} d")
+    flags += _judged("res", resolved, target_d, why, "resolved in {} d > target {} d")
     due = data.get("response_due")
     if data.get("status") in OPEN and isinstance(due, str) and due < today:
         flags.append("overdue")
@@ -134,6 +125,18 @@ def _complaint_row(
         "; ".join(why),
     )
     return row, flags
+
+
+def _judged(
+    name: str, value: int | None, target: float | None, why: list[str], late: str
+) -> list[str]:
+    """Flags counting a time judged against its target (and met); why it missed, if so."""
+    if value is None or target is None:
+        return []
+    if value <= target:
+        return [f"{name}-judged", f"{name}-ok"]
+    why.append(late.format(value, _num(target)))
+    return [f"{name}-judged"]
 
 
 def _by_severity(targets: Mapping[str, Any], name: str, severity: str) -> float | None:
