@@ -122,3 +122,14 @@ def test_extend_refuses_an_earlier_date_a_missing_reason_and_an_unknown_action(
     for options, message in cases:
         done = invoke("feedback", FB, "extend", *options, cwd=signed_store.root)
         assert_refused(signed_store, done, before, message)
+
+
+def test_the_extend_options_go_with_extend_only(signed_store: Store, invoke: Invoke) -> None:
+    before = head(signed_store)
+    done = invoke("feedback", FB, "resolved", "--reason", "x", cwd=signed_store.root)
+    assert (done.code, done.err) == (
+        2,
+        "formulactl feedback: Invalid value for STATUS: --reason goes with extend"
+        " — see `formulactl feedback --help`\n",
+    )
+    assert head(signed_store) == before

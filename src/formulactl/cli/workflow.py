@@ -112,6 +112,10 @@ def feedback(
     found = open_store(store)
     if status not in ("investigating", "resolved", "closed", "extend"):
         raise typer.BadParameter("use investigating, resolved or closed", param_hint="STATUS")
+    given = {"--to": to, "--capa": capa, "--reason": reason}
+    if status != "extend" and any(value not in ("", None) for value in given.values()):
+        wrong = next(name for name, value in given.items() if value not in ("", None))
+        raise typer.BadParameter(f"{wrong} goes with extend", param_hint="STATUS")
     if status == "extend":
         from formulactl.actions.extending import extend_due
 
