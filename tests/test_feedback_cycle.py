@@ -86,9 +86,22 @@ def test_feedback_goes_from_open_to_closed(
     )
     assert "closed_on" not in record
 
-    step(signed_store, invoke, "feedback", feedback, "closed", who=team_keys["li.wei"])
+    step(
+        signed_store,
+        invoke,
+        "feedback",
+        feedback,
+        "closed",
+        "--no-capa-reason",
+        "包装问题，已换桶",
+        who=team_keys["li.wei"],
+    )
     record = load(signed_store, path)
-    assert (record["status"], record["closed_on"]) == ("closed", date.today().isoformat())
+    assert (record["status"], record["closed_on"], record["no_capa_reason"]) == (
+        "closed",
+        date.today().isoformat(),
+        "包装问题，已换桶",
+    )
     assert trailers(signed_store) == {
         "Action": "feedback",
         "Record": feedback,
@@ -147,7 +160,16 @@ def test_closed_feedback_does_not_move_or_change(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
     step(signed_store, invoke, "feedback", FB, "resolved", "--resolution", "换批次")
-    step(signed_store, invoke, "feedback", FB, "closed", who=team_keys["li.wei"])
+    step(
+        signed_store,
+        invoke,
+        "feedback",
+        FB,
+        "closed",
+        "--no-capa-reason",
+        "批次问题，已换批",
+        who=team_keys["li.wei"],
+    )
     act_as(signed_store, team_keys["zhang.min"])
     before = head(signed_store)
     assert_refused(

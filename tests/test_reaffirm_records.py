@@ -33,7 +33,7 @@ SEQUENCES = {
     ],
     "feedback": [
         ("zhang.min", RESOLVED),
-        ("li.wei", ("feedback", "FB-20261110-9b1e", "closed")),
+        ("li.wei", ("feedback", "FB-20261110-9b1e", "closed", "--no-capa-reason", "换批次")),
     ],
 }
 

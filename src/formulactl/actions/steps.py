@@ -20,6 +20,7 @@ from formulactl.model.workflow import (
     record_ref,
     require_role,
 )
+from formulactl.rules.rules import closable
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Record, Store
 
@@ -89,9 +90,16 @@ def take_step(
 
 
 def progress_feedback(
-    store: Store, record_id: str, status: str, resolution: str, today: date, cache: BlobCache
+    store: Store,
+    record_id: str,
+    status: str,
+    resolution: str,
+    today: date,
+    cache: BlobCache,
+    no_capa_reason: str = "",
 ) -> Done:
-    """Move feedback along open → investigating → resolved → closed."""
+    """Move feedback along open → investigating → resolved → closed; a complaint or claim
+    closes only with an effectiveness result or a reason why it needs no CAPA."""
     record = store.load(record_id)
     if record.kind != "feedback":
         raise FormulaError(f"{record_id} is not feedback", "give an FB-… ID", rule="usage")
@@ -112,8 +120,18 @@ def progress_feedback(
         data["resolved_on"] = today.isoformat()
     if status == "investigating":
         data.pop("resolved_on", None)  # reopened: it is not resolved any more
+    if no_capa_reason.strip():
+        data["no_capa_reason"] = no_capa_reason.strip()
     if status == "closed":
         data["closed_on"] = today.isoformat()
+        if not closable(data):
+            raise FormulaError(
+                f"{record_id} cannot close: its CAPA has no effectiveness result",
+                "record `effectiveness.result` (formulactl set) after checking the CAPA "
+                'worked, or close with --no-capa-reason "…"',
+                record.path,
+                rule="feedback-effectiveness",
+            )
     after = Record(record.id, record.kind, record.path, data)
     meaning = "reviewed" if status == "closed" else "authored"
     return _made(commit_record(store, after, cache, "feedback", meaning, []), "feedback")

@@ -30,7 +30,7 @@ def disposition_problems(
     """What is wrong with this commit's change to a batch's disposition, if anything."""
     if not change.path.startswith(BATCHES) or change.old is None or change.new is None:
         return
-    before, after = _read(history, change.old), _read(history, change.new)
+    before, after = read_data(history, change.old), read_data(history, change.new)
     was, now = before.get("disposition"), after.get("disposition")
     if was == now:
         return
@@ -71,7 +71,8 @@ def disposition_problems(
         )
 
 
-def _read(history: History, blob: str) -> dict[str, Any]:
+def read_data(history: History, blob: str) -> dict[str, Any]:
+    """A record's data from a blob in history; {} when it cannot be read."""
     raw = history.blob(blob)
     try:
         return yamlio.load_record(raw, blob, len(raw) + 1)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formulactl.audit.disposition import disposition_problems
+from formulactl.audit.duedates import moved_due_problems
 from formulactl.audit.history import (
     Commit,
     History,
@@ -278,6 +279,8 @@ def _judge_records(judge: _Judge, commit: Commit, signer: Person | None, who: st
         for rule, message, hint in disposition_problems(
             history, commit, change, signer, who, judge.authors[record_id]
         ):
+            judge.finding(commit, change.path, rule, message, hint, who)
+        for rule, message, hint in moved_due_problems(history, commit, change):
             judge.finding(commit, change.path, rule, message, hint, who)
         if authored(commit, signer, before, after):
             judge.authors[record_id].add(who)

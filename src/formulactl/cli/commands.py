@@ -51,7 +51,9 @@ COMMANDS: dict[str, Entry] = {
     "reaffirm": Entry(
         "workflow", "Confirm an approved record at its periodic review; moves its review_due."
     ),
-    "feedback": Entry("workflow", "Move feedback along open → investigating → resolved → closed."),
+    "feedback": Entry(
+        "workflow", "Move feedback along open → investigating → resolved → closed, or move…"
+    ),
     "due": Entry(
         "workflow", "What needs review, approval or an answer, when, and by whom; customers…"
     ),

@@ -90,19 +90,43 @@ def reaffirm(record_id: IdArgument, store: StoreOption = None) -> None:
 
 def feedback(
     record_id: IdArgument,
-    status: Annotated[str, typer.Argument(help="investigating, resolved or closed")],
+    status: Annotated[
+        str, typer.Argument(help="investigating, resolved or closed; or extend (a due date)")
+    ],
     resolution: Annotated[str, typer.Option("--resolution", help="What was done.")] = "",
+    no_capa_reason: Annotated[
+        str, typer.Option("--no-capa-reason", help="Why this complaint needs no CAPA.")
+    ] = "",
+    to: Annotated[str, typer.Option("--to", help="extend: the new due date.")] = "",
+    capa: Annotated[
+        int | None, typer.Option("--capa", help="extend: CAPA action N (from 1), not the answer.")
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="extend: why the date moves.")] = "",
     store: StoreOption = None,
 ) -> None:
-    """Move feedback along open → investigating → resolved → closed."""
+    """Move feedback along open → investigating → resolved → closed, or move its response
+    date (or a CAPA action's due date) later with `extend --to DATE --reason …`. A complaint
+    or claim closes only with an effectiveness result or --no-capa-reason."""
     from formulactl.actions.steps import progress_feedback
 
     found = open_store(store)
-    if status not in ("investigating", "resolved", "closed"):
+    if status not in ("investigating", "resolved", "closed", "extend"):
         raise typer.BadParameter("use investigating, resolved or closed", param_hint="STATUS")
+    given = {"--to": to, "--capa": capa, "--reason": reason}
+    if status != "extend" and any(value not in ("", None) for value in given.values()):
+        wrong = next(name for name, value in given.items() if value not in ("", None))
+        raise typer.BadParameter(f"{wrong} goes with extend", param_hint="STATUS")
+    if status == "extend":
+        from formulactl.actions.extending import extend_due
+
+        with writing(found, f"feedback {record_id} extend"), refusals(found):
+            done = extend_due(found, record_id, to, reason, capa, check_cache(found))
+        committed(done.commit, f"extend {record_id}")
+        out(f"{record_id} {'CAPA ' + str(capa) + ' ' if capa else ''}is due {to}")
+        return
     with writing(found, f"feedback {record_id}"), refusals(found):
         done = progress_feedback(
-            found, record_id, status, resolution, date.today(), check_cache(found)
+            found, record_id, status, resolution, date.today(), check_cache(found), no_capa_reason
         )
     committed(done.commit, f"feedback {record_id} {status}")
     out(f"{record_id} is {status}")
@@ -115,17 +139,25 @@ def due(
 ) -> None:
     """What needs review, approval or an answer, when, and by whom; customers not contacted
     within their class's interval and follow-ups whose date passed, by owner; owners who
-    left the team, with who can take their customers over."""
+    left the team, with who can take their customers over; training that expires within 30
+    days or that someone acting in a role lacks; the next backup drill."""
     from formulactl.archive.cadence import archive_due
     from formulactl.audit.reports import due_items
     from formulactl.exchange.backup import backup_due
+    from formulactl.model.kinds import TEAM_FILE
+    from formulactl.reports.training import training_items
     from formulactl.store.query import records_cache
 
     found = open_store(store)
     cache = records_cache(found)
     today = date.today()
-    everything = due_items(found, today, cache) + archive_due(found, today, cache)
-    everything += backup_due(found, today)
+    team = found.load_checked(TEAM_FILE, "team")
+    everything = [
+        *due_items(found, today, cache),
+        *archive_due(found, today, cache),
+        *training_items(team, found.settings.raw, today),
+        *backup_due(found, today),
+    ]
     everything.sort(key=lambda item: (item.due or "9999", item.record))
     items = [item for item in everything if item.overdue or not overdue]
     if as_json:

@@ -222,8 +222,31 @@ def feedback_closure(context: RuleContext, data: dict[str, Any]) -> Iterator[Pro
             "closed feedback has no closed_on date",
             "add closed_on: YYYY-MM-DD",
         )
+    if status == "closed" and not closable(data):
+        yield Problem(
+            "/status",
+            "feedback-effectiveness",
+            f"{data.get('type')} is closed without an effectiveness result or a no_capa_reason",
+            "record `effectiveness.result` after checking the CAPA worked, or say why no "
+            "CAPA is needed in `no_capa_reason`",
+        )
     yield from _not_before(data, "response_due", "date")
     yield from _not_before(data, "closed_on", "date")
+    yield from _not_before(data, "acknowledged_on", "date")
+
+
+# Feedback kinds that report a nonconformity and so need a CAPA or a reason for none.
+CAPA_TYPES = ("complaint", "claim")
+
+
+def closable(data: dict[str, Any]) -> bool:
+    """A complaint or claim closes only once its CAPA was checked to work, or with a stated
+    reason why it needs none (Veeva QMS: no CAPA without a reason); other feedback closes
+    on its resolution alone."""
+    if data.get("type") not in CAPA_TYPES or data.get("no_capa_reason"):
+        return True
+    effectiveness = data.get("effectiveness")
+    return isinstance(effectiveness, dict) and "result" in effectiveness
 
 
 @record_rule("interaction")
