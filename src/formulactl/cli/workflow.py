@@ -20,6 +20,7 @@ from formulactl.cli.common import (
     refusals,
     writing,
 )
+from formulactl.cli.sheets import import_command
 
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")]
@@ -129,18 +130,3 @@ def due(
             f"{item.due or 'waiting':<10}  {flag}{item.task:<8} {item.record:<16} "
             f"by {', '.join(item.who) or 'nobody (no one holds the role)'}"
         )
-
-
-def import_command(
-    source: Annotated[Path, typer.Argument(help="A folder of record files (customers/, …).")],
-    reason: ReasonOption,
-    store: StoreOption = None,
-) -> None:
-    """Bring existing records in as they are, in one admin-signed commit."""
-    from formulactl.actions.importing import import_records
-
-    found = open_store(store)
-    with writing(found, "import"), refusals(found):
-        paths, commit = import_records(found, source, reason)
-    committed(commit, f"import {len(paths)} records")
-    out(f"Imported {len(paths)} records")
