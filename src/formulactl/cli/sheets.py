@@ -3,6 +3,7 @@ mapping (with `--dry-run`), or `--template KIND` to start a sheet that imports a
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -99,7 +100,7 @@ def _template(found: Store, kind: str, lang: str, folder: Path) -> None:
 
     kind_known(kind)
     sheet_path, map_path = write_template(found.schema(kind), lang, folder)
-    out(f"Wrote {sheet_path} and {map_path}")
+    out(f"Wrote {os.path.relpath(sheet_path)} and {os.path.relpath(map_path)}")
 
 
 def _sheet(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -173,6 +174,7 @@ class _Planner:
         }
         self.keys_seen: dict[str, int] = {}
         self.taken = set(self.existing)
+        self.sequences: dict[date, int] = {}
         self.known = _Known(
             {rid: r.data for rid, r in self.existing.items()} if self.kind == "customer" else {}
         )
@@ -324,7 +326,7 @@ class _Planner:
             with contextlib.suppress(ValueError):  # the schema names the cell
                 day = date.fromisoformat(stamp)
         if "id" not in data:
-            data["id"] = self.store.settings.id_formats[self.kind].next_id(self.taken, day)
+            data["id"] = self._new_id(day)
         elif data["id"] in self.taken:
             self.problem(
                 f"{number}:{number}",
@@ -341,6 +343,19 @@ class _Planner:
             return None
         self.taken.add(record.id)
         return record
+
+    def _new_id(self, day: date) -> str:
+        """The next free ID: a sequence is counted on from the store's last one (per day
+        when dated) rather than searched for again for every row."""
+        fmt = self.store.settings.id_formats[self.kind]
+        if "{seq:" not in fmt.template:
+            return fmt.next_id(self.taken, day)
+        seq = self.sequences.get(day)
+        if seq is None:
+            found = fmt.regex.fullmatch(fmt.next_id(self.taken, day))
+            seq = int(found.group("seq")) if found else 1
+        self.sequences[day] = seq + 1
+        return fmt.render(day, seq, lambda width: "")
 
     def _problems(self, record: Record) -> list[Problem]:
         """The schema, the record rules and references: what `validate` would say."""
@@ -398,36 +413,41 @@ class _Planner:
 
 
 class _Known:
-    """Customers to compare a row with, grouped by tax ID and by the first two characters
-    of the name, so a 10,000-row sheet is not compared pair by pair."""
+    """Customers to compare a row with: those in the store and the rows before it that
+    share its tax ID or the first characters of a name (a block, as record linkage does,
+    so 10,000 rows are not compared pair by pair; the matching itself is the archive's)."""
+
+    PREFIX = 4  # characters of a name that put two customers in one block
+    NEAREST = 10  # the latest customers of one block that a row is compared with
 
     def __init__(self, customers: dict[str, dict[str, Any]]) -> None:
-        self.groups: dict[str, dict[str, dict[str, Any]]] = {}
+        self.groups: dict[str, deque[tuple[str, dict[str, Any]]]] = {}
         self.names: dict[str, str] = {}
         self.rows: dict[str, int] = {}
         for record_id, data in customers.items():
             self.add(record_id, data, 0)
 
-    @staticmethod
-    def _keys(data: dict[str, Any]) -> list[str]:
-        keys = [f"tax:{data['tax_id']}"] if isinstance(data.get("tax_id"), str) else []
+    @classmethod
+    def _keys(cls, data: dict[str, Any]) -> set[str]:
+        keys = {f"tax:{data['tax_id']}"} if isinstance(data.get("tax_id"), str) else set()
         for name in (data.get("name"), data.get("legal_name")):
             if isinstance(name, str):
-                keys.append("name:" + header_text(name).casefold()[:2])
+                keys.add("name:" + header_text(name).casefold()[: cls.PREFIX])
         return keys
 
     def add(self, record_id: str, data: dict[str, Any], row: int) -> None:
         for key in self._keys(data):
-            self.groups.setdefault(key, {})[record_id] = data
+            self.groups.setdefault(key, deque(maxlen=self.NEAREST)).append((record_id, data))
         self.names[record_id] = str(data.get("name", ""))
         if row:
             self.rows[record_id] = row
 
     def near(self, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for key in self._keys(data):
-            found.update(self.groups.get(key, {}))
-        return found
+        return {
+            record_id: other
+            for key in self._keys(data)
+            for record_id, other in self.groups.get(key, ())
+        }
 
 
 def _pointer(data: dict[str, Any], steps: list[Step]) -> str:

@@ -12,14 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from formulactl.errors import FormulaError
 from formulactl.model.kinds import KINDS
+from formulactl.model.sealed import ENVELOPE
 from formulactl.model.workflow import WORKFLOW_FIELDS
-from formulactl.store import yamlio
 from formulactl.store.schema import KindSchema
 
-# field path → (Chinese, English)
+# field path (or `kind:path` where a kind names it its own way) → (Chinese, English)
 TITLES: dict[str, tuple[str, str]] = {
+    "customer:name": ("客户名称", "Customer name"),
+    "customer:type": ("客户类型", "Customer type"),
+    "customer:source": ("客户来源", "Source"),
+    "interaction:contacts": ("在场联系人", "Contacts present"),
+    "feedback:type": ("反馈类型", "Feedback type"),
     "id": ("编号", "ID"),
     "name": ("名称", "Name"),
     "legal_name": ("公司全称", "Legal name"),
@@ -69,7 +76,7 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     "class": {"A": "A类", "B": "B类", "C": "C类"},
     "scale": {"micro": "微型", "small": "小型", "medium": "中型", "large": "大型"},
 }
-SKIPPED = WORKFLOW_FIELDS | {"version", "id"}
+SKIPPED = WORKFLOW_FIELDS | {"version", "id", ENVELOPE}
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def template_columns(schema: KindSchema, lang: str) -> list[TemplateColumn]:
         else:
             inner = [name]
         for path in inner:
-            words = TITLES.get(path)
+            words = TITLES.get(f"{schema.kind}:{path}") or TITLES.get(path)
             title = (words[0] if lang == "zh" else words[1]) if words else path
             mark = name in required and (path == name or path.endswith(".name"))
             values = VALUE_WORDS.get(path, {}) if lang == "zh" else {}
@@ -175,4 +182,4 @@ def _mapping_text(kind: str, columns: list[TemplateColumn]) -> str:
         data["key"] = key
     data["columns"] = entries
     head = f"# Reads {kind}.xlsx: `formulactl import {kind} {kind}.xlsx --map {kind}.map.yaml`\n"
-    return head + yamlio.dump(data, None)
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
