@@ -235,3 +235,41 @@ def test_import_without_a_folder_or_a_kind_and_file_says_how(
         "formulactl: import needs a folder, or a KIND and a spreadsheet FILE — "
         "see `formulactl import --help`\n"
     )
+
+
+def test_a_sealed_draft_is_updated_only_with_a_readers_key(
+    signed_store: Store, invoke: Invoke, tmp_path: Path, team_keys: dict[str, Member]
+) -> None:
+    headers = [*HEADERS, "联系人", "联系电话"]
+    mapping = write_mapping(tmp_path / "客户.map.yaml", MAPPING + CONTACT_COLUMNS)
+    first = write_xlsx(tmp_path / "客户.xlsx", [[*ROWS[0], "黄志强", 13825671234]], headers)
+    args = ("import", "customer", first, "--map", mapping, "--reason", "客户表")
+    assert invoke(*args, cwd=signed_store.root).code == 0
+    before = head(signed_store)
+    done = invoke(*args, cwd=signed_store.root)
+    assert (done.code, done.err) == (
+        2,
+        "客户.xlsx:Sheet1!B2: C-00003 is a draft with sealed fields — pass --identity with a "
+        "reader's key to update it\n客户.xlsx:Sheet1: 1 problem(s); nothing was written\n",
+    )
+    sealed = (signed_store.root / "records/customers/C-00003.yaml").read_text(encoding="utf-8")
+    key = ("--identity", str(team_keys["zhang.min"].key))
+    same = invoke(*args, *key, cwd=signed_store.root)
+    assert (same.code, same.out) == (0, "Imported 0 new, 1 updated\n"), same.err
+    assert head(signed_store) == before  # every value as it was: the same ciphertexts
+    changed = write_xlsx(tmp_path / "新.xlsx", [[*ROWS[0], "黄志强", 13825679999]], headers)
+    done = invoke(
+        "import",
+        "customer",
+        changed,
+        "--map",
+        mapping,
+        "--reason",
+        "新号码",
+        *key,
+        cwd=signed_store.root,
+    )
+    assert done.code == 0, done.err
+    after = (signed_store.root / "records/customers/C-00003.yaml").read_text(encoding="utf-8")
+    assert after.split("encryption:")[1] == sealed.split("encryption:")[1]  # the same key
+    assert after != sealed and "13825679999" not in after
