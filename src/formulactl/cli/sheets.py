@@ -32,10 +32,11 @@ SHOWN_PROBLEMS = 100  # a sheet wrong in every row is told in its first lines an
 
 
 def import_command(
+    context: typer.Context,
     source: Annotated[
         str | None,
         typer.Argument(
-            metavar="DIR|KIND", help="A folder of record files, or the kind of a sheet's rows."
+            metavar="[DIR|KIND]", help="A folder of record files, or the kind of a sheet's rows."
         ),
     ] = None,
     file: Annotated[
@@ -73,16 +74,25 @@ def import_command(
     found = open_store(store)
     if template is not None:
         _template(found, template, lang, output or Path.cwd())
-    elif source is not None and file is None and Path(source).is_dir():
-        _folder(found, Path(source), reason)
-    elif source is not None and file is not None:
-        _sheet(found, source, file, mapping, sheet, dry_run, reason, encoding, identity)
-    else:
+        return
+    if source is None:
         raise FormulaError(
             "import needs a folder, or a KIND and a spreadsheet FILE",
             "see `formulactl import --help`",
             rule="usage",
         )
+    if file is None and not Path(source).is_dir():
+        raise FormulaError(
+            f"{source} is not a folder",
+            "give a folder of record files, or KIND FILE --map MAPPING.yaml",
+            rule="usage",
+        )
+    if reason is None and not dry_run:
+        context.fail("Missing option '--reason'")
+    if file is None:
+        _folder(found, Path(source), reason)
+    else:
+        _sheet(found, source, file, mapping, sheet, dry_run, reason, encoding, identity)
 
 
 def _folder(found: Store, source: Path, reason: str | None) -> None:
@@ -124,8 +134,6 @@ def _sheet(
             f"write one with `formulactl import --template {kind}`",
             rule="usage",
         )
-    if not dry_run and not (reason or "").strip():
-        raise FormulaError("import needs a reason", 'add --reason "…"', rule="usage")
     keys = identities(identity) if identity is not None else []
     with writing(found, "import"):
         plan = plan_import(found, kind, file, mapping, sheet, encoding, date.today(), keys)
