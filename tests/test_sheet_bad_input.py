@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from conftest import Invoke, git, head, load
 from formulactl.store.store import Store
@@ -35,26 +36,27 @@ def test_a_missing_column_is_named_with_the_columns_the_sheet_has(
     ]
 
 
-def test_an_unknown_field_path_in_the_mapping_names_its_line(
-    signed_store: Store, invoke: Invoke, tmp_path: Path
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "  联系电话: contacts[0].phon\n",
+            "m.yaml:13:9: customer has no field `contacts[0].phon` — write a field path as for "
+            "`set`, e.g. contacts[0].phone",
+        ),
+        (
+            "  状态: status\n",
+            "m.yaml:13:7: `status` changes only through the workflow commands — leave it out",
+        ),
+    ],
+    ids=["unknown field", "workflow field"],
+)
+def test_a_mapping_line_naming_a_field_no_import_fills_is_refused(
+    signed_store: Store, invoke: Invoke, tmp_path: Path, line: str, message: str
 ) -> None:
     sheet = write_xlsx(tmp_path / "客户.xlsx", ROWS)
-    mapping = write_mapping(tmp_path / "m.yaml", MAPPING + "  联系电话: contacts[0].phon\n")
-    assert _refused(signed_store, invoke, sheet, mapping) == [
-        "formulactl: m.yaml:13:9: customer has no field `contacts[0].phon` — write a field "
-        "path as for `set`, e.g. contacts[0].phone"
-    ]
-
-
-def test_a_workflow_field_cannot_be_mapped(
-    signed_store: Store, invoke: Invoke, tmp_path: Path
-) -> None:
-    sheet = write_xlsx(tmp_path / "客户.xlsx", ROWS)
-    mapping = write_mapping(tmp_path / "m.yaml", MAPPING + "  状态: status\n")
-    assert _refused(signed_store, invoke, sheet, mapping) == [
-        "formulactl: m.yaml:13:7: `status` changes only through the workflow commands — "
-        "leave it out"
-    ]
+    mapping = write_mapping(tmp_path / "m.yaml", MAPPING + line)
+    assert _refused(signed_store, invoke, sheet, mapping) == [f"formulactl: {message}"]
 
 
 def test_a_formula_cell_is_named_not_read_as_its_last_value(
