@@ -399,6 +399,8 @@ class _Planner:
     def merged(self) -> None:
         """Merged ranges under the header row: only the first cell holds a value, so the
         others would import as empty."""
+        if not self.table.merged:
+            return  # a CSV, or a sheet without merges: openpyxl need not be loaded
         from openpyxl.utils.cell import range_boundaries
 
         for ranged in self.table.merged:
