@@ -57,9 +57,7 @@ COMMANDS: dict[str, Entry] = {
     "due": Entry(
         "workflow", "What needs review, approval or an answer, when, and by whom; customers…"
     ),
-    "import": Entry(
-        "workflow", "Bring existing records in as they are, in one admin-signed commit."
-    ),
+    "import": Entry("sheets", "Bring records in: a folder as it is (an admin), or a sheet's rows…"),
     "dedupe": Entry(
         "archive", "Customers that may be one company, with a score and the reasons: same…"
     ),

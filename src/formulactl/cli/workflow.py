@@ -34,7 +34,6 @@ def register(app: typer.Typer) -> None:
     app.command("reaffirm")(reaffirm)
     app.command("feedback")(feedback)
     app.command("due")(due)
-    app.command("import")(import_command)
 
 
 def _step(
@@ -170,18 +169,3 @@ def due(
             f"by {', '.join(item.who) or 'nobody (no one holds the role)'}"
             + (f" — {item.note}" if item.note else "")
         )
-
-
-def import_command(
-    source: Annotated[Path, typer.Argument(help="A folder of record files (customers/, …).")],
-    reason: ReasonOption,
-    store: StoreOption = None,
-) -> None:
-    """Bring existing records in as they are, in one admin-signed commit."""
-    from formulactl.actions.importing import import_records
-
-    found = open_store(store)
-    with writing(found, "import"), refusals(found):
-        paths, commit = import_records(found, source, reason)
-    committed(commit, f"import {len(paths)} records")
-    out(f"Imported {len(paths)} records")
