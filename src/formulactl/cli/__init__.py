@@ -14,6 +14,7 @@ import typer.main
 from formulactl.cli import (
     audit,
     checking,
+    data,
     formulation,
     integration,
     records,
@@ -43,6 +44,7 @@ integration.register(app)
 trace.register(app)
 formulation.register(app)
 reports.register(app)
+data.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
