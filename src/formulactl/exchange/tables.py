@@ -26,7 +26,7 @@ from typing import Any
 from formulactl.errors import FormulaError
 from formulactl.model.kinds import KINDS, kind_named
 from formulactl.model.sealed import ENVELOPE, is_sealed
-from formulactl.store.query import Condition
+from formulactl.store.query import Condition, refuse_sealed
 from formulactl.store.schema import CONFLICTS, FieldPath, KindSchema, is_date
 from formulactl.store.store import Record, Store
 from formulactl.trace.snapshot import load_snapshot
@@ -327,13 +327,8 @@ def gather(
         if identities is not None:
             records, closed = _opened(store, kind, records, identities)
             sealed.extend(closed)
-        elif any(condition.sealed for condition in conditions):
-            condition = next(c for c in conditions if c.sealed)
-            raise FormulaError(
-                f"`{condition.field}` is a confidential field, sealed in the records",
-                "add --decrypt to match on its value (with a reader's key)",
-                rule="sealed-field",
-            )
+        else:
+            refuse_sealed(conditions)
         chosen[kind] = {
             record_id: data
             for record_id, data in records.items()
