@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from formulactl.errors import FormulaError
 from formulactl.exchange.tables import LIST, DataTable, gather
 from formulactl.git import gitio
-from formulactl.model.kinds import KINDS, RECORDS_DIR
+from formulactl.model.kinds import KINDS, RECORDS_DIR, SCHEMAS_DIR, SETTINGS_FILE
 from formulactl.store.cache import code_version, sign_file, signed_file
 from formulactl.store.store import Store
 from formulactl.trace.tables import Table
@@ -134,9 +134,10 @@ def _database(
     import duckdb
 
     path = None if identities is not None else _cache_path(store, commit)
-    if path is not None and not (path.is_file() and signed_file(path, "sql")):
-        _build_cached(store, commit, path)
-    if path is not None and signed_file(path, "sql"):
+    ready = path is not None and signed_file(path, "sql")
+    if path is not None and not ready:
+        ready = _build_cached(store, commit, path)
+    if path is not None and ready:
         connection = duckdb.connect(str(path), read_only=True, config=SAFE)
     else:
         connection = duckdb.connect(":memory:", config=SAFE)
@@ -156,12 +157,21 @@ def _cache_path(store: Store, commit: str) -> Path | None:
     done = gitio.run(store.root, ["rev-parse", f"{commit}:{RECORDS_DIR}"], check=False)
     tree = done.stdout.decode().strip() if done.returncode == 0 else "empty"
     digest = hashlib.sha256(f"{tree}\0{code_version()}\0{duckdb.__version__}".encode())
-    for kind in KINDS:
-        digest.update(json.dumps(store.schema(kind).schema, sort_keys=True).encode())
+    # The tables' columns come from the schemas (and the settings that extend them): their
+    # bytes, read without parsing, are part of the key.
+    for source in [store.root / SETTINGS_FILE, *sorted((store.root / SCHEMAS_DIR).glob("*.json"))]:
+        digest.update(source.name.encode() + b"\0" + _bytes(source) + b"\0")
     return store.cache_file(f"sql-{digest.hexdigest()[:24]}.duckdb")
 
 
-def _build_cached(store: Store, commit: str, path: Path) -> None:
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _build_cached(store: Store, commit: str, path: Path) -> bool:
     """Build the sealed tables into a new file beside the old ones, then swap it in; a
     cache that cannot be written only costs speed."""
     import duckdb
@@ -172,7 +182,7 @@ def _build_cached(store: Store, commit: str, path: Path) -> None:
         os.close(handle)
         os.unlink(temporary)  # DuckDB makes the file itself
     except OSError:
-        return
+        return False
     try:
         connection = duckdb.connect(temporary, config=SAFE)
         try:
@@ -184,8 +194,9 @@ def _build_cached(store: Store, commit: str, path: Path) -> None:
             old.unlink(missing_ok=True)  # one commit's tables at a time
         os.replace(temporary, path)
         sign_file(path, "sql")
+        return True
     except OSError:
-        return
+        return False
     finally:
         Path(temporary).unlink(missing_ok=True)
         Path(temporary + ".wal").unlink(missing_ok=True)
