@@ -127,14 +127,12 @@ def test_text_and_csv_name_the_store_and_commit(data_store: Store, invoke: Invok
     sql = "SELECT id, class FROM customers ORDER BY id"
     text = invoke("query", sql, cwd=data_store.root)
     store_id, commit = data_store.settings.store_id, head(data_store)
-    assert text.out.splitlines() == [
+    assert [line.rstrip() for line in text.out.splitlines()] == [
         f"query, store {store_id} (at {commit[:10]})",
-        "",
-        "result:",
-        "  id       class",
-        "  C-00001  A",
-        "  C-00002  B",
-        "  C-00003  B",
+        "id       class",
+        "C-00001  A",
+        "C-00002  B",
+        "C-00003  B",
         "3 rows",
     ]
     done = invoke("query", sql, "--format", "csv", cwd=data_store.root)

@@ -120,11 +120,24 @@ def query(
         _csv(answer.columns, answer.rows)
         err(f"store {answer.store_id} at commit {commit[:10]}")
     else:
-        from formulactl.cli.tables import render_tables
-
-        title = f"query, store {answer.store_id}"
-        render_tables(title, commit, answer.as_dict(), answer.tables(), False, "text")
+        out(f"query, store {answer.store_id} (at {commit[:10]})")
+        _table(answer.columns, answer.rows)
         out(counted(len(answer.rows), "row"))
+
+
+def _table(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Rows aligned as `list` shows records (CJK characters two columns wide)."""
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in columns:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(*("" if value is None else str(value) for value in row))
+    Console(width=None if sys.stdout.isatty() else 1000).print(table)
 
 
 def _keys(decrypt: bool, identity: Path | None) -> list[Any] | None:

@@ -111,14 +111,15 @@ def ask(store: Store, commit: str, sql: str, identities: list[Any] | None = None
 
 
 def _sql_error(error: Exception) -> FormulaError:
-    message = " ".join(str(error).split("\n\nLINE ")[0].split())  # without the caret lines
-    return FormulaError(
-        f"SQL: {message}",
-        'the tables are listed by `formulactl query "SHOW TABLES"`'
-        if "does not exist" in message
-        else "check the statement",
-        rule="sql",
-    )
+    """DuckDB's message on one line, without its caret lines and candidate lists."""
+    message = str(error).split("\n\nLINE ")[0].split("Candidate functions")[0]
+    message = " ".join(message.split())
+    hint = "check the statement"
+    if "does not exist" in message:
+        hint = 'the tables are listed by `formulactl query "SHOW TABLES"`'
+    elif "VARCHAR" in message:
+        hint = 'a column holding sealed values is text ("sealed"): add --decrypt to compute with it'
+    return FormulaError(f"SQL: {message}", hint, rule="sql")
 
 
 def _lock(connection: duckdb.DuckDBPyConnection) -> None:
