@@ -15,7 +15,6 @@ its CPU time (the steadier figure on a shared machine). Results go to bench/out/
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import shutil
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_trace import cold, measure, warm
+from bench_trace import cold, measure, show, warm
 from formulactl.store.store import Store
 from generate import GIT_IDENTITY, generate, write_kind
 
@@ -94,13 +93,7 @@ def main() -> None:
             print(f"generated {formulas} formulas in {time.perf_counter() - started:.0f} s")
         results = run_all(store, formulas, customers, order_count, args)
         results["machine"] = f"{platform.machine()}, {platform.python_version()}"
-        OUT.parent.mkdir(exist_ok=True)
-        OUT.write_text(json.dumps(results, indent=2))
-        print(f"{'':28} {'wall':>8} {'CPU':>8} {'peak':>8}")
-        for name, (seconds, cpu, peak) in results["times"].items():
-            print(f"{name:28} {seconds:7.2f}s {cpu:7.2f}s {peak / 1024:6.0f}MB")
-        for name, ratio in results["ratios"].items():
-            print(f"{name:44} {ratio:5.2f}")
+        show(results, OUT, 28, 44)
     finally:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)

@@ -1,5 +1,5 @@
-"""A hand-built store for exports and SQL: the small signed store plus a customer with two
-contacts (phones sealed) and four orders of one or two lines (unit prices sealed), imported
+"""A hand-built store for exports and SQL: the small signed store plus a customer with a
+contact (phone sealed) and four orders of one or two lines (unit prices sealed), imported
 by the admin in one signed commit, so every count and sum in the tests is known by hand.
 
 Orders by customer after the import: C-00001 three (the small store's own and two here),
@@ -11,31 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Member, act_as
+from conftest import Invoke, Member, act_as
 from formulactl.store.store import Store
+from trace_fixture import RECORDS as TRACE_RECORDS
 
-PHONE = "+86 571 8888 1234"
-CUSTOMER = f"""\
-id: C-00003
-name: 青禾日化
-type: existing
-class: B
-owner: li.wei
-contacts:
-  - name: 周琳
-    title: 采购经理
-    phone: {PHONE}
-  - name: 吴昊
-    title: 技术经理
-    phone: +86 571 8888 5678
-consent:
-  purpose: 订单联络
-  date: "2026-01-05"
-  recorded_by: li.wei
-status: approved
-version: 1
-review_due: "2027-06-30"
-"""
+PHONE = "+86 571 8888 1234"  # C-00003's one contact (the traceability store's customer)
 
 
 def order(order_id: str, customer: str, day: str, prices: list[float]) -> str:
@@ -51,7 +31,7 @@ def order(order_id: str, customer: str, day: str, prices: list[float]) -> str:
 
 
 RECORDS: dict[str, str] = {
-    "customers/C-00003.yaml": CUSTOMER,
+    "customers/C-00003.yaml": TRACE_RECORDS["customers/C-00003.yaml"],
     "orders/O-20261201-a001.yaml": order("O-20261201-a001", "C-00001", "2026-12-01", [12.5]),
     "orders/O-20261202-a002.yaml": order("O-20261202-a002", "C-00001", "2026-12-02", [10, 9]),
     "orders/O-20261203-a003.yaml": order("O-20261203-a003", "C-00003", "2026-12-03", [20]),
@@ -77,3 +57,11 @@ def data_store(signed_store: Store, team_keys: dict[str, Member], tmp_path: Path
     import_records(signed_store, write_data_records(tmp_path / "data"), "orders for the tests")
     act_as(signed_store, team_keys["zhang.min"])
     return signed_store
+
+
+def refused_in_one_line(invoke: Invoke, store: Store, args: tuple[str, ...], message: str) -> None:
+    """The command exits 2 with one line on stderr starting with `message`, nothing else."""
+    done = invoke(*args, cwd=store.root)
+    assert (done.code, done.out) == (2, "")
+    assert done.err.startswith(f"formulactl: {message}")
+    assert done.err.count("\n") == 1
