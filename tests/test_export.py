@@ -198,3 +198,56 @@ def test_bad_input_is_one_line_and_writes_nothing(
     data_store: Store, invoke: Invoke, args: tuple[str, ...], message: str
 ) -> None:
     refused_in_one_line(invoke, data_store, ("export", *args), message)
+
+
+def test_tables_follow_the_schema_down_to_lists_inside_lists() -> None:
+    """A list inside a list item becomes a table keyed by the record and both positions;
+    a value its schema type does not admit (here a sealed one) turns the column to text."""
+    from formulactl.exchange.tables import layout, tables_of
+    from formulactl.store.schema import load_kind_schema
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "delivery": {
+                "type": "object",
+                "properties": {"due": {"type": "string", "format": "date"}},
+            },
+            "lines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "quantity": {"type": "number"},
+                        "taxes": {
+                            "type": "array",
+                            "items": {"type": "object", "properties": {"rate": {"type": "number"}}},
+                        },
+                    },
+                },
+            },
+        },
+    }
+    shape = layout(load_kind_schema("order", json.dumps(schema).encode(), "order.schema.json"))
+    sealed = "fcx2:0000000000000000:" + "A" * 43 + "=:00000000:" + "A" * 64
+    records = {
+        "O-1": {
+            "id": "O-1",
+            "delivery": {"due": "2026-12-01"},
+            "lines": [{"quantity": 5, "taxes": [{"rate": 0.13}, {"rate": sealed}]}],
+        },
+        "O-2": {"id": "O-2", "lines": [{"quantity": 2.5}, {"quantity": 1, "taxes": []}]},
+    }
+    found = {table.name: table for table in tables_of(shape, records)}
+    assert list(found) == ["orders", "order_lines", "order_lines_taxes"]
+    assert (found["orders"].columns, found["orders"].types) == (
+        ("id", "delivery_due"),
+        ("VARCHAR", "DATE"),
+    )
+    assert found["orders"].rows == [("O-1", "2026-12-01"), ("O-2", None)]
+    assert found["order_lines"].rows == [("O-1", 1, 5), ("O-2", 1, 2.5), ("O-2", 2, 1)]
+    taxes = found["order_lines_taxes"]
+    assert taxes.columns == ("order_id", "order_lines_position", "position", "rate")
+    assert taxes.types == ("VARCHAR", "BIGINT", "BIGINT", "VARCHAR")
+    assert taxes.rows == [("O-1", 1, 1, "0.13"), ("O-1", 1, 2, "sealed")]

@@ -161,9 +161,8 @@ def _fields(
                     child_keys: tuple[str, ...] = (f"{prefix}_id", "position")
                 else:  # a list inside a list item: keyed by both positions
                     child_keys = (*keys[:-1], f"{table}_position", "position")
-                child = _layout(
-                    schema, f"{prefix}_{column}", child_keys, (*base, *path, "*"), set(), prefix
-                )
+                named = f"{prefix if not keys else table}_{column}"
+                child = _layout(schema, named, child_keys, (*base, *path, "*"), set(), prefix)
                 children.append((path, child))
             else:
                 columns.append(Column(column, path, LIST))
@@ -196,12 +195,16 @@ def build(
     """The tables of each kind from its records (ID → data), rows in ID order."""
     built: list[DataTable] = []
     for kind in kinds:
-        shape = layout(store.schema(kind))
-        found = _empty(shape)
-        for record_id in sorted(records.get(kind, {})):
-            _rows(shape, records[kind][record_id], (record_id,), found)
-        built.extend(_typed(found[name], shape_of) for name, shape_of in _layouts(shape))
+        built.extend(tables_of(layout(store.schema(kind)), records.get(kind, {})))
     return built
+
+
+def tables_of(shape: Layout, records: dict[str, dict[str, Any]]) -> list[DataTable]:
+    """One kind's records (ID → data) laid out as `shape` says, rows in ID order."""
+    found = _empty(shape)
+    for record_id in sorted(records):
+        _rows(shape, records[record_id], (record_id,), found)
+    return [_typed(found[name], shape_of) for name, shape_of in _layouts(shape)]
 
 
 def _layouts(shape: Layout) -> list[tuple[str, Layout]]:
