@@ -17,7 +17,6 @@ from formulactl.cli.common import (
     identities,
     open_store,
     out,
-    print_json,
 )
 from formulactl.cli.tables import AtOption
 
@@ -82,7 +81,7 @@ def export(
     dataset = gather(found, commit, [name], conditions, _keys(decrypt, identity))
     _not_opened(dataset)
     if output is None:
-        print_json(dataset.as_dict())
+        _json(dataset.as_dict())
         return
     written = write(dataset, output, form, force)
     by_file: dict[Path, list[str]] = {}
@@ -115,7 +114,7 @@ def query(
     commit = resolve_at(found, at)
     answer = ask(found, commit, sql, _keys(decrypt, identity))
     if as_json or form == "json":
-        print_json(answer.as_dict())
+        _json(answer.as_dict())
     elif form == "csv":
         _csv(answer.columns, answer.rows)
         err(f"store {answer.store_id} at commit {commit[:10]}")
@@ -169,6 +168,16 @@ def _csv(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     for row in rows:
         writer.writerow(["" if value is None else value for value in row])
     out_data(buffer.getvalue())
+
+
+def _json(data: dict[str, Any]) -> None:
+    """Plain data (text, numbers, lists) as UTF-8 JSON, without loading the renderer of
+    trail events that `--json` elsewhere needs: a warm query stays quick."""
+    import json
+
+    from formulactl.cli.common import out_data
+
+    out_data(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _usage(message: str) -> Exception:
