@@ -150,3 +150,21 @@ def test_bad_questions_are_one_line(
     data_store: Store, invoke: Invoke, args: tuple[str, ...], message: str
 ) -> None:
     refused_in_one_line(invoke, data_store, ("query", *args), message)
+
+
+def test_what_a_reader_cannot_open_stays_sealed_and_is_named(
+    data_store: Store, invoke: Invoke, tmp_path: Path
+) -> None:
+    from formulactl.crypto.crypto import new_identity
+
+    secret, _recipient = new_identity()
+    stranger = tmp_path / "stranger-identity.txt"
+    stranger.write_text(secret + "\n")
+    sql = "SELECT phone FROM customer_contacts"
+    done = invoke(
+        "query", sql, "--format", "json", "--decrypt", "--identity", stranger, cwd=data_store.root
+    )
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["rows"] == [{"phone": "sealed"}]
+    assert done.err.startswith("not a reader of ")
+    assert "C-00003" in done.err.split("left sealed: ")[1].split(", ")

@@ -4,7 +4,7 @@ ERP, an auditor or a warehouse, and as tables to ask SQL of."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -19,9 +19,6 @@ from formulactl.cli.common import (
     out,
 )
 from formulactl.cli.tables import AtOption
-
-if TYPE_CHECKING:
-    from formulactl.exchange.tables import Dataset
 
 DecryptOption = Annotated[
     bool,
@@ -79,7 +76,7 @@ def export(
     conditions = [parse_condition(text, found.schema(name)) for text in where or []]
     commit = resolve_at(found, at)
     dataset = gather(found, commit, [name], conditions, _keys(decrypt, identity))
-    _not_opened(dataset)
+    _not_opened(dataset.sealed)
     if output is None:
         _json(dataset.as_dict())
         return
@@ -113,6 +110,7 @@ def query(
     found = open_store(store)
     commit = resolve_at(found, at)
     answer = ask(found, commit, sql, _keys(decrypt, identity))
+    _not_opened(answer.sealed)
     if as_json or form == "json":
         _json(answer.as_dict())
     elif form == "csv":
@@ -148,12 +146,9 @@ def _keys(decrypt: bool, identity: Path | None) -> list[Any] | None:
     return identities(identity)
 
 
-def _not_opened(dataset: Dataset) -> None:
-    if dataset.sealed:
-        err(
-            f"not a reader of {counted(len(dataset.sealed), 'record')}, left sealed: "
-            + ", ".join(dataset.sealed)
-        )
+def _not_opened(sealed: list[str]) -> None:
+    if sealed:
+        err(f"not a reader of {counted(len(sealed), 'record')}, left sealed: " + ", ".join(sealed))
 
 
 def _csv(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

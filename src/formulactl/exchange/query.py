@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +56,7 @@ class Answer:
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
     decrypted: bool
+    sealed: list[str] = field(default_factory=list)  # records this reader could not open
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,7 +98,8 @@ def checked(sql: str) -> str:
 def ask(store: Store, commit: str, sql: str, identities: list[Any] | None = None) -> Answer:
     """Run one read-only SELECT over the tables at `commit`."""
     checked(sql)
-    with _database(store, commit, identities) as connection:
+    sealed: list[str] = []
+    with _database(store, commit, identities, sealed) as connection:
         _lock(connection)
         try:
             cursor = connection.execute(sql)
@@ -106,7 +108,7 @@ def ask(store: Store, commit: str, sql: str, identities: list[Any] | None = None
         except Exception as error:
             raise _sql_error(error) from None
     return Answer(
-        store.settings.store_id, commit, sql, columns, rows, decrypted=identities is not None
+        store.settings.store_id, commit, sql, columns, rows, identities is not None, sealed
     )
 
 
@@ -130,8 +132,10 @@ def _lock(connection: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def _database(
-    store: Store, commit: str, identities: list[Any] | None
+    store: Store, commit: str, identities: list[Any] | None, sealed: list[str]
 ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The tables at `commit`: the cached file when sealed, built in memory when opened
+    (`sealed` then receives the records this reader could not open)."""
     import duckdb
 
     path = None if identities is not None else _cache_path(store, commit)
@@ -142,7 +146,9 @@ def _database(
         connection = duckdb.connect(str(path), read_only=True, config=SAFE)
     else:
         connection = duckdb.connect(":memory:", config=SAFE)
-        load(connection, gather(store, commit, list(KINDS), identities=identities).parts)
+        dataset = gather(store, commit, list(KINDS), identities=identities)
+        sealed.extend(dataset.sealed)
+        load(connection, dataset.parts)
     try:
         yield connection
     finally:
