@@ -22,6 +22,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,9 @@ def write(dataset: Dataset, output: Path, form: str, force: bool) -> Written:
     else:
         writer = _csv if form == "csv" else _parquet
         for path, part in planned:
-            assert part is not None
-            _replace(path, lambda into, part=part: writer(dataset, part, into))  # type: ignore[misc]
-            written.files.append((path, part.name, len(part.rows)))
+            if part is not None:
+                _replace(path, partial(writer, dataset, part))
+                written.files.append((path, part.name, len(part.rows)))
     return written
 
 
