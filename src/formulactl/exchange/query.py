@@ -97,6 +97,8 @@ def checked(sql: str) -> str:
 
 def ask(store: Store, commit: str, sql: str, identities: list[Any] | None = None) -> Answer:
     """Run one read-only SELECT over the tables at `commit`."""
+    import duckdb
+
     checked(sql)
     sealed: list[str] = []
     with _database(store, commit, identities, sealed) as connection:
@@ -105,7 +107,7 @@ def ask(store: Store, commit: str, sql: str, identities: list[Any] | None = None
             cursor = connection.execute(sql)
             columns = tuple(column[0] for column in cursor.description or ())
             rows = [tuple(_plain(value) for value in row) for row in cursor.fetchall()]
-        except Exception as error:
+        except duckdb.Error as error:
             raise _sql_error(error) from None
     return Answer(
         store.settings.store_id, commit, sql, columns, rows, identities is not None, sealed
