@@ -238,16 +238,21 @@ def main() -> None:
     try:
         report = run_all(store, args.repeat)
         report.update(size=size, machine=f"{platform.machine()}, {platform.python_version()}")
-        OUT.parent.mkdir(exist_ok=True)
-        OUT.write_text(json.dumps(report, indent=2))
-        print(f"{'':16} {'wall':>8} {'CPU':>8} {'peak':>8}")
-        for name, (seconds, cpu, peak) in report["times"].items():
-            print(f"{name:16} {seconds:7.2f}s {cpu:7.2f}s {peak / 1024:6.0f}MB")
-        for name, ratio in report["ratios"].items():
-            print(f"{name:36} {ratio:5.2f}")
+        show(report, OUT, 16, 36)
     finally:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+def show(report: dict[str, Any], out: Path, width: int, ratio_width: int) -> None:
+    """Save the report as JSON and print its times and ratios."""
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"{'':{width}} {'wall':>8} {'CPU':>8} {'peak':>8}")
+    for name, (seconds, cpu, peak) in report["times"].items():
+        print(f"{name:{width}} {seconds:7.2f}s {cpu:7.2f}s {peak / 1024:6.0f}MB")
+    for name, ratio in report["ratios"].items():
+        print(f"{name:{ratio_width}} {ratio:5.2f}")
 
 
 def run_all(store: Path, repeat: int) -> dict[str, Any]:

@@ -140,6 +140,12 @@ COMMANDS: dict[str, Entry] = {
     "substitute": Entry(
         "compliance", "Every formula whose current version uses one material, with another…"
     ),
+    "export": Entry(
+        "data", "Write one kind's records as a main table plus a child table per list…"
+    ),
+    "query": Entry(
+        "data", "Ask SQL (DuckDB, read-only) of one table per kind (customers, formulas,…"
+    ),
     "backup": Entry(
         "backup", "Save every ref formulactl uses as one git bundle, verify it, restore…"
     ),

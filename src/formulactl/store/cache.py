@@ -148,3 +148,29 @@ def replace_file(folder: Path, name: str, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def sign_file(path: Path, context: str) -> None:
+    """Write `PATH.mac`, this clone's HMAC over a whole cache file that another program
+    (DuckDB) reads, so a later run opens only a file this clone wrote, unchanged."""
+    key = _key(path.parent, create=True)
+    if key is not None:
+        tag = _signature(key, path, context, _digest(path))
+        replace_file(path.parent, path.name + ".mac", tag)
+
+
+def signed_file(path: Path, context: str) -> bool:
+    """Whether `path` is a regular file whose `PATH.mac` this clone wrote for it."""
+    key = _key(path.parent, create=False)
+    try:
+        tag = read_regular(path.parent.parent, f"{path.parent.name}/{path.name}.mac", _TAG)
+        if key is None or not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        return hmac.compare_digest(tag, _signature(key, path, context, _digest(path)))
+    except (OSError, FormulaError, TooBig):
+        return False
+
+
+def _digest(path: Path) -> bytes:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").digest()

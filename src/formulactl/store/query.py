@@ -110,13 +110,8 @@ def select_records(
     """Records of one kind matching every condition; `reveal` opens a sealed record so its
     confidential fields can match (without it, a condition on one is refused)."""
     conditions = list(where)
-    sealed = next((c.field for c in conditions if c.sealed), None)
-    if sealed is not None and reveal is None:
-        raise FormulaError(
-            f"`{sealed}` is a confidential field, sealed in the records",
-            "add --decrypt to match on its value (with a reader's key)",
-            rule="sealed-field",
-        )
+    if reveal is None:
+        refuse_sealed(conditions)
     prefix = f"{RECORDS_DIR}/{KINDS[kind].folder}/"
     selection = Selection()
     for path, blob in sorted(store.listing().items()):
@@ -142,6 +137,17 @@ def select_records(
             selection.records.append(record)
     cache.save(prune=False)
     return selection
+
+
+def refuse_sealed(conditions: Iterable[Condition]) -> None:
+    """A condition on a confidential field needs the opened values to match."""
+    sealed = next((c.field for c in conditions if c.sealed), None)
+    if sealed is not None:
+        raise FormulaError(
+            f"`{sealed}` is a confidential field, sealed in the records",
+            "add --decrypt to match on its value (with a reader's key)",
+            rule="sealed-field",
+        )
 
 
 def _equal(found: Any, wanted: str) -> bool:
