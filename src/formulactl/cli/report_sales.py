@@ -2,8 +2,174 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from formulactl.cli.common import (
+    IdentityOption,
+    JsonOption,
+    StoreOption,
+    checked_date,
+    open_store,
+)
+from formulactl.cli.tables import AtOption, FormatOption, check_format, readers, render_tables
+
+if TYPE_CHECKING:
+    from formulactl.reports.orders import OrderBook
+    from formulactl.trace.tables import Table
+
+OnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--on",
+        help="Judge gaps and windows as of this day (default: the day of the commit).",
+        show_default=False,
+    ),
+]
+MonthsOption = Annotated[int, typer.Option("--months", help="Months to forecast.")]
 
 
 def register(group: typer.Typer) -> None:
     """Add this family's commands to the `report` group."""
+    group.command("classify")(classify)
+    group.command("churn")(churn)
+    group.command("forecast")(forecast)
+    group.command("demand")(demand)
+
+
+def _book(
+    store: Path | None, at: str | None, on: str | None, identity: Path | None, sealed: bool
+) -> OrderBook:
+    """The order history at `--at`, judged on `--on`, prices opened when `sealed` is asked."""
+    from datetime import date
+
+    from formulactl.reports.orders import order_book
+    from formulactl.trace.session import Session
+
+    day = checked_date(on, "--on")
+    found = open_store(store)
+    with Session(found, at) as session:
+        who = readers(identity) if sealed else []
+        return order_book(found, session.snapshot, who, date.fromisoformat(day) if day else None)
+
+
+def _show(title: str, book: OrderBook, data: dict[str, Any], tables: list[Table], *args: Any) -> None:
+    render_tables(f"{title} in store {book.store_id}", book.commit, data, tables, *args)
+
+
+def classify(
+    window_months: Annotated[
+        int, typer.Option("--window-months", help="Months of orders to rank by.")
+    ] = 12,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Open the proposed changes as drafts for review.")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why, for the commit (with --apply).")
+    ] = None,
+    on: OnOption = None,
+    at: AtOption = None,
+    identity: IdentityOption = None,
+    as_json: JsonOption = False,
+    form: FormatOption = "text",
+    store: StoreOption = None,
+) -> None:
+    """ABC by revenue over a window (Pareto), RFM scores, and the class and type changes
+    they suggest; `--apply` opens those changes as drafts for review in one signed commit."""
+    from formulactl.reports.classify import classify as classify_report
+
+    check_format(form)
+    book = _book(store, at, on, identity, sealed=True)
+    found = classify_report(book, window_months)
+    _show("classify", book, found.as_dict(), found.tables(), as_json, form)
+    if apply:
+        _apply(store, found, reason)
+
+
+def _apply(store: Path | None, found: Any, reason: str | None) -> None:
+    from formulactl.cli.common import committed, out, writing
+    from formulactl.cli.tables import usage
+    from formulactl.reports.proposals import apply_proposals
+
+    if not reason:
+        raise usage("--apply needs --reason TEXT for the commit")
+    if not found.proposals:
+        out("nothing to apply")
+        return
+    opened = open_store(store)
+    with writing(opened, "report classify --apply"):
+        commit, changed = apply_proposals(opened, found.proposals, reason)
+    committed(commit, f"{len(changed)} customer draft(s) for review: {', '.join(changed)}")
+
+
+def churn(
+    factor: Annotated[
+        float, typer.Option("--factor", help="Flag a gap above this many usual intervals.")
+    ] = 2.0,
+    on: OnOption = None,
+    at: AtOption = None,
+    as_json: JsonOption = False,
+    form: FormatOption = "text",
+    store: StoreOption = None,
+) -> None:
+    """Customers whose gap since the last order exceeds their own usual interval, with the
+    evidence: trend, open complaints, low scores, last contact and owner."""
+    from formulactl.reports.churn import churn as churn_report
+
+    check_format(form)
+    found_store = open_store(store)
+    book = _book(store, at, on, None, sealed=False)
+    from formulactl.trace.session import Session
+
+    with Session(found_store, book.commit) as session:
+        found = churn_report(book, session.snapshot, factor)
+    _show("churn", book, found.as_dict(), found.tables(), as_json, form)
+
+
+def forecast(
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Only this customer.", show_default=False)
+    ] = None,
+    product: Annotated[
+        str | None,
+        typer.Option("--product", help="Only this formula (or product).", show_default=False),
+    ] = None,
+    months: MonthsOption = 3,
+    on: OnOption = None,
+    at: AtOption = None,
+    as_json: JsonOption = False,
+    form: FormatOption = "text",
+    store: StoreOption = None,
+) -> None:
+    """Monthly forecast per customer and product from order history, the method picked per
+    series and its backtest error on held-out months against the naive method."""
+    from formulactl.reports.forecast import forecast as forecast_report
+
+    check_format(form)
+    book = _book(store, at, on, None, sealed=False)
+    found = forecast_report(book, months, customer, product)
+    _show("forecast", book, found.as_dict(), found.tables(), as_json, form)
+
+
+def demand(
+    months: MonthsOption = 3,
+    on: OnOption = None,
+    at: AtOption = None,
+    identity: IdentityOption = None,
+    as_json: JsonOption = False,
+    form: FormatOption = "text",
+    store: StoreOption = None,
+) -> None:
+    """Raw material needed per month: the forecast × the approved formulas' percentages
+    (for readers of those formulas)."""
+    from formulactl.reports.demand import demand as demand_report
+    from formulactl.reports.forecast import forecast as forecast_report
+
+    check_format(form)
+    found_store = open_store(store)
+    book = _book(store, at, on, None, sealed=False)
+    predicted = forecast_report(book, months, None, None)
+    found = demand_report(found_store, predicted, readers(identity))
+    _show("demand", book, found.as_dict(), found.tables(), as_json, form)
