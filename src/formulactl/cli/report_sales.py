@@ -89,19 +89,28 @@ def classify(
 
 
 def _apply(store: Path | None, found: Any, reason: str | None) -> None:
-    from formulactl.cli.common import committed, out, writing
+    """The proposals as customer drafts, under the write lock, all or nothing."""
+    from datetime import date
+
+    from formulactl.cli.common import check_cache, committed, out, refusals, writing
     from formulactl.cli.tables import usage
     from formulactl.reports.proposals import apply_proposals
 
-    if not reason:
-        raise usage("--apply needs --reason TEXT for the commit")
+    if not reason or not reason.strip():
+        raise usage("--apply needs --reason TEXT for the commits")
     if not found.proposals:
         out("nothing to apply")
         return
     opened = open_store(store)
-    with writing(opened, "report classify --apply"):
-        commit, changed = apply_proposals(opened, found.proposals, reason)
-    committed(commit, f"{len(changed)} customer draft(s) for review: {', '.join(changed)}")
+    with writing(opened, "report classify --apply"), refusals(opened):
+        commits, changed, left = apply_proposals(
+            opened, found.proposals, reason, date.today(), check_cache(opened)
+        )
+    for commit in commits:
+        committed(commit, "classify")
+    out(f"{len(changed)} customer(s) now drafts for review: {', '.join(changed) or 'none'}")
+    if left:
+        out(f"left alone: {', '.join(left)}")
 
 
 def churn(

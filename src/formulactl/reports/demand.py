@@ -1,0 +1,141 @@
+"""`report demand`: the raw materials the forecast will need, month by month.
+
+Each forecast series of a formula in kg is multiplied by the percentages of that formula's
+latest approved version (opened for a reader of formulas: percentages are sealed) and
+grossed up by its process loss, as `scale` weighs a batch: kg weighed = kg of product ×
+percent / 100 / (1 − loss). Series that are not a formula, not in kg, or whose formula has
+no approved version are listed with the reason instead of being guessed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from formulactl.crypto import crypto
+from formulactl.errors import FormulaError
+from formulactl.formulation.formula import ingredient_lines, loss_of, standard_shares
+from formulactl.formulation.source import FormulaVersion, Reader, formula_version
+from formulactl.reports.forecast import Forecast
+from formulactl.store.store import Store
+from formulactl.trace.tables import Table, table
+
+
+@dataclass(frozen=True)
+class Need:
+    material: str
+    name: str
+    kg: tuple[float, ...]  # per forecast month
+    formulas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Demand:
+    basis: dict[str, Any]
+    months: tuple[str, ...]
+    needs: tuple[Need, ...]
+    used: tuple[tuple[str, str, tuple[float, ...]], ...]  # formula ref, loss %, product kg
+    skipped: tuple[tuple[str, str, str], ...]  # customer, product, why
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.basis,
+            "months": list(self.months),
+            "materials": [
+                {
+                    "material": n.material,
+                    "name": n.name,
+                    "kg": dict(zip(self.months, (round(v, 3) for v in n.kg), strict=True)),
+                    "formulas": list(n.formulas),
+                }
+                for n in self.needs
+            ],
+            "formulas": [
+                {"formula": ref, "loss_percent": loss, "product_kg": [round(v, 1) for v in kg]}
+                for ref, loss, kg in self.used
+            ],
+            "skipped": [{"customer": c, "product": p, "why": w} for c, p, w in self.skipped],
+        }
+
+    def tables(self) -> list[Table]:
+        needs = table(
+            "Raw material needed, kg per month (forecast × approved percentages, with loss)",
+            ("material", "name", *self.months, "formulas"),
+            [
+                (n.material, n.name, *(f"{v:.1f}" for v in n.kg), ", ".join(n.formulas))
+                for n in self.needs
+            ],
+        )
+        used = table(
+            "Product forecast, kg per month",
+            ("formula", "loss %", *self.months),
+            [(ref, loss, *(f"{v:.0f}" for v in kg)) for ref, loss, kg in self.used],
+        )
+        skipped = table("Not counted", ("customer", "product", "why"), list(self.skipped))
+        return [needs, used, *([skipped] if self.skipped else [])]
+
+
+def demand(store: Store, predicted: Forecast, identities: list[crypto.Identity]) -> Demand:
+    """Material kg per forecast month; one line, exit 2, for a user who cannot read a formula."""
+    reader = Reader(store, identities)
+    versions: dict[str, FormulaVersion | str] = {}
+    product_kg: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(predicted.months))
+    skipped = []
+    for found in predicted.predictions:
+        series = found.series
+        if not series.product.startswith("F-") or store.kind_of(series.product) != "formula":
+            skipped.append((series.customer, series.product, "not a formula"))
+            continue
+        if series.unit != "kg":
+            skipped.append((series.customer, series.product, f"ordered in {series.unit}, not kg"))
+            continue
+        if series.product not in versions:
+            versions[series.product] = _approved(store, series.product, reader)
+        version = versions[series.product]
+        if isinstance(version, str):
+            skipped.append((series.customer, series.product, version))
+            continue
+        totals = product_kg[version.ref]
+        for index, value in enumerate(found.values):
+            totals[index] += value
+    kg: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(predicted.months))
+    sources: dict[str, set[str]] = defaultdict(set)
+    used = []
+    for formula in sorted(versions):
+        version = versions[formula]
+        if isinstance(version, str) or version.ref not in product_kg:
+            continue
+        loss = loss_of(version, None)
+        factor = 1 / (1 - float(loss) / 100)
+        for material, percent in standard_shares(version, ingredient_lines(version, {})):
+            share = float(percent / Decimal(100)) * factor
+            for index, value in enumerate(product_kg[version.ref]):
+                kg[material][index] += value * share
+            sources[material].add(version.ref)
+        used.append((version.ref, f"{loss:g}", tuple(product_kg[version.ref])))
+    materials = set(store.ids("material"))
+    needs = tuple(
+        Need(
+            material,
+            _name(store, material) if material in materials else "",
+            tuple(values),
+            tuple(sorted(sources[material])),
+        )
+        for material, values in sorted(kg.items(), key=lambda item: (-sum(item[1]), item[0]))
+    )
+    return Demand(predicted.basis, predicted.months, needs, tuple(used), tuple(skipped))
+
+
+def _approved(store: Store, formula: str, reader: Reader) -> FormulaVersion | str:
+    """The latest approved version, opened; why not when there is none."""
+    try:
+        return formula_version(store, formula, False, reader)
+    except FormulaError as why:
+        if why.finding.rule == "not-approved":
+            return "no approved version"
+        raise
+
+
+def _name(store: Store, material: str) -> str:
+    return str(store.load(material).data.get("name", ""))
