@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 from conftest import Member, act_as
-
 from formulactl.store.store import Store
 
 CUSTOMER = """\

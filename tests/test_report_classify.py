@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Invoke, Member, git, head, history_is_clean, load
-from sales_fixture import customer, import_sales, order
 
+from conftest import Invoke, Member, git, head, history_is_clean, load
 from formulactl.store.store import Store, create_store
+from sales_fixture import customer, import_sales, order
 
 ON = ("--on", "2026-12-01")
 
@@ -94,7 +94,10 @@ def test_bad_window_and_empty_store_are_one_line(
     sales: Store, invoke: Invoke, tmp_path: Path
 ) -> None:
     done = invoke("report", "classify", "--window-months", "0", cwd=sales.root)
-    assert (done.code, done.err) == (2, "formulactl: --window-months 0 is out of range — give 1 to 120\n")
+    assert (done.code, done.err) == (
+        2,
+        "formulactl: --window-months 0 is out of range — give 1 to 120\n",
+    )
     done = invoke("report", "classify", "--on", "2026-02-30", cwd=sales.root)
     assert (done.code, done.err) == (
         2,
@@ -114,8 +117,15 @@ def test_apply_opens_the_changes_as_drafts_for_review(
 ) -> None:
     before = head(sales)
     done = invoke(
-        "report", "classify", *ON, "--identity", str(team_keys["zhang.min"].key),
-        "--apply", "--reason", "annual review", cwd=sales.root,
+        "report",
+        "classify",
+        *ON,
+        "--identity",
+        str(team_keys["zhang.min"].key),
+        "--apply",
+        "--reason",
+        "annual review",
+        cwd=sales.root,
     )
     assert done.code == 0, done.err
     # one commit per draft changed, and a revise first for the approved C-00001

@@ -55,7 +55,9 @@ def _book(
         return order_book(found, session.snapshot, who, date.fromisoformat(day) if day else None)
 
 
-def _show(title: str, book: OrderBook, data: dict[str, Any], tables: list[Table], *args: Any) -> None:
+def _show(
+    title: str, book: OrderBook, data: dict[str, Any], tables: list[Table], *args: Any
+) -> None:
     render_tables(f"{title} in store {book.store_id}", book.commit, data, tables, *args)
 
 

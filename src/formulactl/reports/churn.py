@@ -8,6 +8,7 @@ with fewer than three order days have no rhythm to judge and are listed as such.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
@@ -80,12 +81,33 @@ class ChurnReport:
         trend = "orders " + " → ".join(q[2:] for q in quarters) if quarters else "orders"
         flagged = table(
             f"Gap since last order > {self.factor:g} × the customer's usual interval",
-            ("customer", "name", "owner", "last order", "gap d", "usual d", "×", trend)
-            + ("open complaints", "low scores", "last contact"),
+            (
+                "customer",
+                "name",
+                "owner",
+                "last order",
+                "gap d",
+                "usual d",
+                "×",
+                trend,
+                "open complaints",
+                "low scores",
+                "last contact",
+            ),
             [
-                (c.customer, c.name, c.owner, c.last_order, c.gap_days, f"{c.usual_days:g}")
-                + (f"{c.ratio:.1f}", " → ".join(str(n) for _, n in c.quarters))
-                + (", ".join(c.open_complaints), ", ".join(c.low_scores), _contact(c))
+                (
+                    c.customer,
+                    c.name,
+                    c.owner,
+                    c.last_order,
+                    c.gap_days,
+                    f"{c.usual_days:g}",
+                    f"{c.ratio:.1f}",
+                    " → ".join(str(n) for _, n in c.quarters),
+                    ", ".join(c.open_complaints),
+                    ", ".join(c.low_scores),
+                    _contact(c),
+                )
                 for c in self.churners
             ],
         )
@@ -122,7 +144,7 @@ def churn(book: OrderBook, snapshot: Snapshot, factor: float) -> ChurnReport:
         if len(days) < MIN_ORDERS:
             little.append((customer, name, len(days), days[-1].isoformat()))
             continue
-        usual = float(median((b - a).days for a, b in zip(days, days[1:], strict=False)))
+        usual = float(median((b - a).days for a, b in itertools.pairwise(days)))
         gap = (book.day - days[-1]).days
         if usual <= 0 or gap <= factor * usual:
             steady += 1

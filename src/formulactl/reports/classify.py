@@ -97,8 +97,15 @@ class Classification:
             f"(A: first {A_SHARE:g} %, B: to {B_SHARE:g} %, C: the rest)",
             ("customer", "name", self.measure, "share %", "cum. %", "ABC", "class now"),
             [
-                (s.customer, s.name, _amount(s.value), f"{s.share:.1f}", f"{s.cumulative:.1f}")
-                + (s.abc, s.current)
+                (
+                    s.customer,
+                    s.name,
+                    _amount(s.value),
+                    f"{s.share:.1f}",
+                    f"{s.cumulative:.1f}",
+                    s.abc,
+                    s.current,
+                )
                 for s in self.standings
             ],
         )

@@ -73,7 +73,9 @@ class Forecast:
                     "history": list(p.series.values),
                     "method": p.method,
                     "why": p.why,
-                    "forecast": dict(zip(self.months, (round(v, 1) for v in p.values), strict=True)),
+                    "forecast": dict(
+                        zip(self.months, (round(v, 1) for v in p.values), strict=True)
+                    ),
                     "backtest_mae": _rounded(p.mae),
                     "naive_mae": _rounded(p.naive_mae),
                 }
@@ -86,9 +88,14 @@ class Forecast:
             f"Forecast per month (history to {self.history_to})",
             ("customer", "product", "unit", *self.months, "method", "why"),
             [
-                (p.series.customer, p.series.product, p.series.unit)
-                + tuple(f"{v:.0f}" for v in p.values)
-                + (p.method, p.why)
+                (
+                    p.series.customer,
+                    p.series.product,
+                    p.series.unit,
+                    *tuple(f"{v:.0f}" for v in p.values),
+                    p.method,
+                    p.why,
+                )
                 for p in self.predictions
             ],
         )
@@ -96,8 +103,14 @@ class Forecast:
             f"Backtest: last {HOLD_OUT} months held out, mean absolute error",
             ("customer", "product", "method", "MAE", "naive MAE", "verdict"),
             [
-                (p.series.customer, p.series.product, p.method, f"{p.mae:.1f}")
-                + (f"{p.naive_mae:.1f}", _verdict(p.mae, p.naive_mae))
+                (
+                    p.series.customer,
+                    p.series.product,
+                    p.method,
+                    f"{p.mae:.1f}",
+                    f"{p.naive_mae:.1f}",
+                    _verdict(p.mae, p.naive_mae),
+                )
                 for p in self.predictions
                 if p.mae is not None and p.naive_mae is not None
             ],
@@ -115,9 +128,7 @@ def _verdict(mae: float, naive: float) -> str:
     return "no better than naive" if mae == naive else "worse than naive"
 
 
-def forecast(
-    book: OrderBook, months: int, customer: str | None, product: str | None
-) -> Forecast:
+def forecast(book: OrderBook, months: int, customer: str | None, product: str | None) -> Forecast:
     """Every series of the book (or of one customer or product), forecast `months` ahead."""
     if not 1 <= months <= MAX_MONTHS:
         raise FormulaError(
@@ -129,7 +140,9 @@ def forecast(
     last = month_index(book.day) - 1  # the last complete month
     series = build_series(book, last, customer, product)
     if not series:
-        raise FormulaError(_nothing(book, customer, product), "see `formulactl list order`", rule="no-orders")
+        raise FormulaError(
+            _nothing(book, customer, product), "see `formulactl list order`", rule="no-orders"
+        )
     ahead = tuple(month_name(last + step) for step in range(1, months + 1))
     return Forecast(
         book.basis(), ahead, month_name(last), tuple(predict(s, months) for s in series)
