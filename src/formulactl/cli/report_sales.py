@@ -18,6 +18,8 @@ from formulactl.cli.tables import AtOption, FormatOption, check_format, readers,
 
 if TYPE_CHECKING:
     from formulactl.reports.orders import OrderBook
+    from formulactl.store.store import Store
+    from formulactl.trace.snapshot import Snapshot
     from formulactl.trace.tables import Table
 
 OnOption = Annotated[
@@ -39,20 +41,23 @@ def register(group: typer.Typer) -> None:
     group.command("demand")(demand)
 
 
-def _book(
+def _read(
     store: Path | None, at: str | None, on: str | None, identity: Path | None, sealed: bool
-) -> OrderBook:
-    """The order history at `--at`, judged on `--on`, prices opened when `sealed` is asked."""
+) -> tuple[Store, Snapshot, OrderBook]:
+    """The records at `--at` and their order history judged on `--on`, prices opened when
+    `sealed` is asked (and the user is a reader of orders)."""
     from datetime import date
 
     from formulactl.reports.orders import order_book
-    from formulactl.trace.session import Session
+    from formulactl.store.query import records_cache
+    from formulactl.trace.snapshot import load_snapshot, resolve_at
 
     day = checked_date(on, "--on")
     found = open_store(store)
-    with Session(found, at) as session:
-        who = readers(identity) if sealed else []
-        return order_book(found, session.snapshot, who, date.fromisoformat(day) if day else None)
+    snapshot = load_snapshot(found, resolve_at(found, at), records_cache(found))
+    who = readers(identity) if sealed else []
+    book = order_book(found, snapshot, who, date.fromisoformat(day) if day else None)
+    return found, snapshot, book
 
 
 def _show(
@@ -83,7 +88,7 @@ def classify(
     from formulactl.reports.classify import classify as classify_report
 
     check_format(form)
-    book = _book(store, at, on, identity, sealed=True)
+    _store, _snapshot, book = _read(store, at, on, identity, sealed=True)
     found = classify_report(book, window_months)
     _show("classify", book, found.as_dict(), found.tables(), as_json, form)
     if apply:
@@ -130,12 +135,8 @@ def churn(
     from formulactl.reports.churn import churn as churn_report
 
     check_format(form)
-    found_store = open_store(store)
-    book = _book(store, at, on, None, sealed=False)
-    from formulactl.trace.session import Session
-
-    with Session(found_store, book.commit) as session:
-        found = churn_report(book, session.snapshot, factor)
+    _store, snapshot, book = _read(store, at, on, None, sealed=False)
+    found = churn_report(book, snapshot, factor)
     _show("churn", book, found.as_dict(), found.tables(), as_json, form)
 
 
@@ -159,7 +160,7 @@ def forecast(
     from formulactl.reports.forecast import forecast as forecast_report
 
     check_format(form)
-    book = _book(store, at, on, None, sealed=False)
+    _store, _snapshot, book = _read(store, at, on, None, sealed=False)
     found = forecast_report(book, months, customer, product)
     _show("forecast", book, found.as_dict(), found.tables(), as_json, form)
 
@@ -179,8 +180,7 @@ def demand(
     from formulactl.reports.forecast import forecast as forecast_report
 
     check_format(form)
-    found_store = open_store(store)
-    book = _book(store, at, on, None, sealed=False)
+    found_store, snapshot, book = _read(store, at, on, None, sealed=False)
     predicted = forecast_report(book, months, None, None)
-    found = demand_report(found_store, predicted, readers(identity))
+    found = demand_report(found_store, snapshot, predicted, readers(identity))
     _show("demand", book, found.as_dict(), found.tables(), as_json, form)

@@ -18,7 +18,8 @@ from formulactl.errors import FormulaError
 from formulactl.formulation.formula import ingredient_lines, loss_of, standard_shares
 from formulactl.formulation.source import FormulaVersion, Reader, formula_version
 from formulactl.reports.forecast import Forecast
-from formulactl.store.store import Store
+from formulactl.store.store import Record, Store
+from formulactl.trace.snapshot import Snapshot
 from formulactl.trace.tables import Table, table
 
 
@@ -76,7 +77,9 @@ class Demand:
         return [needs, used, *([skipped] if self.skipped else [])]
 
 
-def demand(store: Store, predicted: Forecast, identities: list[crypto.Identity]) -> Demand:
+def demand(
+    store: Store, snapshot: Snapshot, predicted: Forecast, identities: list[crypto.Identity]
+) -> Demand:
     """Material kg per forecast month; one line, exit 2, for a user who cannot read a formula."""
     reader = Reader(store, identities)
     versions: dict[str, FormulaVersion | str] = {}
@@ -84,14 +87,14 @@ def demand(store: Store, predicted: Forecast, identities: list[crypto.Identity])
     skipped = []
     for found in predicted.predictions:
         series = found.series
-        if not series.product.startswith("F-") or store.kind_of(series.product) != "formula":
+        if series.product not in snapshot.of("formula"):
             skipped.append((series.customer, series.product, "not a formula"))
             continue
         if series.unit != "kg":
             skipped.append((series.customer, series.product, f"ordered in {series.unit}, not kg"))
             continue
         if series.product not in versions:
-            versions[series.product] = _approved(store, series.product, reader)
+            versions[series.product] = _approved(store, snapshot, series.product, reader)
         version = versions[series.product]
         if isinstance(version, str):
             skipped.append((series.customer, series.product, version))
@@ -114,11 +117,11 @@ def demand(store: Store, predicted: Forecast, identities: list[crypto.Identity])
                 kg[material][index] += value * share
             sources[material].add(version.ref)
         used.append((version.ref, f"{loss:g}", tuple(product_kg[version.ref])))
-    materials = set(store.ids("material"))
+    materials = snapshot.of("material")
     needs = tuple(
         Need(
             material,
-            _name(store, material) if material in materials else "",
+            str(materials.get(material, {}).get("name", "")),
             tuple(values),
             tuple(sorted(sources[material])),
         )
@@ -127,15 +130,25 @@ def demand(store: Store, predicted: Forecast, identities: list[crypto.Identity])
     return Demand(predicted.basis, predicted.months, needs, tuple(used), tuple(skipped))
 
 
-def _approved(store: Store, formula: str, reader: Reader) -> FormulaVersion | str:
-    """The latest approved version, opened; why not when there is none."""
+def _approved(
+    store: Store, snapshot: Snapshot, formula: str, reader: Reader
+) -> FormulaVersion | str:
+    """The latest approved version at the snapshot's commit, opened; why not when none.
+
+    A formula approved at that commit holds its approved text (approved content changes only
+    through `revise`), so history is read only for one whose next version is being drafted."""
+    data = snapshot.get("formula", formula)
+    if data is None:
+        return "not in the store at this commit"
+    if data.get("status") == "approved":
+        record = Record(formula, "formula", store.record_path(formula), data)
+        version = int(data.get("version", 1))
+        return FormulaVersion(formula, version, "approved", reader.open(record))
+    if int(data.get("version", 1)) == 1:
+        return "no approved version"  # a first version not approved yet has none before it
     try:
         return formula_version(store, formula, False, reader)
     except FormulaError as why:
         if why.finding.rule == "not-approved":
             return "no approved version"
         raise
-
-
-def _name(store: Store, material: str) -> str:
-    return str(store.load(material).data.get("name", ""))
