@@ -116,6 +116,11 @@ def test_apply_opens_the_changes_as_drafts_for_review(
     sales: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
     before = head(sales)
+    done = invoke("report", "classify", "--at", "HEAD", "--apply", "--reason", "r", cwd=sales.root)
+    assert (done.code, done.err) == (
+        2,
+        "formulactl: --apply changes the records as they are now: leave out --at — see --help\n",
+    )
     done = invoke(
         "report",
         "classify",

@@ -14,7 +14,14 @@ from formulactl.cli.common import (
     checked_date,
     open_store,
 )
-from formulactl.cli.tables import AtOption, FormatOption, check_format, readers, render_tables
+from formulactl.cli.tables import (
+    AtOption,
+    FormatOption,
+    check_format,
+    readers,
+    render_tables,
+    usage,
+)
 
 if TYPE_CHECKING:
     from formulactl.reports.orders import OrderBook
@@ -88,6 +95,8 @@ def classify(
     from formulactl.reports.classify import classify as classify_report
 
     check_format(form)
+    if apply and at is not None:
+        raise usage("--apply changes the records as they are now: leave out --at")
     _store, _snapshot, book = _read(store, at, on, identity, sealed=True)
     found = classify_report(book, window_months)
     _show("classify", book, found.as_dict(), found.tables(), as_json, form)
@@ -100,7 +109,6 @@ def _apply(store: Path | None, found: Any, reason: str | None) -> None:
     from datetime import date
 
     from formulactl.cli.common import check_cache, committed, out, refusals, writing
-    from formulactl.cli.tables import usage
     from formulactl.reports.proposals import apply_proposals
 
     if not reason or not reason.strip():
