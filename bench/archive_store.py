@@ -131,9 +131,11 @@ def unique_id(rng: random.Random, prefix: str, day: date, taken: set[str]) -> st
 
 
 def order(rng: random.Random, oid: str, who: int, day: date, formulas: int) -> dict[str, Any]:
+    """Each customer buys from its own few formulas (three, picked by its number)."""
     lines = []
-    for number in range(1, rng.choice((1, 1, 1, 2, 3)) + 1):
-        ref = f"F-{rng.randint(1, formulas):06d}"
+    own = [(who * 7 + k * 61) % formulas + 1 for k in range(3)]
+    for number, formula_number in enumerate(rng.sample(own, rng.choice((1, 1, 1, 2))), 1):
+        ref = f"F-{formula_number:06d}"
         lines.append(
             {
                 "line": number,
