@@ -17,6 +17,7 @@ from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
 from formulactl.formulation.costing import exchange_rate
 from formulactl.git import gitio
+from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.model.sealed import ENVELOPE, is_sealed
 from formulactl.store.store import Record, Store
 from formulactl.trace.snapshot import Snapshot, unknown
@@ -99,8 +100,9 @@ def order_book(
         canonical=canonical_ids(customers),
     )
     orders = sorted(snapshot.of("order").items())
-    records = [Record(oid, "order", store.record_path(oid), data) for oid, data in orders]
     if identities and any(ENVELOPE in data for _, data in orders):
+        folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
+        records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
         opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
     else:
         opened = [data for _, data in orders]
