@@ -1,0 +1,155 @@
+"""The order history every sales report starts from: one line per order line, counted under
+the customer it was merged into, its revenue in the store's currency when the reader can
+open the sealed prices, and the day the answer is judged on.
+
+Revenue needs the order reader's key (`unit_price` is sealed); without it every line keeps
+its quantity and no revenue, and each report says so instead of guessing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from formulactl.archive.identity import canonical_ids
+from formulactl.crypto import crypto
+from formulactl.errors import FormulaError
+from formulactl.formulation.costing import exchange_rate
+from formulactl.git import gitio
+from formulactl.model.kinds import KINDS, RECORDS_DIR
+from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.store.store import Record, Store
+from formulactl.trace.snapshot import Snapshot, unknown
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    order: str
+    customer: str  # the customer it is counted under (merges followed)
+    day: date
+    product: str  # the formula ID without version, else the product's name
+    quantity: float
+    unit: str
+    revenue: float | None  # in the store's currency; None when the price is sealed or missing
+
+
+@dataclass
+class OrderBook:
+    """Every order line at one commit, with what the reports need to explain themselves."""
+
+    store_id: str
+    commit: str
+    day: date  # the day gaps and windows are measured to
+    currency: str
+    customers: dict[str, dict[str, Any]]
+    canonical: dict[str, str]
+    lines: list[OrderLine] = field(default_factory=list)
+    sealed_orders: int = 0  # orders whose prices this user could not open
+    unpriced: list[str] = field(default_factory=list)  # why some revenue is missing
+
+    @property
+    def has_revenue(self) -> bool:
+        """Revenue is only compared when every order's price was opened."""
+        return self.sealed_orders == 0 and not self.unpriced
+
+    def by_customer(self) -> dict[str, list[OrderLine]]:
+        found: dict[str, list[OrderLine]] = defaultdict(list)
+        for line in self.lines:
+            found[line.customer].append(line)
+        return dict(found)
+
+    def basis(self) -> dict[str, Any]:
+        return {"store_id": self.store_id, "commit": self.commit, "day": self.day.isoformat()}
+
+
+def parse_day(text: str, what: str) -> date:
+    """A YYYY-MM-DD date from a record; a bad one is one line naming where it was."""
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise FormulaError(
+            f"{what}: {text!r} is not a date", "write dates as YYYY-MM-DD", rule="usage"
+        ) from None
+
+
+def commit_day(store: Store, commit: str) -> date:
+    """The day a commit was made: reports judge gaps as of the commit they read, so the
+    same `--at` gives the same answer tomorrow."""
+    done = gitio.run(store.root, ["show", "-s", "--format=%cs", commit])
+    return date.fromisoformat(done.stdout.decode().strip())
+
+
+def order_book(
+    store: Store,
+    snapshot: Snapshot,
+    identities: list[crypto.Identity],
+    day: date | None = None,
+) -> OrderBook:
+    """The order lines at the snapshot's commit, prices opened for a reader of orders."""
+    from formulactl.actions.records import open_many
+
+    customers = snapshot.of("customer")
+    raw = store.settings.raw
+    book = OrderBook(
+        store_id=store.settings.store_id,
+        commit=snapshot.commit,
+        day=day or commit_day(store, snapshot.commit),
+        currency=str(raw.get("cost_currency") or "CNY"),
+        customers=customers,
+        canonical=canonical_ids(customers),
+    )
+    orders = sorted(snapshot.of("order").items())
+    if identities and any(ENVELOPE in data for _, data in orders):
+        folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
+        records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
+        opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
+    else:
+        opened = [data for _, data in orders]
+    rates = list(raw.get("exchange_rates") or [])
+    for (order_id, stored), data in zip(orders, opened, strict=True):
+        _add_lines(book, order_id, stored if isinstance(data, FormulaError) else data, rates)
+    return book
+
+
+def _add_lines(book: OrderBook, order_id: str, data: dict[str, Any], rates: list[Any]) -> None:
+    day = parse_day(str(data.get("date")), f"{order_id} date")
+    if day > book.day:
+        return  # not yet made on the day the report is judged on
+    customer = book.canonical.get(str(data.get("customer")), str(data.get("customer")))
+    currency = str(data.get("currency") or book.currency)
+    sealed_here = False
+    for item in data.get("lines") or []:
+        price = item.get("unit_price")
+        quantity = float(item.get("quantity") or 0)
+        revenue: float | None = None
+        if is_sealed(price):
+            sealed_here = True
+        elif isinstance(price, int | float):
+            try:
+                rate = exchange_rate(rates, currency, book.currency, day.isoformat())
+                revenue = quantity * float(price) * float(rate)
+            except FormulaError as why:
+                book.unpriced.append(f"{order_id}: {why.finding.message}")
+        formula = item.get("formula")
+        product = str(formula).partition("@")[0] if formula else str(item.get("product"))
+        book.lines.append(
+            OrderLine(order_id, customer, day, product, quantity, str(item.get("unit")), revenue)
+        )
+    if sealed_here:
+        book.sealed_orders += 1
+
+
+def require_customer(book: OrderBook, customer: str | None) -> None:
+    """An unknown `--customer` is one line naming the closest IDs."""
+    if customer is not None and customer not in book.customers:
+        raise unknown("customer", customer, book.customers, book.commit)
+
+
+def month_index(day: date) -> int:
+    """Months since year 0, so consecutive months differ by one."""
+    return day.year * 12 + day.month - 1
+
+
+def month_name(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
