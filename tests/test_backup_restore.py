@@ -163,7 +163,7 @@ def test_due_reminds_when_the_last_drill_is_older_than_backup_days(
     step(signed_store, invoke, "backup", "--to", tmp_path / "backups")
     next_drill = (date.today() + timedelta(days=30)).isoformat()
     expected = {"due": next_drill, "record": "store", "kind": "backup", "task": "drill"}
-    assert backup_items() == [dict(expected, who=["chen.jing"], overdue=False)]
+    assert backup_items() == [dict(expected, who=["chen.jing"], overdue=False, note="")]
     # A drill recorded long ago (signed, dated 2026-01-02) is overdue 30 days later.
     old = {"GIT_COMMITTER_DATE": "2026-01-02T10:00:00+00:00"}
     key = team_keys["zhang.min"].key
