@@ -53,6 +53,20 @@ def change(
 
     With `opened` (the record's data key and plain text), `after` is plain text and is
     sealed again; without it, `after` is the sealed form and its secrets must not change."""
+    checked = checked_change(store, before, after, action, cache, opened)
+    return commit_record(store, checked, cache, action, "authored", [])
+
+
+def checked_change(
+    store: Store,
+    before: Record,
+    after: Record,
+    action: str,
+    cache: BlobCache,
+    opened: Opened | None = None,
+) -> Record:
+    """`change` without the commit: the checked (and sealed) record, for a caller that
+    commits many records at once."""
     require_role(actor(store), ("entry",), before.kind, before.id, before.data, action)
     status = before.data.get("status")
     if KINDS[before.kind].master and status != "draft":
@@ -75,7 +89,7 @@ def change(
         after = _sealed(store, after, opened, before, cache, action)
     else:
         _secrets_unchanged(store, before, after)
-    return commit_record(store, after, cache, action, "authored", [])
+    return after
 
 
 def _starting_state(kind: str) -> dict[str, Any]:

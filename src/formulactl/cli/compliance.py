@@ -192,9 +192,10 @@ def substitute(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Every formula whose current version uses one material, with another in its place:
-    new percentages, cost per kg before → after, and the findings the change would cause.
-    Without --dry-run, each becomes a draft of its next version, all or nothing."""
+    """Every formula in use (its latest approved version) that uses one material, with
+    another in its place: new percentages, cost per kg before → after, and the findings the
+    change would cause. Without --dry-run, each becomes a draft of its next version, in one
+    signed commit, all or nothing; a formula whose next version is already open blocks it."""
     from decimal import Decimal
 
     from formulactl.formulation.source import basis
@@ -240,6 +241,7 @@ def substitute(
                 ],
                 "not_readable": plan.unreadable,
                 "refused": plan.refused,
+                "blocked": plan.blocked,
             }
         )
         return
@@ -260,6 +262,8 @@ def substitute(
             out(f"  resolved: {message}")
     for line in plan.refused:
         out(f"cannot substitute in {line}")
+    for line in plan.blocked:
+        out(f"blocked: {line}")
     if plan.unreadable:
         out(f"not a reader of: {', '.join(plan.unreadable)} (not shown)")
     out(f"\n{len(plan.impacts)} formula(s) affected")
@@ -282,7 +286,6 @@ def _write_substitution(store: Store, reader: Reader, plan: Plan, reason: str) -
         err(f"no formula uses {plan.old}: nothing to change")
         return
     with refusals(store):
-        commits = apply_substitution(reader, plan, reason, date.today(), check_cache(store))
-    for commit in commits:
-        committed(commit, "substitute")
+        commit = apply_substitution(reader, plan, reason, date.today(), check_cache(store))
+    committed(commit, "substitute")
     out(f"{len(plan.impacts)} formula(s) now drafts with {plan.new} for {plan.old}")
