@@ -115,3 +115,25 @@ def prices_at(reader: Reader, material_ids: list[str], day: str) -> dict[str, di
             record = store.parse(store.record_path(material), raw)
             found[material] = reader.open(record)
     return found
+
+
+def prices_in(reader: Reader, material_ids: list[str], commit: str) -> tuple[dict[str, Any], str]:
+    """The materials as commit `commit` holds them, opened for this reader, and the day of
+    that commit (the day its exchange rates are taken for)."""
+    from formulactl.git import gitio
+
+    store = reader.store
+    found = {}
+    for material in material_ids:
+        path = store.record_path(material)
+        raw = gitio.file_at(store.root, commit, path)
+        if raw is None:
+            raise FormulaError(
+                f"{material} did not exist at commit {commit[:10]}",
+                "pick a later --at",
+                path,
+                rule="not-yet",
+            )
+        found[material] = reader.open(store.parse(path, raw))
+    day = gitio.run(store.root, ["show", "-s", "--format=%cs", commit]).stdout.decode().strip()
+    return found, day
