@@ -12,7 +12,6 @@ from formulactl.cli.common import (
     IdentityOption,
     JsonOption,
     StoreOption,
-    identities,
     open_store,
     out,
     print_json,
@@ -26,6 +25,7 @@ from formulactl.cli.formulation import (
     render_report,
     report_format,
     report_header,
+    signing_identities,
     version_of,
 )
 from formulactl.errors import FormulaError
@@ -48,14 +48,9 @@ def register(app: typer.Typer) -> None:
 def approval_gate(store: Store, identity: Path | None) -> Callable[[Record], list[Finding]]:
     """`check` for `approve`, with the approver's key: --identity, else the signing key."""
     from formulactl.formulation.gate import approval_findings
-    from formulactl.git import gitio
 
     def gate(record: Record) -> list[Finding]:
-        loaded = identities(identity)
-        signing = gitio.config_get(store.root, "user.signingkey")
-        if identity is None and signing and Path(signing).is_file():
-            loaded += identities(Path(signing))
-        return approval_findings(store, loaded, record)
+        return approval_findings(store, signing_identities(store, identity), record)
 
     return gate
 

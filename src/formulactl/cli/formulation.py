@@ -21,6 +21,7 @@ from formulactl.cli.common import (
 from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
+    from formulactl.crypto.crypto import Identity
     from formulactl.formulation.source import Basis, FormulaVersion, Reader
     from formulactl.store.store import Store
 
@@ -62,6 +63,18 @@ def reader_for(store: Store, identity: Path | None) -> Reader:
     from formulactl.formulation.source import Reader
 
     return Reader(store, identities(identity))
+
+
+def signing_identities(store: Store, identity: Path | None) -> list[Identity]:
+    """--identity, else also the signing key: the key a person who signs a step reads with
+    (an approver or a releaser checks what they sign with the key they sign it with)."""
+    from formulactl.git import gitio
+
+    loaded = identities(identity)
+    signing = gitio.config_get(store.root, "user.signingkey")
+    if identity is None and signing and Path(signing).is_file():
+        loaded += identities(Path(signing))
+    return loaded
 
 
 def version_of(store: Store, ref: str, draft: bool, reader: Reader) -> FormulaVersion:

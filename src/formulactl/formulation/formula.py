@@ -42,10 +42,11 @@ def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
     if found is None:
         return None
     quantity = quantity_of(found, f"{material} weighing_increment")
-    return to_kg(quantity, _density(material, data), f"{material} weighing_increment")
+    return to_kg(quantity, density_of(material, data), f"{material} weighing_increment")
 
 
-def _density(material: str, data: Mapping[str, Any]) -> Decimal | None:
+def density_of(material: str, data: Mapping[str, Any]) -> Decimal | None:
+    """kg/L, from the material's `density`; None when it names none."""
     value = data.get("density")
     return None if value is None else decimal(value, f"{material} density")
 
@@ -81,7 +82,7 @@ def size_kg(
         return to_kg(size, None, what)
     lines = ingredient_lines(version, materials)
     shares = [
-        (material, percent, _density(material, materials[material]))
+        (material, percent, density_of(material, materials[material]))
         for material, percent in standard_shares(version, lines)
     ]
     return to_kg(size, product_density(shares, f"{version.ref} {what}"), what)
