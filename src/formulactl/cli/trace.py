@@ -67,7 +67,9 @@ def where_used(
         if lot is not None:
             found = where_used_lot(session.graph, lot, only)
         elif material is not None:
-            found = where_used_material(session.graph, material)
+            found = where_used_material(
+                session.graph, material, session.lifecycles, session.approved_content
+            )
         else:
             raise usage("give a material ID or --lot LOT")
         render_tables(
