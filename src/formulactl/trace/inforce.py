@@ -65,6 +65,7 @@ def lifecycles(history: History, paths: tuple[str, ...], tip: str) -> dict[str, 
     folder = f"{RECORDS_DIR}/{KINDS['formula'].folder}/"
     approvals: dict[str, list[Approval]] = {}
     archived: dict[str, list[tuple[str, str]]] = {}
+    signatures: dict[str, Signature] = {}  # an import approves many formulas in one commit
     for commit in history.commits([tip], paths):
         for change in commit.changes:
             path = change.path
@@ -75,7 +76,9 @@ def lifecycles(history: History, paths: tuple[str, ...], tip: str) -> dict[str, 
             before, after = history.state(path, change.old), history.state(path, change.new)
             if after is not None and change.new and is_approval(before, after):
                 version = after.version or 1
-                signature = signature_of(history, commit)
+                if commit.id not in signatures:
+                    signatures[commit.id] = signature_of(history, commit)
+                signature = signatures[commit.id]
                 approvals.setdefault(formula_id, []).append(
                     Approval(formula_id, version, commit.id, commit.day, signature, change.new)
                 )

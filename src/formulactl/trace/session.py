@@ -12,9 +12,9 @@ from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
 from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.model.settings import split_ref
-from formulactl.store.query import records_cache
 from formulactl.store.store import Store
-from formulactl.trace.graph import Graph, LotLine, build_graph, lot_lines
+from formulactl.trace.graph import Graph, LotLine, lot_lines
+from formulactl.trace.index import indexed_graph
 from formulactl.trace.inforce import (
     Approval,
     InForce,
@@ -26,7 +26,7 @@ from formulactl.trace.inforce import (
 )
 from formulactl.trace.quality import BatchQuality, batch_quality
 from formulactl.trace.recall import opened
-from formulactl.trace.snapshot import Snapshot, load_snapshot, resolve_at, unknown
+from formulactl.trace.snapshot import Snapshot, resolve_at, unknown
 from formulactl.trace.tracing import Input, Trace, trace_batch, trace_lot
 
 
@@ -43,12 +43,11 @@ class Session:
 
     @cached_property
     def snapshot(self) -> Snapshot:
-        cache = records_cache(self.store)
-        return load_snapshot(self.store, self.commit, cache)
+        return self.graph.snapshot
 
     @cached_property
     def graph(self) -> Graph:
-        return build_graph(self.snapshot)
+        return indexed_graph(self.store, self.commit)
 
     @cached_property
     def history(self) -> History:

@@ -9,7 +9,7 @@ from typing import Any
 
 from formulactl.trace.graph import Graph, LotLine, as_list
 from formulactl.trace.inforce import Approval, Lifecycle
-from formulactl.trace.snapshot import unknown
+from formulactl.trace.snapshot import prefetch, unknown
 from formulactl.trace.tables import Table, table
 
 LOT_COLUMNS = ("batch", "date", "formula", "material", "lot", "supplier", "supplier_lot")
@@ -106,11 +106,13 @@ def where_used_material(
     if material not in snapshot.of("material"):
         raise unknown("material", material, snapshot.of("material"), snapshot.commit)
     formulas: list[FormulaUse] = []
-    for formula_id, data in sorted(snapshot.of("formula").items()):
+    known = snapshot.of("formula")
+    candidates = _candidates(graph, material, lives)
+    prefetch(known, candidates)
+    for formula_id in candidates:
         life = lives.get(formula_id)
-        formulas += formula_uses(
-            formula_id, data, life.approvals if life else (), material, content
-        )
+        approvals = life.approvals if life else ()
+        formulas += formula_uses(formula_id, known[formula_id], approvals, material, content)
     lines = tuple(graph.lines(graph.by_material.get(material, [])))
     affected = graph.forward({line.batch for line in lines})
     named = {use.formula for use in formulas}
@@ -125,9 +127,22 @@ def where_used_material(
     )
 
 
+def _candidates(graph: Graph, material: str, lives: Mapping[str, Lifecycle]) -> list[str]:
+    """Formulas whose file uses the material now, and those with an approved version other
+    than the file's (it may have used it): only these are read."""
+    found = set(graph.formulas_by_material.get(material, []))
+    for formula_id, life in lives.items():
+        current = graph.formula_versions.get(formula_id)
+        if formula_id in graph.formula_versions and any(
+            approval.version != current for approval in life.approvals
+        ):
+            found.add(formula_id)
+    return sorted(found)
+
+
 def formula_uses(
     formula_id: str,
-    data: dict[str, Any],
+    data: Mapping[str, Any],
     approvals: Sequence[Approval],
     material: str,
     content: Callable[[Approval], dict[str, Any]],
@@ -154,7 +169,7 @@ def formula_uses(
     return found
 
 
-def _uses(data: dict[str, Any], material: str) -> bool:
+def _uses(data: Mapping[str, Any], material: str) -> bool:
     ingredients = as_list(data.get("ingredients"))
     return any(isinstance(i, dict) and i.get("material") == material for i in ingredients)
 
@@ -184,6 +199,7 @@ def customers_of(graph: Graph, batches: list[str]) -> tuple[str, ...]:
 def open_orders(graph: Graph, batches: list[str], more: set[str]) -> tuple[str, ...]:
     """Orders not yet fully delivered that shipped one of these batches, or are in `more`."""
     orders = graph.snapshot.of("order")
+    prefetch(orders, more)
     found = {d.order for batch in batches for d in graph.deliveries.get(batch, []) if d.order_open}
     for order_id in more:
         delivery = orders.get(order_id, {}).get("delivery")
