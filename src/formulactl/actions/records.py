@@ -13,6 +13,7 @@ from formulactl.crypto import crypto
 from formulactl.crypto.confidential import secrets_in
 from formulactl.crypto.sealing import data_key, open_secrets, seal
 from formulactl.errors import FormulaError, Refused
+from formulactl.git import gitio
 from formulactl.model.kinds import KINDS
 from formulactl.model.sealed import ENVELOPE, holds_sealed
 from formulactl.model.workflow import (
@@ -90,6 +91,17 @@ def checked_change(
     else:
         _secrets_unchanged(store, before, after)
     return after
+
+
+def refuse_uncommitted(store: Store, record: Record) -> None:
+    """A step builds on the committed file: changes not committed would be swept into it."""
+    if gitio.dirty(store.root, [record.path]):
+        raise FormulaError(
+            f"{record.path} has changes that are not committed",
+            "commit them (formulactl set/edit) or discard them first",
+            record.path,
+            rule="dirty",
+        )
 
 
 def _starting_state(kind: str) -> dict[str, Any]:

@@ -18,7 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from formulactl.actions.commits import commit_files
-from formulactl.actions.records import checked_change, open_many, open_record
+from formulactl.actions.records import (
+    checked_change,
+    open_many,
+    open_record,
+    refuse_uncommitted,
+)
 from formulactl.actions.signing import actor
 from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_formula
@@ -27,7 +32,6 @@ from formulactl.formulation.formula import ingredient_lines, load_materials, sta
 from formulactl.formulation.scaling import weighing_sheet
 from formulactl.formulation.source import FormulaVersion, Reader, formula_version
 from formulactl.formulation.units import decimal, plain
-from formulactl.git import gitio
 from formulactl.model.workflow import STEPS, record_ref, require_role
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
@@ -279,13 +283,7 @@ def _substituted_record(reader: Reader, item: Impact, reason: str, cache: BlobCa
         require_role(
             actor(store), STEPS["revise"].roles, "formula", record_id, before.data, "revise"
         )
-        if gitio.dirty(store.root, [before.path]):
-            raise FormulaError(
-                f"{before.path} has changes that are not committed",
-                "commit them (formulactl set/edit) or discard them first",
-                before.path,
-                rule="dirty",
-            )
+        refuse_uncommitted(store, before)
         revised = dict(before.data, status="draft", version=int(before.data.get("version", 1)) + 1)
         revised.pop("review_due", None)
         before = Record(before.id, before.kind, before.path, revised)
