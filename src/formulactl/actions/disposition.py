@@ -8,12 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from formulactl.actions.records import Done, commit_record
+from formulactl.actions.records import Done, commit_record, refuse_uncommitted
 from formulactl.actions.signing import actor
 from formulactl.audit.history import History, authored, who_signed
 from formulactl.audit.trail import Trail, version_text
 from formulactl.errors import FormulaError
-from formulactl.git import gitio
 from formulactl.model.disposition import DISPOSITION_STEPS
 from formulactl.model.settings import split_ref
 from formulactl.model.team import Person
@@ -55,13 +54,7 @@ def dispose(
     person = require_role(actor(store), step.roles, "batch", batch_id, record.data, name)
     if step.needs_reason and not reason.strip():
         raise FormulaError(f"{name} needs a reason", 'add --reason "…"', rule="usage")
-    if gitio.dirty(store.root, [record.path]):
-        raise FormulaError(
-            f"{record.path} has changes that are not committed",
-            "commit them first",
-            record.path,
-            rule="dirty",
-        )
+    refuse_uncommitted(store, record)
     with History(store) as history:
         _four_eyes(history, record, person)
         trailers: list[tuple[str, str]] = []
