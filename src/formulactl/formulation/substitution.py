@@ -11,6 +11,7 @@ on, and would not be what the dry run showed. Percentages and money are `Decimal
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,8 +31,9 @@ from formulactl.formulation.checking import check_formula
 from formulactl.formulation.costing import batch_cost, price_per_kg
 from formulactl.formulation.formula import ingredient_lines, load_materials, standard_kg
 from formulactl.formulation.scaling import weighing_sheet
-from formulactl.formulation.source import FormulaVersion, Reader, formula_version
+from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs, formula_version
 from formulactl.formulation.units import decimal, plain
+from formulactl.git import gitio
 from formulactl.model.workflow import STEPS, record_ref, require_role
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
@@ -161,7 +163,8 @@ def plan_substitution(
             raise FormulaError(f"{material} is not a material", "give M-… IDs", rule="usage")
         store.load(material)
     plan = Plan(old, new, ratio)
-    current, reopened = _users(store, old)
+    cache = records_cache(store)
+    current, reopened = _users(store, old, cache)
     opened = open_many(store, current, reader.identities)
     versions: list[FormulaVersion] = []
     for record, outcome in zip(current, opened, strict=True):
@@ -170,7 +173,10 @@ def plan_substitution(
             continue
         status = str(outcome.get("status"))
         versions.append(FormulaVersion(record.id, int(outcome.get("version", 1)), status, outcome))
+    approved, known = _approved_users(store, [record.id for record in reopened], old, cache)
     for record in reopened:
+        if record.id not in approved and (record.id in known or not _uses(record.data, old)):
+            continue  # neither its approved version nor (never approved) its file uses it
         try:
             version = _in_use(reader, record)
         except FormulaError as why:
@@ -179,10 +185,9 @@ def plan_substitution(
             plan.unreadable.append(record.id)
             continue
         if version.version == record.data.get("version"):
-            if _uses(version.data, old):
-                versions.append(version)
+            versions.append(version)
             continue
-        if _uses(version.data, old) and all(c.holds(version.data) for c in where):
+        if all(c.holds(version.data) for c in where):
             versions.append(version)
             plan.blocked.append(
                 f"{version.ref} is in use, and its next version "
@@ -197,6 +202,30 @@ def plan_substitution(
             plan.refused.append(f"{version.ref}: {why.finding.message}")
     plan.unreadable.sort()
     return plan
+
+
+def _approved_users(
+    store: Store, formula_ids: list[str], material: str, cache: BlobCache
+) -> tuple[set[str], set[str]]:
+    """Which of these formulas' latest approved versions use `material`, and which have an
+    approved version at all: one walk of the formulas' history finds each approval's blob,
+    parsed through the record cache (material IDs are never sealed, so nothing is opened);
+    only those that use it are read in full afterwards."""
+    if not formula_ids:
+        return set(), set()
+    latest = approved_blobs(store)
+    wanted = {i: latest[i] for i in formula_ids if i in latest}
+    missing = {blob: store.record_path(i) for i, blob in wanted.items() if cache.get(blob) is None}
+    if missing:
+        blobs = sorted(missing)
+        with gitio.CatFile(store.root) as objects:
+            contents = objects.read_many(blobs)
+        for blob, raw in zip(blobs, contents, strict=True):
+            with contextlib.suppress(FormulaError):  # `validate` reports it
+                cache.put(blob, store.parse(missing[blob], raw or b"").data)
+        cache.save(prune=False)
+    uses = {i for i, blob in wanted.items() if _uses(cache.get(blob) or {}, material)}
+    return uses, set(wanted)
 
 
 def _in_use(reader: Reader, record: Record) -> FormulaVersion:
@@ -218,13 +247,12 @@ def _uses(data: dict[str, Any], material: str) -> bool:
     )
 
 
-def _users(store: Store, material: str) -> tuple[list[Record], list[Record]]:
+def _users(store: Store, material: str, cache: BlobCache) -> tuple[list[Record], list[Record]]:
     """Unarchived formulas whose file is the version in use (approved, or a draft never
     approved) and has a line of `material`; and those whose next version is open (draft or
     in review after an approval), whose approved version is read from history. Parsed
     records come from the cache `list` keeps by blob ID, and material IDs are never sealed,
     so nothing is opened here."""
-    cache = records_cache(store)
     current, reopened = [], []
     for record in select_records(store, "formula", [], cache).records:
         status = record.data.get("status")
