@@ -31,7 +31,7 @@ from formulactl.formulation.checking import check_formula
 from formulactl.formulation.costing import batch_cost, price_per_kg
 from formulactl.formulation.formula import ingredient_lines, load_materials, standard_kg
 from formulactl.formulation.scaling import weighing_sheet
-from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs, formula_version
+from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs
 from formulactl.formulation.units import decimal, plain
 from formulactl.git import gitio
 from formulactl.model.workflow import STEPS, record_ref, require_role
@@ -174,24 +174,27 @@ def plan_substitution(
         status = str(outcome.get("status"))
         versions.append(FormulaVersion(record.id, int(outcome.get("version", 1)), status, outcome))
     approved, known = _approved_users(store, [record.id for record in reopened], old, cache)
-    for record in reopened:
-        if record.id not in approved and (record.id in known or not _uses(record.data, old)):
-            continue  # neither its approved version nor (never approved) its file uses it
-        try:
-            version = _in_use(reader, record)
-        except FormulaError as why:
-            if why.finding.rule != "not-a-reader":
-                raise
+    # never approved: the file stands for itself; approved: the blob of its latest approval
+    standing = [r for r in reopened if r.id not in known and _uses(r.data, old)]
+    behind = [Record(r.id, r.kind, r.path, approved[r.id]) for r in reopened if r.id in approved]
+    files = {record.id: record for record in reopened}
+    alone = {record.id for record in standing}
+    both = standing + behind
+    for record, outcome in zip(both, open_many(store, both, reader.identities), strict=True):
+        if isinstance(outcome, FormulaError):
             plan.unreadable.append(record.id)
             continue
-        if version.version == record.data.get("version"):
-            versions.append(version)
+        number = int(outcome.get("version", 1))
+        if record.id in alone:
+            versions.append(FormulaVersion(record.id, number, str(outcome.get("status")), outcome))
             continue
+        version = FormulaVersion(record.id, number, "approved", outcome)
         if all(c.holds(version.data) for c in where):
             versions.append(version)
+            open_file = files[record.id].data
             plan.blocked.append(
                 f"{version.ref} is in use, and its next version "
-                f"{record.id}@{record.data.get('version')} is open ({record.data.get('status')})"
+                f"{record.id}@{open_file.get('version')} is open ({open_file.get('status')})"
             )
     for version in sorted(versions, key=lambda found: found.id):
         if not all(condition.holds(version.data) for condition in where):
@@ -206,13 +209,13 @@ def plan_substitution(
 
 def _approved_users(
     store: Store, formula_ids: list[str], material: str, cache: BlobCache
-) -> tuple[set[str], set[str]]:
-    """Which of these formulas' latest approved versions use `material`, and which have an
-    approved version at all: one walk of the formulas' history finds each approval's blob,
-    parsed through the record cache (material IDs are never sealed, so nothing is opened);
-    only those that use it are read in full afterwards."""
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The latest approved versions (as stored, sealed) of these formulas that use
+    `material`, and which of them have an approved version at all: one walk of the
+    formulas' history finds each approval's blob, parsed through the record cache (material
+    IDs are never sealed, so nothing is opened here)."""
     if not formula_ids:
-        return set(), set()
+        return {}, set()
     latest = approved_blobs(store)
     wanted = {i: latest[i] for i in formula_ids if i in latest}
     missing = {blob: store.record_path(i) for i, blob in wanted.items() if cache.get(blob) is None}
@@ -224,20 +227,12 @@ def _approved_users(
             with contextlib.suppress(FormulaError):  # `validate` reports it
                 cache.put(blob, store.parse(missing[blob], raw or b"").data)
         cache.save(prune=False)
-    uses = {i for i, blob in wanted.items() if _uses(cache.get(blob) or {}, material)}
+    uses = {}
+    for formula_id, blob in wanted.items():
+        data = cache.get(blob)
+        if isinstance(data, dict) and _uses(data, material):
+            uses[formula_id] = data
     return uses, set(wanted)
-
-
-def _in_use(reader: Reader, record: Record) -> FormulaVersion:
-    """The latest approved version; the file itself where history holds no approval (a
-    store imported with a later draft)."""
-    try:
-        return formula_version(reader.store, record.id, False, reader)
-    except FormulaError as why:
-        if why.finding.rule != "not-approved":
-            raise
-    data = reader.open(record)
-    return FormulaVersion(record.id, int(data.get("version", 1)), str(data.get("status")), data)
 
 
 def _uses(data: dict[str, Any], material: str) -> bool:
