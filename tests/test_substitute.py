@@ -138,7 +138,7 @@ def test_without_dry_run_each_formula_becomes_a_draft_of_its_next_version(
         cwd=sample_signed_store.root,
     )
     assert done.code == 0, done.err
-    assert done.err.count("committed ") == 2  # revise (no content change), then the change
+    assert done.err.count("committed ") == 1  # revised and changed in one commit
     shown = json.loads(invoke("show", "F-000002", "--decrypt", "--identity", key, "--json").out)
     assert (shown["version"], shown["status"]) == (4, "draft")
     materials = [line["material"] for line in shown["ingredients"]]

@@ -4,15 +4,15 @@ by the specification of the exact formula version the batch names."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from formulactl.actions.records import Done, commit_record
+from formulactl.actions.records import Done, commit_record, refuse_uncommitted
 from formulactl.actions.signing import actor
 from formulactl.audit.history import History, authored, who_signed
 from formulactl.audit.trail import Trail, version_text
 from formulactl.errors import FormulaError
-from formulactl.git import gitio
 from formulactl.model.disposition import DISPOSITION_STEPS
 from formulactl.model.settings import split_ref
 from formulactl.model.team import Person
@@ -29,8 +29,16 @@ class Disposed:
     warnings: str  # results in the warning range, which do not stop a release
 
 
-def dispose(store: Store, batch_id: str, name: str, reason: str, cache: BlobCache) -> Disposed:
-    """`release` or `reject-batch` one batch in quarantine."""
+def dispose(
+    store: Store,
+    batch_id: str,
+    name: str,
+    reason: str,
+    cache: BlobCache,
+    consumption: Callable[[Record], list[str]] | None = None,
+) -> Disposed:
+    """`release` or `reject-batch` one batch in quarantine; a release first passes
+    `consumption` (the lot quantities against the scaled formula, for its readers)."""
     step = DISPOSITION_STEPS[name]
     record = store.load(batch_id)
     if record.kind != "batch":
@@ -46,20 +54,14 @@ def dispose(store: Store, batch_id: str, name: str, reason: str, cache: BlobCach
     person = require_role(actor(store), step.roles, "batch", batch_id, record.data, name)
     if step.needs_reason and not reason.strip():
         raise FormulaError(f"{name} needs a reason", 'add --reason "…"', rule="usage")
-    if gitio.dirty(store.root, [record.path]):
-        raise FormulaError(
-            f"{record.path} has changes that are not committed",
-            "commit them first",
-            record.path,
-            rule="dirty",
-        )
+    refuse_uncommitted(store, record)
     with History(store) as history:
         _four_eyes(history, record, person)
         trailers: list[tuple[str, str]] = []
         warnings = ""
         if name == "release":
             found = release_gate(store, history, record)
-            _refuse_closed(record, found)
+            _refuse_closed(record, found, consumption(record) if consumption else [])
             warnings = _warnings(found)
             trailers += [("Warning", warnings)] if warnings else []
     data = dict(record.data, disposition=step.ends)
@@ -105,13 +107,15 @@ def _four_eyes(history: History, record: Record, person: Person) -> None:
                 )
 
 
-def _refuse_closed(record: Record, found: Gate) -> None:
+def _refuse_closed(record: Record, found: Gate, consumed: list[str]) -> None:
     problems = [f"required test {name} is missing" for name in found.missing]
     problems += [f"{v.name} {v.result} is out of spec ({v.why})" for v in found.out_of_spec]
+    problems += consumed
     if problems:
         raise FormulaError(
             f"{record.id} cannot be released: " + "; ".join(problems),
-            "record the missing results, or reject the batch with `reject-batch --reason`",
+            "record the missing results or correct the lot quantities, "
+            "or reject the batch with `reject-batch --reason`",
             record.path,
             rule="release-gate",
         )

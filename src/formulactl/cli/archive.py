@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -72,7 +73,7 @@ def dedupe(
 
 
 def _opened(
-    found: Store, customers: dict[str, dict[str, Any]], identity: Path | None
+    found: Store, customers: Mapping[str, dict[str, Any]], identity: Path | None
 ) -> list[dict[str, Any]]:
     """The customers as this reader sees them: opened where the key opens them, sealed
     (names still compared, contacts not) where it does not."""

@@ -117,23 +117,32 @@ def validate_command(
 
 
 def _formula_findings(store: Store, paths: list[str], identity: Path | None) -> list[Finding]:
-    """Limits and restrictions of the formulas under `paths` (all when none), for a reader."""
+    """Limits and restrictions of the formulas under `paths` (all when none), and the lot
+    quantities of the batches there against their scaled formula, for a reader."""
+    from formulactl.formulation.consumption import store_consumption_findings
     from formulactl.formulation.gate import store_findings
 
     wanted = [os.path.relpath(Path(path).resolve(), store.root) for path in paths]
-    record_ids = [
-        record_id
-        for record_id in store.ids("formula")
-        if not wanted
-        or any(
-            store.record_path(record_id).startswith(prefix.rstrip("/")) or prefix == "."
-            for prefix in wanted
-        )
-    ]
-    findings, unreadable = store_findings(store, identities(identity), record_ids)
+
+    def under(kind: str) -> list[str]:
+        return [
+            record_id
+            for record_id in store.ids(kind)
+            if not wanted
+            or any(
+                store.record_path(record_id).startswith(prefix.rstrip("/")) or prefix == "."
+                for prefix in wanted
+            )
+        ]
+
+    keys = identities(identity)
+    findings, unreadable = store_findings(store, keys, under("formula"))
     if unreadable:
         err(f"not a reader of {len(unreadable)} formulas, not checked: {', '.join(unreadable)}")
-    return findings
+    used, unread = store_consumption_findings(store, keys, under("batch"))
+    if unread:
+        err(f"consumption of {len(unread)} batches not checked (not a reader): {', '.join(unread)}")
+    return findings + used
 
 
 def fmt_command(

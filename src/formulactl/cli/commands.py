@@ -138,7 +138,8 @@ COMMANDS: dict[str, Entry] = {
         "compliance", "The ingredient declaration: INCI names merged across materials, most…"
     ),
     "substitute": Entry(
-        "compliance", "Every formula whose current version uses one material, with another…"
+        "compliance",
+        "Every formula in use (its latest approved version) that uses one material,…",
     ),
     "export": Entry(
         "data", "Write one kind's records as a main table plus a child table per list…"

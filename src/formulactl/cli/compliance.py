@@ -12,7 +12,6 @@ from formulactl.cli.common import (
     IdentityOption,
     JsonOption,
     StoreOption,
-    identities,
     open_store,
     out,
     print_json,
@@ -26,6 +25,7 @@ from formulactl.cli.formulation import (
     render_report,
     report_format,
     report_header,
+    signing_identities,
     version_of,
 )
 from formulactl.errors import FormulaError
@@ -48,14 +48,9 @@ def register(app: typer.Typer) -> None:
 def approval_gate(store: Store, identity: Path | None) -> Callable[[Record], list[Finding]]:
     """`check` for `approve`, with the approver's key: --identity, else the signing key."""
     from formulactl.formulation.gate import approval_findings
-    from formulactl.git import gitio
 
     def gate(record: Record) -> list[Finding]:
-        loaded = identities(identity)
-        signing = gitio.config_get(store.root, "user.signingkey")
-        if identity is None and signing and Path(signing).is_file():
-            loaded += identities(Path(signing))
-        return approval_findings(store, loaded, record)
+        return approval_findings(store, signing_identities(store, identity), record)
 
     return gate
 
@@ -192,9 +187,10 @@ def substitute(
     as_json: JsonOption = False,
     store: StoreOption = None,
 ) -> None:
-    """Every formula whose current version uses one material, with another in its place:
-    new percentages, cost per kg before → after, and the findings the change would cause.
-    Without --dry-run, each becomes a draft of its next version, all or nothing."""
+    """Every formula in use (its latest approved version) that uses one material, with
+    another in its place: new percentages, cost per kg before → after, and the findings the
+    change would cause. Without --dry-run, each becomes a draft of its next version, in one
+    signed commit, all or nothing; a formula whose next version is already open blocks it."""
     from decimal import Decimal
 
     from formulactl.formulation.source import basis
@@ -240,6 +236,7 @@ def substitute(
                 ],
                 "not_readable": plan.unreadable,
                 "refused": plan.refused,
+                "blocked": plan.blocked,
             }
         )
         return
@@ -260,6 +257,8 @@ def substitute(
             out(f"  resolved: {message}")
     for line in plan.refused:
         out(f"cannot substitute in {line}")
+    for line in plan.blocked:
+        out(f"blocked: {line}")
     if plan.unreadable:
         out(f"not a reader of: {', '.join(plan.unreadable)} (not shown)")
     out(f"\n{len(plan.impacts)} formula(s) affected")
@@ -282,7 +281,6 @@ def _write_substitution(store: Store, reader: Reader, plan: Plan, reason: str) -
         err(f"no formula uses {plan.old}: nothing to change")
         return
     with refusals(store):
-        commits = apply_substitution(reader, plan, reason, date.today(), check_cache(store))
-    for commit in commits:
-        committed(commit, "substitute")
+        commit = apply_substitution(reader, plan, reason, date.today(), check_cache(store))
+    committed(commit, "substitute")
     out(f"{len(plan.impacts)} formula(s) now drafts with {plan.new} for {plan.old}")

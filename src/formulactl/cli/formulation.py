@@ -13,7 +13,6 @@ from formulactl.cli.common import (
     IdentityOption,
     JsonOption,
     StoreOption,
-    checked_date,
     identities,
     open_store,
     out,
@@ -22,6 +21,7 @@ from formulactl.cli.common import (
 from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
+    from formulactl.crypto.crypto import Identity
     from formulactl.formulation.source import Basis, FormulaVersion, Reader
     from formulactl.store.store import Store
 
@@ -63,6 +63,18 @@ def reader_for(store: Store, identity: Path | None) -> Reader:
     from formulactl.formulation.source import Reader
 
     return Reader(store, identities(identity))
+
+
+def signing_identities(store: Store, identity: Path | None) -> list[Identity]:
+    """--identity, else also the signing key: the key a person who signs a step reads with
+    (an approver or a releaser checks what they sign with the key they sign it with)."""
+    from formulactl.git import gitio
+
+    loaded = identities(identity)
+    signing = gitio.config_get(store.root, "user.signingkey")
+    if identity is None and signing and Path(signing).is_file():
+        loaded += identities(Path(signing))
+    return loaded
 
 
 def version_of(store: Store, ref: str, draft: bool, reader: Reader) -> FormulaVersion:
@@ -261,7 +273,11 @@ def cost(
     ] = None,
     at: Annotated[
         str | None,
-        typer.Option("--at", help="Material prices and rates of this date.", show_default=False),
+        typer.Option(
+            "--at",
+            help="Material prices and rates of this date, or of this commit or tag.",
+            show_default=False,
+        ),
     ] = None,
     draft: DraftOption = False,
     fmt: FormatOption = "text",
@@ -273,12 +289,14 @@ def cost(
     from datetime import date
 
     from formulactl.formulation.costing import batch_cost, parse_what_if, price_per_kg
-    from formulactl.formulation.formula import prices_at
+    from formulactl.formulation.formula import prices_at, prices_in
     from formulactl.formulation.source import basis
     from formulactl.formulation.units import plain
+    from formulactl.store.schema import is_date
+    from formulactl.trace.snapshot import resolve_at
 
     found = open_store(store)
-    day = checked_date(at, "--at") or date.today().isoformat()
+    day = at if at is not None and is_date(at) and len(at) == 10 else date.today().isoformat()
     changes = parse_what_if(what_if or [])
     reader = reader_for(found, identity)
     version = version_of(found, ref, draft, reader)
@@ -290,8 +308,10 @@ def cost(
             "name a material of the formula",
             rule="usage",
         )
-    if at is not None:
+    if at == day:
         materials = prices_at(reader, sorted(materials), day)
+    elif at is not None:
+        materials, day = prices_in(reader, sorted(materials), resolve_at(found, at))
     currency = str(found.settings.raw.get("cost_currency") or "CNY")
     rates = list(found.settings.raw.get("exchange_rates") or [])
     prices = {

@@ -26,7 +26,9 @@ from formulactl.cli.tables import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Callable
+
+    from formulactl.store.store import Record, Store
 
 LotOption = Annotated[
     str | None,
@@ -65,7 +67,9 @@ def where_used(
         if lot is not None:
             found = where_used_lot(session.graph, lot, only)
         elif material is not None:
-            found = where_used_material(session.graph, material)
+            found = where_used_material(
+                session.graph, material, session.lifecycles, session.approved_content
+            )
         else:
             raise usage("give a material ID or --lot LOT")
         render_tables(
@@ -185,11 +189,15 @@ def active(
 
 
 def release(
-    batch: Annotated[str, typer.Argument(metavar="B-…")], store: StoreOption = None
+    batch: Annotated[str, typer.Argument(metavar="B-…")],
+    identity: IdentityOption = None,
+    store: StoreOption = None,
 ) -> None:
     """Release a batch in quarantine: every required test recorded, none out of spec
-    (warnings are listed), by an approver who is not its operator. A signed commit."""
-    _dispose(batch, "release", "", store)
+    (warnings are listed), the lot quantities within the store's consumption tolerance of
+    the scaled formula (checked for a reader of it: --identity, else the signing key), by
+    an approver who is not its operator. A signed commit."""
+    _dispose(batch, "release", "", store, identity)
 
 
 def reject_batch(
@@ -201,14 +209,39 @@ def reject_batch(
     _dispose(batch, "reject-batch", reason, store)
 
 
-def _dispose(batch: str, name: str, reason: str, store: Path | None) -> None:
+def _dispose(
+    batch: str, name: str, reason: str, store: Path | None, identity: Path | None = None
+) -> None:
     from formulactl.actions.disposition import dispose
     from formulactl.cli.common import check_cache, committed, err, refusals
 
     found = open_store(store)
+    gate = consumption_gate(found, identity) if name == "release" else None
     with refusals(found):
-        disposed = dispose(found, batch, name, reason, check_cache(found))
+        disposed = dispose(found, batch, name, reason, check_cache(found), gate)
     committed(disposed.done.commit, f"{name} {batch}")
     if disposed.warnings:
         err(f"released with warnings: {disposed.warnings}")
     out(f"{batch} is {disposed.done.record.data.get('disposition')}")
+
+
+def consumption_gate(store: Store, identity: Path | None) -> Callable[[Record], list[str]]:
+    """The consumption check for `release`, with the releaser's key (--identity, else the
+    signing key); one who cannot read the formula or the quantities is told it was skipped."""
+    from formulactl.cli.common import err
+    from formulactl.cli.formulation import signing_identities
+    from formulactl.errors import FormulaError
+    from formulactl.formulation.consumption import batch_deviations
+    from formulactl.formulation.source import Reader
+
+    def gate(record: Record) -> list[str]:
+        reader = Reader(store, signing_identities(store, identity))
+        try:
+            return [deviation.message for deviation in batch_deviations(reader, record)]
+        except FormulaError as why:
+            if why.finding.rule != "not-a-reader":
+                raise
+            err(f"consumption of {record.id} not checked: {why.finding.message}")
+            return []
+
+    return gate

@@ -19,7 +19,7 @@ is text; opened with `--decrypt` it keeps the schema's type.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -348,7 +348,7 @@ def gather(
 
 
 def _opened(
-    store: Store, kind: str, records: dict[str, dict[str, Any]], identities: list[Any]
+    store: Store, kind: str, records: Mapping[str, dict[str, Any]], identities: list[Any]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     from formulactl.actions.records import open_many
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from formulactl.errors import FormulaError
 from formulactl.formulation.formula import (
     ingredient_lines,
     load_materials,
@@ -56,7 +57,28 @@ class CheckResult:
         }
 
 
+def known_markets(reader: Reader, version: FormulaVersion) -> list[str]:
+    """The markets a check can speak for: those of the approved limits, and the formula's own."""
+    found = {str(record.data.get("market")) for record in reader.limits()}
+    found.update(str(item) for item in version.data.get("markets") or ())
+    return sorted(found)
+
+
+def check_market(reader: Reader, version: FormulaVersion, market: str) -> None:
+    """A market nobody knows would check nothing and pass: refuse it, naming the known ones
+    (a typo such as `--market UE` must not read as "no findings")."""
+    known = known_markets(reader, version)
+    if market not in known:
+        raise FormulaError(
+            f"unknown market {market!r}: known markets are {', '.join(known) or 'none'}",
+            "give one of the known markets, or enter and approve limits for that market first",
+            rule="usage",
+        )
+
+
 def check_formula(reader: Reader, version: FormulaVersion, market: str | None) -> CheckResult:
+    if market is not None:
+        check_market(reader, version, market)
     materials = load_materials(reader, version)
     shares = standard_shares(version, ingredient_lines(version, materials))
     substances = explode(shares, materials)

@@ -42,10 +42,11 @@ def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
     if found is None:
         return None
     quantity = quantity_of(found, f"{material} weighing_increment")
-    return to_kg(quantity, _density(material, data), f"{material} weighing_increment")
+    return to_kg(quantity, density_of(material, data), f"{material} weighing_increment")
 
 
-def _density(material: str, data: Mapping[str, Any]) -> Decimal | None:
+def density_of(material: str, data: Mapping[str, Any]) -> Decimal | None:
+    """kg/L, from the material's `density`; None when it names none."""
     value = data.get("density")
     return None if value is None else decimal(value, f"{material} density")
 
@@ -81,7 +82,7 @@ def size_kg(
         return to_kg(size, None, what)
     lines = ingredient_lines(version, materials)
     shares = [
-        (material, percent, _density(material, materials[material]))
+        (material, percent, density_of(material, materials[material]))
         for material, percent in standard_shares(version, lines)
     ]
     return to_kg(size, product_density(shares, f"{version.ref} {what}"), what)
@@ -115,3 +116,25 @@ def prices_at(reader: Reader, material_ids: list[str], day: str) -> dict[str, di
             record = store.parse(store.record_path(material), raw)
             found[material] = reader.open(record)
     return found
+
+
+def prices_in(reader: Reader, material_ids: list[str], commit: str) -> tuple[dict[str, Any], str]:
+    """The materials as commit `commit` holds them, opened for this reader, and the day of
+    that commit (the day its exchange rates are taken for)."""
+    from formulactl.git import gitio
+
+    store = reader.store
+    found = {}
+    for material in material_ids:
+        path = store.record_path(material)
+        raw = gitio.file_at(store.root, commit, path)
+        if raw is None:
+            raise FormulaError(
+                f"{material} did not exist at commit {commit[:10]}",
+                "pick a later --at",
+                path,
+                rule="not-yet",
+            )
+        found[material] = reader.open(store.parse(path, raw))
+    day = gitio.run(store.root, ["show", "-s", "--format=%cs", commit]).stdout.decode().strip()
+    return found, day

@@ -2,28 +2,40 @@
 applied, the balance line absorbing the difference), its cost per kg before → after and the
 limit or restriction findings the change would cause.
 
-A formula's current file is its latest approved version or its open draft. Percentages and
-money are `Decimal`.
+A formula in use is its latest approved version, read from the commit that approved it; a
+draft never approved stands for itself. When an approved formula's next version is already
+open (draft or in review), the impact is shown against the approved version and the write is
+refused: substituting into somebody's unfinished version would change what they are working
+on, and would not be what the dry run showed. Percentages and money are `Decimal`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from formulactl.actions.records import change, open_many, open_record
-from formulactl.actions.steps import take_step
-from formulactl.errors import FormulaError
+from formulactl.actions.commits import commit_files
+from formulactl.actions.records import (
+    checked_change,
+    open_many,
+    open_record,
+    refuse_uncommitted,
+)
+from formulactl.actions.signing import actor
+from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_formula
 from formulactl.formulation.costing import batch_cost, price_per_kg
 from formulactl.formulation.formula import ingredient_lines, load_materials, standard_kg
 from formulactl.formulation.scaling import weighing_sheet
-from formulactl.formulation.source import FormulaVersion, Reader
+from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs
 from formulactl.formulation.units import decimal, plain
 from formulactl.git import gitio
+from formulactl.model.workflow import STEPS, record_ref, require_role
+from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
 from formulactl.store.query import Condition, records_cache, select_records
 from formulactl.store.store import Record, Store
@@ -50,6 +62,7 @@ class Plan:
     impacts: list[Impact] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # formulas this user cannot open
     refused: list[str] = field(default_factory=list)  # formula: why it cannot be substituted
+    blocked: list[str] = field(default_factory=list)  # in use, but its next version is open
 
 
 def substituted(
@@ -141,86 +154,170 @@ def _pct(line: dict[str, Any]) -> str:
 def plan_substitution(
     reader: Reader, old: str, new: str, ratio: Decimal, where: Sequence[Condition]
 ) -> Plan:
-    """Every current, unarchived formula that uses `old` and meets every condition."""
+    """Every formula in use that uses `old` and meets every condition: its latest approved
+    version (a never-approved draft stands for itself). An approved formula whose next
+    version is already open is shown against the approved version and blocks the write."""
     store = reader.store
     for material in (old, new):
         if store.kind_of(material) != "material":
             raise FormulaError(f"{material} is not a material", "give M-… IDs", rule="usage")
         store.load(material)
     plan = Plan(old, new, ratio)
-    users = _users(store, old)
-    opened = open_many(store, users, reader.identities)
-    for record, outcome in zip(users, opened, strict=True):
+    cache = records_cache(store)
+    current, reopened = _users(store, old, cache)
+    opened = open_many(store, current, reader.identities)
+    versions: list[FormulaVersion] = []
+    for record, outcome in zip(current, opened, strict=True):
         if isinstance(outcome, FormulaError):
             plan.unreadable.append(record.id)
             continue
-        version = FormulaVersion(
-            record.id, int(outcome.get("version", 1)), str(outcome.get("status")), outcome
-        )
+        status = str(outcome.get("status"))
+        versions.append(FormulaVersion(record.id, int(outcome.get("version", 1)), status, outcome))
+    approved, known = _approved_users(store, [record.id for record in reopened], old, cache)
+    # never approved: the file stands for itself; approved: the blob of its latest approval
+    standing = [r for r in reopened if r.id not in known and _uses(r.data, old)]
+    behind = [Record(r.id, r.kind, r.path, approved[r.id]) for r in reopened if r.id in approved]
+    files = {record.id: record for record in reopened}
+    alone = {record.id for record in standing}
+    both = standing + behind
+    for record, outcome in zip(both, open_many(store, both, reader.identities), strict=True):
+        if isinstance(outcome, FormulaError):
+            plan.unreadable.append(record.id)
+            continue
+        number = int(outcome.get("version", 1))
+        if record.id in alone:
+            versions.append(FormulaVersion(record.id, number, str(outcome.get("status")), outcome))
+            continue
+        version = FormulaVersion(record.id, number, "approved", outcome)
+        if all(c.holds(version.data) for c in where):
+            versions.append(version)
+            open_file = files[record.id].data
+            plan.blocked.append(
+                f"{version.ref} is in use, and its next version "
+                f"{record.id}@{open_file.get('version')} is open ({open_file.get('status')})"
+            )
+    for version in sorted(versions, key=lambda found: found.id):
         if not all(condition.holds(version.data) for condition in where):
             continue
         try:
             plan.impacts.append(impact(reader, version, old, new, ratio))
         except FormulaError as why:
             plan.refused.append(f"{version.ref}: {why.finding.message}")
+    plan.unreadable.sort()
     return plan
 
 
-def _users(store: Store, material: str) -> list[Record]:
-    """Current, unarchived formulas with a line of `material`: parsed records come from the
-    cache `list` keeps by blob ID, and material IDs are never sealed, so nothing is opened."""
-    cache = records_cache(store)
-    return [
-        record
-        for record in select_records(store, "formula", [], cache).records
-        if record.data.get("status") != "archived"
-        and any(
-            isinstance(line, dict) and line.get("material") == material
-            for line in record.data.get("ingredients") or []
-        )
-    ]
+def _approved_users(
+    store: Store, formula_ids: list[str], material: str, cache: BlobCache
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The latest approved versions (as stored, sealed) of these formulas that use
+    `material`, and which of them have an approved version at all: one walk of the
+    formulas' history finds each approval's blob, parsed through the record cache (material
+    IDs are never sealed, so nothing is opened here)."""
+    if not formula_ids:
+        return {}, set()
+    latest = approved_blobs(store)
+    wanted = {i: latest[i] for i in formula_ids if i in latest}
+    missing = {blob: store.record_path(i) for i, blob in wanted.items() if cache.get(blob) is None}
+    if missing:
+        blobs = sorted(missing)
+        with gitio.CatFile(store.root) as objects:
+            contents = objects.read_many(blobs)
+        for blob, raw in zip(blobs, contents, strict=True):
+            with contextlib.suppress(FormulaError):  # `validate` reports it
+                cache.put(blob, store.parse(missing[blob], raw or b"").data)
+        cache.save(prune=False)
+    uses = {}
+    for formula_id, blob in wanted.items():
+        data = cache.get(blob)
+        if isinstance(data, dict) and _uses(data, material):
+            uses[formula_id] = data
+    return uses, set(wanted)
+
+
+def _uses(data: dict[str, Any], material: str) -> bool:
+    return any(
+        isinstance(line, dict) and line.get("material") == material
+        for line in data.get("ingredients") or []
+    )
+
+
+def _users(store: Store, material: str, cache: BlobCache) -> tuple[list[Record], list[Record]]:
+    """Unarchived formulas whose file is the version in use (approved, or a draft never
+    approved) and has a line of `material`; and those whose next version is open (draft or
+    in review after an approval), whose approved version is read from history. Parsed
+    records come from the cache `list` keeps by blob ID, and material IDs are never sealed,
+    so nothing is opened here."""
+    current, reopened = [], []
+    for record in select_records(store, "formula", [], cache).records:
+        status = record.data.get("status")
+        if status == "archived":
+            continue
+        if status != "approved" and int(record.data.get("version", 1)) > 1:
+            reopened.append(record)
+        elif _uses(record.data, material):
+            current.append(record)
+    return current, reopened
 
 
 def apply_substitution(
     reader: Reader, plan: Plan, reason: str, today: date, cache: BlobCache
-) -> list[str]:
-    """The next version of every affected formula as a draft with the substitution applied:
-    an approved one is revised first (a revise commit changes no content), then changed.
-    All or nothing: any refusal undoes the commits made so far."""
+) -> str:
+    """The next version of every affected formula as a draft with the substitution applied,
+    in one signed commit (all or nothing): an approved formula is revised (next version,
+    draft) and changed in the same commit, a never-approved draft is changed."""
     store = reader.store
     if not reason.strip():
         raise FormulaError("substitute needs a reason", 'add --reason "…"', rule="usage")
-    ids = [impact.formula.split("@")[0] for impact in plan.impacts]
-    for record_id in ids:
-        if store.load(record_id).data.get("status") == "in_review":
-            raise FormulaError(
-                f"{record_id} is in review", "reject it back to draft, or approve it first"
-            )
-    start = gitio.head(store.repo)
-    commits: list[str] = []
-    try:
-        for impact, record_id in zip(plan.impacts, ids, strict=True):
-            commits += _substitute_one(reader, impact, record_id, reason, today, cache)
-    except BaseException:
-        if start is not None:
-            gitio.undo_commits(store.repo, start, [store.record_path(i) for i in ids])
-        raise
-    return commits
+    if plan.blocked:
+        raise FormulaError(
+            f"substitute is blocked: {'; '.join(plan.blocked)}",
+            "approve or reject that open version first, then substitute again",
+            rule="not-all",
+        )
+    writes: dict[str, str] = {}
+    refs = []
+    for item in plan.impacts:
+        record = _substituted_record(reader, item, reason, cache)
+        writes[record.path] = store.canonical(record)
+        refs.append(record_ref(record.data, record.id))
+    subject = f"substitute {plan.old} → {plan.new} in {len(refs)} formula(s)"
+    trailers = [
+        ("Action", "substitute"),
+        ("Record", ", ".join(refs)),
+        ("Meaning", "authored"),
+        ("Reason", reason),
+    ]
+    return commit_files(store, writes, subject, trailers)
 
 
-def _substitute_one(
-    reader: Reader, impact: Impact, record_id: str, reason: str, today: date, cache: BlobCache
-) -> list[str]:
+def _substituted_record(reader: Reader, item: Impact, reason: str, cache: BlobCache) -> Record:
+    """One formula's next version with the substitution, checked and sealed, not committed:
+    an approved one is revised in memory first (next version, draft) as `revise` would."""
     store = reader.store
-    made = []
-    if store.load(record_id).data.get("status") == "approved":
-        made.append(take_step(store, record_id, "revise", reason, today, cache).commit)
+    record_id = item.formula.split("@")[0]
     before = store.load(record_id)
+    status = before.data.get("status")
+    if status == "in_review":
+        raise FormulaError(
+            f"{record_id} is in review", "reject it back to draft, or approve it first"
+        )
+    if status == "approved":
+        require_role(
+            actor(store), STEPS["revise"].roles, "formula", record_id, before.data, "revise"
+        )
+        refuse_uncommitted(store, before)
+        revised = dict(before.data, status="draft", version=int(before.data.get("version", 1)) + 1)
+        revised.pop("review_due", None)
+        before = Record(before.id, before.kind, before.path, revised)
     opened = open_record(store, before, reader.identities)
-    data = dict(impact.plain_after)
+    data = dict(item.plain_after)
     for name in ("version", "status"):
         data[name] = before.data[name]
     data.pop("review_due", None)
     after = Record(before.id, before.kind, before.path, data)
-    made.append(change(store, before, after, "substitute", cache, opened).commit)
-    return made
+    checked = checked_change(store, before, after, "substitute", cache, opened)
+    findings = check_unsaved(store, checked.path, store.canonical(checked).encode("utf-8"), cache)
+    if findings:
+        raise Refused(f"substitute {record_id}", findings)
+    return checked

@@ -8,6 +8,7 @@ its quantity and no revenue, and each report says so instead of guessing."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,7 +43,7 @@ class OrderBook:
     commit: str
     day: date  # the day gaps and windows are measured to
     currency: str
-    customers: dict[str, dict[str, Any]]
+    customers: Mapping[str, dict[str, Any]]
     canonical: dict[str, str]
     lines: list[OrderLine] = field(default_factory=list)
     sealed_orders: int = 0  # orders whose prices this user could not open

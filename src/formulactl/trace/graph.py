@@ -7,11 +7,12 @@ lines in every answer.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from formulactl.model.sealed import is_sealed
-from formulactl.trace.snapshot import Snapshot
+from formulactl.trace.snapshot import Snapshot, prefetch
 
 OPEN_DELIVERY = ("pending", "partial")
 
@@ -80,15 +81,19 @@ class Graph:
     deliveries: dict[str, list[Delivery]] = field(default_factory=lambda: defaultdict(list))
     complaints: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     orders_by_formula: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # the formulas whose current file has a line of the material, and each one's version
+    formulas_by_material: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    formula_versions: dict[str, int | None] = field(default_factory=dict)
 
     @property
-    def batches(self) -> dict[str, dict[str, Any]]:
+    def batches(self) -> Mapping[str, dict[str, Any]]:
         return self.snapshot.of("batch")
 
     def inputs(self, batch: str) -> list[LotLine]:
         return lot_lines(batch, self.batches.get(batch, {}))
 
     def lines(self, places: list[Place]) -> list[LotLine]:
+        prefetch(self.batches, {batch for batch, _index in places})
         return [lot_line(batch, as_list(self.batches[batch].get("lots"))[i]) for batch, i in places]
 
     def lot(self, lot: str, material: str | None = None) -> list[LotLine]:
@@ -132,6 +137,16 @@ def build_graph(snapshot: Snapshot) -> Graph:
     for feedback_id, data in sorted(snapshot.of("feedback").items()):
         for batch in named_batches(data):
             graph.complaints[batch].append(feedback_id)
+    for formula_id, data in sorted(snapshot.of("formula").items()):
+        version = data.get("version")
+        graph.formula_versions[formula_id] = version if isinstance(version, int) else None
+        materials = {
+            line.get("material")
+            for line in as_list(data.get("ingredients"))
+            if isinstance(line, dict)
+        }
+        for material in sorted(m for m in materials if isinstance(m, str)):
+            graph.formulas_by_material[material].append(formula_id)
     return graph
 
 

@@ -56,23 +56,43 @@ def formula_path(formula_id: str) -> str:
 
 def lifecycle(history: History, formula_id: str, tip: str) -> Lifecycle:
     path = formula_path(formula_id)
-    approvals: list[Approval] = []
-    archived: list[tuple[str, str]] = []
-    for commit in history.commits([tip], (path,)):
+    return lifecycles(history, (path,), tip).get(formula_id, Lifecycle(formula_id, (), ()))
+
+
+def lifecycles(history: History, paths: tuple[str, ...], tip: str) -> dict[str, Lifecycle]:
+    """The lifecycle of every formula under `paths` (one file, or the whole folder), read
+    in one walk of history."""
+    folder = f"{RECORDS_DIR}/{KINDS['formula'].folder}/"
+    approvals: dict[str, list[Approval]] = {}
+    archived: dict[str, list[tuple[str, str]]] = {}
+    signatures: dict[str, Signature] = {}  # an import approves many formulas in one commit
+    for commit in history.commits([tip], paths):
         for change in commit.changes:
-            if change.path != path:
+            path = change.path
+            wanted = path in paths or folder.rstrip("/") in paths
+            if not (wanted and path.startswith(folder) and path.endswith(".yaml")):
                 continue
+            formula_id = path[len(folder) : -len(".yaml")]
             before, after = history.state(path, change.old), history.state(path, change.new)
             if after is not None and change.new and is_approval(before, after):
                 version = after.version or 1
-                signature = signature_of(history, commit)
-                approvals.append(
+                if commit.id not in signatures:
+                    signatures[commit.id] = signature_of(history, commit)
+                signature = signatures[commit.id]
+                approvals.setdefault(formula_id, []).append(
                     Approval(formula_id, version, commit.id, commit.day, signature, change.new)
                 )
             became = before is None or before.status != "archived"
             if after is not None and after.status == "archived" and became:
-                archived.append((commit.day, commit.id))
-    return Lifecycle(formula_id, tuple(approvals), tuple(archived))
+                archived.setdefault(formula_id, []).append((commit.day, commit.id))
+    return {
+        formula_id: Lifecycle(
+            formula_id,
+            tuple(approvals.get(formula_id, ())),
+            tuple(archived.get(formula_id, ())),
+        )
+        for formula_id in set(approvals) | set(archived)
+    }
 
 
 def approved_content(history: History, approval: Approval) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from formulactl.errors import FormulaError
 from formulactl.model.sealed import ENVELOPE, is_sealed
 from formulactl.store.store import Store
 from formulactl.trace.graph import Graph, as_list
+from formulactl.trace.snapshot import prefetch
 from formulactl.trace.tables import Table, table
 from formulactl.trace.tracing import Trace
 from formulactl.trace.whereused import open_orders
@@ -48,6 +49,7 @@ class Recall:
         }
 
     def tables(self, graph: Graph) -> list[Table]:
+        prefetch(graph.batches, self.trace.affected)
         batches = [
             (
                 b,
@@ -83,12 +85,15 @@ def recall(
     seconds: float,
 ) -> Recall:
     customers = graph.snapshot.of("customer")
+    prefetch(customers, found.customers)
     contacts = tuple(
         row
         for customer in found.customers
         for row in _contacts(store, customer, customers.get(customer, {}), identities)
     )
     orders = graph.snapshot.of("order")
+    stopped = open_orders(graph, list(found.affected), set())
+    prefetch(orders, stopped)
     stop = tuple(
         (
             order_id,
@@ -96,7 +101,7 @@ def recall(
             str(orders[order_id].get("delivery", {}).get("status", "")),
             str(orders[order_id].get("delivery", {}).get("due", "")),
         )
-        for order_id in open_orders(graph, list(found.affected), set())
+        for order_id in stopped
     )
     return Recall(
         found.subject,

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from formulactl.audit.history import History
 from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
+from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.model.settings import split_ref
-from formulactl.store.query import records_cache
 from formulactl.store.store import Store
-from formulactl.trace.graph import Graph, LotLine, build_graph, lot_lines
-from formulactl.trace.inforce import Approval, InForce, Lifecycle, in_force, lifecycle
+from formulactl.trace.graph import Graph, LotLine, lot_lines
+from formulactl.trace.index import indexed_graph
+from formulactl.trace.inforce import (
+    Approval,
+    InForce,
+    Lifecycle,
+    approved_content,
+    in_force,
+    lifecycle,
+    lifecycles,
+)
 from formulactl.trace.quality import BatchQuality, batch_quality
 from formulactl.trace.recall import opened
-from formulactl.trace.snapshot import Snapshot, load_snapshot, resolve_at, unknown
+from formulactl.trace.snapshot import Snapshot, resolve_at, unknown
 from formulactl.trace.tracing import Input, Trace, trace_batch, trace_lot
 
 
@@ -33,12 +43,11 @@ class Session:
 
     @cached_property
     def snapshot(self) -> Snapshot:
-        cache = records_cache(self.store)
-        return load_snapshot(self.store, self.commit, cache)
+        return self.graph.snapshot
 
     @cached_property
     def graph(self) -> Graph:
-        return build_graph(self.snapshot)
+        return indexed_graph(self.store, self.commit)
 
     @cached_property
     def history(self) -> History:
@@ -53,6 +62,17 @@ class Session:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @cached_property
+    def lifecycles(self) -> dict[str, Lifecycle]:
+        """Every formula's approvals and archivals, in one walk of history."""
+        folder = f"{RECORDS_DIR}/{KINDS['formula'].folder}"
+        found = lifecycles(self.history, (folder,), self.commit)
+        self._lives.update(found)
+        return found
+
+    def approved_content(self, approval: Approval) -> dict[str, Any]:
+        return approved_content(self.history, approval)
 
     def lifecycle(self, formula_id: str) -> Lifecycle:
         if formula_id not in self._lives:

@@ -4,15 +4,16 @@ cache: every traceability answer rests on a named commit and never on a checkout
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from typing import Any
 
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
-from formulactl.model.kinds import FOLDERS, RECORDS_DIR
+from formulactl.model.kinds import FOLDERS, KINDS, RECORDS_DIR
 from formulactl.store import yamlio
 from formulactl.store.cache import BlobCache
+from formulactl.store.query import records_cache
 from formulactl.store.schema import is_date
 from formulactl.store.store import Store
 
@@ -22,10 +23,11 @@ class Snapshot:
     """Parsed records by kind and ID, and the commit they were read at."""
 
     commit: str
-    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    records: dict[str, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
+    blobs: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → ID → blob
 
-    def of(self, kind: str) -> dict[str, dict[str, Any]]:
+    def of(self, kind: str) -> Mapping[str, dict[str, Any]]:
         return self.records.get(kind, {})
 
     def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
@@ -58,6 +60,7 @@ def load_snapshot(store: Store, commit: str, cache: BlobCache) -> Snapshot:
     missing = [blob for blob in listing.values() if cache.get(blob) is None]
     if missing:
         _parse_missing(store, listing, set(missing), cache)
+    records: dict[str, dict[str, dict[str, Any]]] = {}
     for path, blob in listing.items():
         parts = path.split("/")
         kind = FOLDERS.get(parts[-2]) if len(parts) >= 2 else None
@@ -67,7 +70,9 @@ def load_snapshot(store: Store, commit: str, cache: BlobCache) -> Snapshot:
         if not isinstance(data, dict):
             snapshot.unreadable.append(path)
             continue
-        snapshot.records.setdefault(kind.name, {})[parts[-1][:-5]] = data
+        records.setdefault(kind.name, {})[parts[-1][:-5]] = data
+        snapshot.blobs.setdefault(kind.name, {})[parts[-1][:-5]] = blob
+    snapshot.records.update(records)
     cache.save(prune=False)
     return snapshot
 
@@ -76,16 +81,100 @@ def _parse_missing(
     store: Store, listing: dict[str, str], wanted: set[str], cache: BlobCache
 ) -> None:
     paths = {blob: path for path, blob in listing.items() if blob in wanted}
+    for blob, data in parsed(store, paths).items():
+        cache.put(blob, data)
+
+
+def parsed(store: Store, paths: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Blobs (blob → path) read through one `git cat-file --batch` and parsed; what cannot
+    be read or parsed is left out (`validate` reports it; an answer skips it)."""
     blobs = sorted(paths)
+    found = {}
     with gitio.CatFile(store.root) as reader:
         contents = reader.read_many(blobs)
     for blob, raw in zip(blobs, contents, strict=True):
         if raw is None:
             continue
         try:
-            cache.put(blob, yamlio.load_record(raw, paths[blob], store.settings.max_record_bytes))
+            found[blob] = yamlio.load_record(raw, paths[blob], store.settings.max_record_bytes)
         except FormulaError:
-            continue  # `validate` reports it; an answer skips what it cannot read
+            continue
+    return found
+
+
+# More records than this at once come from the parsed-record cache (loading it costs about
+# what parsing this many files does).
+BULK = 2000
+
+
+class LazyRecords(Mapping[str, dict[str, Any]]):
+    """One kind's records at a commit, by ID, parsed only when read: an answer about one
+    batch reads a handful of files, not the whole store. Reading many at once (`items`,
+    `values`) goes through the parsed-record cache instead."""
+
+    def __init__(self, store: Store, kind: str, blobs: dict[str, str]) -> None:
+        self.store = store
+        self.folder = f"{RECORDS_DIR}/{KINDS[kind].folder}"
+        self.blobs = blobs
+        self.loaded: dict[str, dict[str, Any]] = {}
+
+    def load(self, ids: list[str]) -> None:
+        wanted = {self.blobs[i]: f"{self.folder}/{i}.yaml" for i in ids if i not in self.loaded}
+        if not wanted:
+            return
+        if len(wanted) <= BULK:
+            found = parsed(self.store, wanted)
+        else:
+            cache = records_cache(self.store)
+            found = {blob: cache.get(blob) for blob in wanted}
+            missing = {blob: path for blob, path in wanted.items() if found.get(blob) is None}
+            for blob, record in parsed(self.store, missing).items():
+                cache.put(blob, record)
+                found[blob] = record
+            cache.save(prune=False)
+        for record_id in ids:
+            data = found.get(self.blobs[record_id])
+            self.loaded[record_id] = data if isinstance(data, dict) else {}
+
+    def __getitem__(self, record_id: str) -> dict[str, Any]:
+        if record_id not in self.blobs:
+            raise KeyError(record_id)
+        self.load([record_id])
+        return self.loaded[record_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.blobs)
+
+    def __len__(self) -> int:
+        return len(self.blobs)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.blobs
+
+    def items(self) -> ItemsView[str, dict[str, Any]]:
+        self.load(list(self.blobs))
+        return ItemsView(self)
+
+    def values(self) -> ValuesView[dict[str, Any]]:
+        self.load(list(self.blobs))
+        return ValuesView(self)
+
+
+def prefetch(records: Mapping[str, Any], ids: Iterable[str]) -> None:
+    """Read these records at once (one `git cat-file`), before an answer reads them one by
+    one; records already in memory are left alone."""
+    if isinstance(records, LazyRecords):
+        records.load([record_id for record_id in ids if record_id in records.blobs])
+
+
+def lazy_snapshot(
+    store: Store, commit: str, blobs: dict[str, dict[str, str]], unreadable: list[str]
+) -> Snapshot:
+    """The records of `commit` from its listing (kind → ID → blob), read when asked."""
+    records: dict[str, Mapping[str, dict[str, Any]]] = {
+        kind: LazyRecords(store, kind, found) for kind, found in blobs.items()
+    }
+    return Snapshot(commit, records, unreadable, blobs)
 
 
 def unknown(what: str, wanted: str, known: Iterable[str], commit: str) -> FormulaError:

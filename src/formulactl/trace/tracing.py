@@ -10,7 +10,7 @@ from typing import Any
 from formulactl.trace.graph import Delivery, Graph, LotLine, find_cycles, named_batches
 from formulactl.trace.inforce import Approval
 from formulactl.trace.quality import BatchQuality
-from formulactl.trace.snapshot import unknown
+from formulactl.trace.snapshot import prefetch, unknown
 from formulactl.trace.tables import Table, table
 
 ApprovalOf = Callable[[str], Approval | None]
@@ -194,6 +194,7 @@ def _forwards(
     deliveries = tuple(d for batch in affected for d in graph.deliveries.get(batch, []))
     feedback = graph.snapshot.of("feedback")
     named = sorted({f for batch in affected for f in graph.complaints.get(batch, [])})
+    prefetch(feedback, named)
     complaints = tuple(
         (
             f,

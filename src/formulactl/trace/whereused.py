@@ -3,21 +3,45 @@ and the open orders that still depend on it; or every batch that consumed one lo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from formulactl.trace.graph import Graph, LotLine, as_list
-from formulactl.trace.snapshot import unknown
+from formulactl.trace.inforce import Approval, Lifecycle
+from formulactl.trace.snapshot import prefetch, unknown
 from formulactl.trace.tables import Table, table
 
 LOT_COLUMNS = ("batch", "date", "formula", "material", "lot", "supplier", "supplier_lot")
 
 
 @dataclass(frozen=True)
+class FormulaUse:
+    """One version of a formula that uses the material."""
+
+    formula: str
+    version: int | None
+    status: str  # approved (the latest approval), superseded, archived, draft, in_review
+    in_force: bool
+    current: bool  # the version the formula's file holds now
+    customer: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "formula": self.formula,
+            "version": self.version,
+            "status": self.status,
+            "in_force": self.in_force,
+            "current": self.current,
+            "customer": self.customer,
+        }
+
+
+@dataclass(frozen=True)
 class WhereUsed:
     subject: str
     commit: str
-    formulas: tuple[tuple[str, int | None, str, str], ...]  # id, version, status, customer
+    formulas: tuple[FormulaUse, ...]
     lines: tuple[LotLine, ...]
     customers: tuple[str, ...]
     open_orders: tuple[str, ...]
@@ -26,16 +50,7 @@ class WhereUsed:
         return {
             "subject": self.subject,
             "commit": self.commit,
-            "formulas": [
-                {
-                    "formula": f,
-                    "version": v,
-                    "status": s,
-                    "in_force": s == "approved",
-                    "customer": c,
-                }
-                for f, v, s, c in self.formulas
-            ],
+            "formulas": [use.as_dict() for use in self.formulas],
             "lots": [line.as_dict() for line in self.lines],
             "customers": list(self.customers),
             "open_orders": list(self.open_orders),
@@ -45,9 +60,17 @@ class WhereUsed:
         found = []
         if self.formulas:
             rows = [
-                (f"{f}@{v}", s, "yes" if s == "approved" else "", c) for f, v, s, c in self.formulas
+                (
+                    f"{use.formula}@{use.version}",
+                    use.status,
+                    "yes" if use.in_force else "",
+                    "yes" if use.current else "",
+                    use.customer,
+                )
+                for use in self.formulas
             ]
-            found.append(table("Formulas", ("formula", "status", "in force", "customer"), rows))
+            columns = ("formula", "status", "in force", "current", "customer")
+            found.append(table("Formulas", columns, rows))
         found.append(
             table("Lots consumed", LOT_COLUMNS, [lot_row(graph, line) for line in self.lines])
         )
@@ -70,21 +93,29 @@ def lot_row(graph: Graph, line: LotLine) -> tuple[Any, ...]:
     )
 
 
-def where_used_material(graph: Graph, material: str) -> WhereUsed:
+def where_used_material(
+    graph: Graph,
+    material: str,
+    lives: Mapping[str, Lifecycle],
+    content: Callable[[Approval], dict[str, Any]],
+) -> WhereUsed:
+    """Every version of every formula that uses `material`: each approved version (the
+    latest one in force unless archived, earlier ones superseded), and the file's open
+    version; `content` reads an approved version's text from history."""
     snapshot = graph.snapshot
     if material not in snapshot.of("material"):
         raise unknown("material", material, snapshot.of("material"), snapshot.commit)
-    formulas = []
-    for formula_id, data in sorted(snapshot.of("formula").items()):
-        ingredients = as_list(data.get("ingredients"))
-        if any(isinstance(i, dict) and i.get("material") == material for i in ingredients):
-            version = data.get("version") if isinstance(data.get("version"), int) else None
-            formulas.append(
-                (formula_id, version, str(data.get("status", "")), str(data.get("customer", "")))
-            )
+    formulas: list[FormulaUse] = []
+    known = snapshot.of("formula")
+    candidates = _candidates(graph, material, lives)
+    prefetch(known, candidates)
+    for formula_id in candidates:
+        life = lives.get(formula_id)
+        approvals = life.approvals if life else ()
+        formulas += formula_uses(formula_id, known[formula_id], approvals, material, content)
     lines = tuple(graph.lines(graph.by_material.get(material, [])))
     affected = graph.forward({line.batch for line in lines})
-    named = {f for f, *_ in formulas}
+    named = {use.formula for use in formulas}
     orders = {o for f in named for o in graph.orders_by_formula.get(f, [])}
     return WhereUsed(
         material,
@@ -94,6 +125,53 @@ def where_used_material(graph: Graph, material: str) -> WhereUsed:
         customers_of(graph, affected),
         open_orders(graph, affected, orders),
     )
+
+
+def _candidates(graph: Graph, material: str, lives: Mapping[str, Lifecycle]) -> list[str]:
+    """Formulas whose file uses the material now, and those with an approved version other
+    than the file's (it may have used it): only these are read."""
+    found = set(graph.formulas_by_material.get(material, []))
+    for formula_id, life in lives.items():
+        current = graph.formula_versions.get(formula_id)
+        if formula_id in graph.formula_versions and any(
+            approval.version != current for approval in life.approvals
+        ):
+            found.add(formula_id)
+    return sorted(found)
+
+
+def formula_uses(
+    formula_id: str,
+    data: Mapping[str, Any],
+    approvals: Sequence[Approval],
+    material: str,
+    content: Callable[[Approval], dict[str, Any]],
+) -> list[FormulaUse]:
+    """The versions of one formula that use `material`, oldest first."""
+    status = str(data.get("status", ""))
+    current = data.get("version") if isinstance(data.get("version"), int) else None
+    latest = {approval.version: approval for approval in approvals}  # last approval per version
+    found = []
+    for version, approval in sorted(latest.items()):
+        newest = version == max(latest)
+        # the file still holds this approved version: no need to read it from history
+        same = version == current and status in ("approved", "archived")
+        body = data if same else content(approval)
+        if not _uses(body, material):
+            continue
+        shown = ("archived" if status == "archived" else "approved") if newest else "superseded"
+        in_force = newest and status != "archived"
+        customer = str(body.get("customer", ""))
+        found.append(FormulaUse(formula_id, version, shown, in_force, version == current, customer))
+    if current not in latest and _uses(data, material):
+        customer = str(data.get("customer", ""))
+        found.append(FormulaUse(formula_id, current, status, False, True, customer))
+    return found
+
+
+def _uses(data: Mapping[str, Any], material: str) -> bool:
+    ingredients = as_list(data.get("ingredients"))
+    return any(isinstance(i, dict) and i.get("material") == material for i in ingredients)
 
 
 def where_used_lot(graph: Graph, lot: str, material: str | None) -> WhereUsed:
@@ -121,6 +199,7 @@ def customers_of(graph: Graph, batches: list[str]) -> tuple[str, ...]:
 def open_orders(graph: Graph, batches: list[str], more: set[str]) -> tuple[str, ...]:
     """Orders not yet fully delivered that shipped one of these batches, or are in `more`."""
     orders = graph.snapshot.of("order")
+    prefetch(orders, more)
     found = {d.order for batch in batches for d in graph.deliveries.get(batch, []) if d.order_open}
     for order_id in more:
         delivery = orders.get(order_id, {}).get("delivery")
