@@ -255,3 +255,16 @@ def test_any_report_with_tables_becomes_a_section_and_sealed_cells_stay_sealed(
     assert "<td>C-00001</td><td>sealed</td>" in page
     assert sealed not in page
     assert report.as_dict()["sections"][0]["tables"][0]["title"] == "At risk"
+
+
+def test_a_date_given_as_at_is_the_day_every_section_is_judged_on(
+    report_store: Store, invoke: Invoke
+) -> None:
+    found = report(report_store, invoke, "--at", "2027-01-01")
+    assert (found["commit"], found["as_of"]) == (head(report_store), "2027-01-01")
+    (complaint,) = rows(found, "Complaints and claims")
+    assert complaint[-1] == "not acknowledged; answer overdue since 2026-11-17 (45 d)"
+    titled = {section["title"]: section for section in found["sections"]}
+    assert titled["Churn list"]["note"].startswith("From `report churn` on 2027-01-01:")
+    note = titled["Open and overdue complaints"]["note"]
+    assert note.startswith("From `report complaints` on 2027-01-01:")
