@@ -8,6 +8,7 @@ are the reports of those names, shown with their own tables and headline numbers
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -192,9 +193,8 @@ def complaints(found: Report) -> Section:
         f"From `report complaints` on {found.basis.today.isoformat()}: response and "
         "resolution times against the store's targets, CAPA actions and recurrences.",
         _figures(
-            ("open", summary.get("open")),
-            ("answers overdue", summary.get("answers_overdue")),
-            ("CAPA overdue", summary.get("capa_overdue")),
+            summary,
+            {"open": "open", "answers overdue": "answers_overdue", "CAPA overdue": "capa_overdue"},
         ),
     )
 
@@ -223,11 +223,7 @@ def satisfaction(found: Report) -> Section:
         chart,
         "From `report satisfaction --period month`: CSAT is the share of surveys scoring 4 or "
         "5 of 5, NPS promoters (9–10) minus detractors (0–6) in points.",
-        _figures(
-            ("surveys", summary.get("surveys")),
-            ("CSAT %", summary.get("csat_percent")),
-            ("NPS", summary.get("nps")),
-        ),
+        _figures(summary, {"surveys": "surveys", "CSAT %": "csat_percent", "NPS": "nps"}),
     )
 
 
@@ -294,6 +290,10 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def _figures(*pairs: tuple[str, Any]) -> tuple[tuple[str, Figure], ...]:
-    """Headline numbers a report has; one it cannot give (no surveys: no NPS) is left out."""
-    return tuple((name, value) for name, value in pairs if isinstance(value, int | float))
+def _figures(
+    summary: Mapping[str, Any], shown: Mapping[str, str]
+) -> tuple[tuple[str, Figure], ...]:
+    """A report summary's headline numbers under the page's names (`shown`: name → key);
+    one it cannot give (no surveys: no NPS) is left out."""
+    found = ((name, summary.get(key)) for name, key in shown.items())
+    return tuple((name, value) for name, value in found if isinstance(value, int | float))
