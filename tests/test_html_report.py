@@ -47,6 +47,8 @@ def test_the_json_holds_every_section_with_its_numbers(report_store: Store, invo
         "Reviews due",
         "Open and overdue complaints",
         "Satisfaction trend",
+        "Churn list",
+        "Staff KPIs",
     ]
     assert rows(found, "Records per kind and status") == [
         ["customer", "approved", 1],
@@ -63,27 +65,54 @@ def test_the_json_holds_every_section_with_its_numbers(report_store: Store, invo
     assert rows(found, "Customers by class and type") == [["A", "key", 1], ["B", "existing", 1]]
     waiting = [row for row in rows(found, "Reviews due") if row[3] == "approve"]
     assert waiting == [["", "C-00002", "customer", "approve", "", "submitted, waiting"]]
-    late = date.today().isoformat() > "2026-11-17"
-    assert rows(found, "Open complaints") == [
+    titled = {section["title"]: section for section in found["sections"]}
+    # The complaints, satisfaction, churn and KPI sections are those reports, judged today.
+    overdue = (date.today() - date(2026, 11, 17)).days
+    assert rows(found, "Complaints and claims") == [
         [
             "FB-20261110-9b1e",
             "C-00001",
-            "华彩涂料",
-            "2026-11-10",
             "medium",
+            "2026-11-10",
             "investigating",
-            "2026-11-17",
-            "yes" if late else "",
-            "response was due 2026-11-17" if late else "answer by 2026-11-17",
+            None,
+            None,
+            None,
+            None,
+            f"not acknowledged; answer overdue since 2026-11-17 ({overdue} d)",
         ]
     ]
-    assert rows(found, "Satisfaction per month") == [
-        ["2026-09", 2, "4.50", "8.50"],
-        ["2026-10", 1, "3.00", "6.00"],
+    assert titled["Open and overdue complaints"]["figures"] == {
+        "open": 1,
+        "answers overdue": 1,
+        "CAPA overdue": 0,
+    }
+    assert titled["Open and overdue complaints"]["chart"]["series"] == [
+        {"name": "complaints", "values": [1.0]}
     ]
-    chart = found["sections"][4]["chart"]
+    assert rows(found, "By month") == [
+        ["2026-09", 2, 2, 100.0, 50, None, ""],
+        ["2026-10", 1, 0, 0.0, -100, "-100 pts", ""],
+    ]
+    assert titled["Satisfaction trend"]["figures"] == {"surveys": 3, "CSAT %": 66.7, "NPS": 0}
+    chart = titled["Satisfaction trend"]["chart"]
     assert (chart["kind"], chart["labels"]) == ("line", ["2026-09", "2026-10"])
-    assert chart["series"] == [{"name": "overall", "values": [4.5, 3.0]}]
+    assert chart["series"] == [
+        {"name": "CSAT %", "values": [100.0, 0.0]},
+        {"name": "NPS", "values": [50.0, -100.0]},
+    ]
+    # One order day is no rhythm: nobody is flagged, so the churn list draws no chart.
+    assert titled["Churn list"]["figures"] == {"at risk": 0, "steady": 0, "too little history": 1}
+    assert rows(found, "Too little history (fewer than 3 order days)") == [
+        ["C-00001", "华彩涂料", 1, "2026-11-01"]
+    ]
+    assert titled["Churn list"]["chart"] is None
+    assert rows(found, "Entry and approval")[3] == ["zhang.min", 0, 1, 0, None, 0, 0.0, None, ""]
+    assert titled["Staff KPIs"]["figures"] == {"people": 4}
+    assert titled["Staff KPIs"]["chart"]["series"][1] == {
+        "name": "submitted",
+        "values": [0.0, 0.0, 0.0, 1.0],
+    }
 
 
 def test_the_page_is_written_names_store_and_commit_and_loads_nothing(
@@ -95,7 +124,7 @@ def test_the_page_is_written_names_store_and_commit_and_loads_nothing(
     done = step(report_store, invoke, "report", "html", "--output", output, "--trace", TRACED)
     store_id = report_store.settings.store_id
     assert done.out == (
-        f"Wrote {output}: 6 sections, 5 charts, store {store_id}, commit {commit[:10]} "
+        f"Wrote {output}: 8 sections, 6 charts, store {store_id}, commit {commit[:10]} "
         "(sealed values hidden)\n"
     )
     page = output.read_text(encoding="utf-8")
@@ -108,7 +137,7 @@ def test_the_page_is_written_names_store_and_commit_and_loads_nothing(
     # No URL of any kind, no script, nothing loaded from anywhere.
     for banned in ("://", "<script", "src=", "<link", "@import", "//cdn"):
         assert banned not in page, banned
-    assert page.count("<svg") == 5
+    assert page.count("<svg") == 6
     assert 'class="trace"' in page
 
 
@@ -178,7 +207,7 @@ def test_bad_input_is_one_line_and_writes_nothing(
 
 def test_the_tables_print_as_text_too(report_store: Store, invoke: Invoke) -> None:
     done = step(report_store, invoke, "report", "html", "--format", "csv")
-    assert "Satisfaction per month,2026-09,2,4.50,8.50" in done.out.splitlines()
+    assert "By month,2026-09,2,2,100.0,50,," in done.out.splitlines()
     assert not (report_store.root / "report.html").exists()
 
 
@@ -209,8 +238,6 @@ def test_merged_customers_count_under_the_customer_they_were_merged_into() -> No
     assert found.tables[0].rows == (("A", "key", 1), ("B", "existing", 1))
     assert found.figures == (("customers", 2),)
     assert found.note.startswith("1 merged customer(s) counted under")
-    (complaint,) = sections.complaints(snapshot, date(2026, 12, 1)).tables[0].rows
-    assert complaint[:2] == ("FB-1", "C-00001")
 
 
 def test_any_report_with_tables_becomes_a_section_and_sealed_cells_stay_sealed(
@@ -228,3 +255,16 @@ def test_any_report_with_tables_becomes_a_section_and_sealed_cells_stay_sealed(
     assert "<td>C-00001</td><td>sealed</td>" in page
     assert sealed not in page
     assert report.as_dict()["sections"][0]["tables"][0]["title"] == "At risk"
+
+
+def test_a_date_given_as_at_is_the_day_every_section_is_judged_on(
+    report_store: Store, invoke: Invoke
+) -> None:
+    found = report(report_store, invoke, "--at", "2027-01-01")
+    assert (found["commit"], found["as_of"]) == (head(report_store), "2027-01-01")
+    (complaint,) = rows(found, "Complaints and claims")
+    assert complaint[-1] == "not acknowledged; answer overdue since 2026-11-17 (45 d)"
+    titled = {section["title"]: section for section in found["sections"]}
+    assert titled["Churn list"]["note"].startswith("From `report churn` on 2027-01-01:")
+    note = titled["Open and overdue complaints"]["note"]
+    assert note.startswith("From `report complaints` on 2027-01-01:")

@@ -36,8 +36,8 @@ def html(
     store: StoreOption = None,
 ) -> None:
     """One self-contained HTML page (no network, opens from a USB stick): the archive,
-    customers, reviews due, complaints, satisfaction and a trace, at one commit. What is
-    due or overdue is judged on today, or on the day --at names."""
+    customers, reviews due, complaints, satisfaction, churn, staff KPIs and a trace, at one
+    commit. What is due, overdue or churning is judged on today, or on the day --at names."""
     from datetime import date
 
     from formulactl.reports.html import build_report, render_page, summary

@@ -12,6 +12,12 @@ from typing import Any
 
 from formulactl.model.sealed import is_sealed
 from formulactl.reports import sections
+from formulactl.reports.churn import churn
+from formulactl.reports.complaints import complaints_report
+from formulactl.reports.kpi import history_commits, kpi_report
+from formulactl.reports.orders import order_book
+from formulactl.reports.quality_common import basis_at
+from formulactl.reports.satisfaction import satisfaction_report
 from formulactl.reports.sections import Chart, Section
 from formulactl.reports.tracesvg import trace_svg
 from formulactl.trace.session import Session
@@ -26,6 +32,8 @@ DECRYPTED_WARNING = (
     "This page shows confidential values opened with a reader's key. "
     "Keep it as private as the key itself."
 )
+# `report churn`'s default --factor: a gap above twice the customer's usual interval.
+CHURN_FACTOR = 2.0
 # Nothing may load from anywhere: the page is checked by the browser as well as by us.
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -57,15 +65,23 @@ class HtmlReport:
 
 
 def build_report(session: Session, today: date, trace: str | None = None) -> HtmlReport:
-    """Every section at the session's commit; `today` dates what is due or overdue. Sealed
+    """Every section at the session's commit, all judged on `today` (what is due or overdue,
+    the churn gap): the archive's own sections and the reports `report complaints`,
+    `satisfaction --period month`, `churn` and `kpi` give for that commit and day. Sealed
     values stay sealed unless the session carries a reader's identities."""
-    snapshot = session.snapshot
+    store, snapshot = session.store, session.snapshot
+    basis = basis_at(store.root, store.settings.store_id, snapshot, today)
+    history = session.history
+    signed = history_commits(history, basis.commit)
     found = [
         sections.overview(snapshot),
         sections.customers(snapshot),
         sections.reviews_due(snapshot, today),
-        sections.complaints(snapshot, today),
-        sections.satisfaction(snapshot),
+        sections.complaints(complaints_report(basis)),
+        sections.satisfaction(satisfaction_report(basis, "month")),
+        # Churn reads quantities and dates only: no prices opened, as `report churn` does.
+        sections.churn(churn(order_book(store, snapshot, [], today), snapshot, CHURN_FACTOR)),
+        sections.kpi(kpi_report(basis, signed, history.signer)),
     ]
     if trace is not None:
         traced = session.trace(trace)

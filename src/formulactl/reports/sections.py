@@ -1,26 +1,30 @@
 """The HTML report's sections: each is titled tables plus an optional chart spec, so any
 report whose result offers `tables()` becomes a section in one line (`section_of`).
 
-The sections computed here read only the snapshot at one commit: the archive overview,
-customers by class and type, reviews due, open complaints and the satisfaction trend."""
+The sections computed here read only the snapshot at one commit (the archive overview,
+customers by class and type, reviews due); complaints, satisfaction, churn and staff KPIs
+are the reports of those names, shown with their own tables and headline numbers."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from formulactl.archive.identity import canonical_ids
 from formulactl.model.kinds import KINDS
+from formulactl.reports.churn import ChurnReport
+from formulactl.reports.quality_common import Report
 from formulactl.trace.snapshot import Snapshot
 from formulactl.trace.tables import Table, table
 
 # Reviews this many days ahead are listed with the overdue ones.
 REVIEW_WINDOW_DAYS = 30
-OPEN_FEEDBACK = ("open", "investigating")
+OPEN = ("open", "investigating")
+
+Figure = int | float
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class Chart:
     kind: str
     title: str
     labels: tuple[str, ...]
-    series: tuple[tuple[str, tuple[float, ...]], ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]  # None: no value there
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,7 +52,7 @@ class Section:
     tables: tuple[Table, ...]
     chart: Chart | None = None
     note: str = ""
-    figures: tuple[tuple[str, int], ...] = field(default=())  # headline numbers
+    figures: tuple[tuple[str, Figure], ...] = field(default=())  # headline numbers
     picture: str = ""  # an SVG drawn by the section itself (the trace), shown as it is
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,34 +168,13 @@ def reviews_due(snapshot: Snapshot, today: date) -> Section:
     )
 
 
-def complaints(snapshot: Snapshot, today: date) -> Section:
-    """Complaints not yet resolved, overdue when their response date has passed."""
-    stamp = today.isoformat()
-    found = snapshot.of("customer")
-    canonical = canonical_ids(found)
-    rows = []
-    for record_id, data in sorted(snapshot.of("feedback").items()):
-        if data.get("type") != "complaint" or data.get("status") not in OPEN_FEEDBACK:
-            continue
-        due = str(data.get("response_due", ""))
-        late = bool(due) and due < stamp
-        customer = canonical.get(str(data.get("customer", "")), str(data.get("customer", "")))
-        why = f"response was due {due}" if late else (f"answer by {due}" if due else "no date")
-        rows.append(
-            (
-                record_id,
-                customer,
-                str(found.get(customer, {}).get("name", "")),
-                str(data.get("date", "")),
-                str(data.get("severity", "")),
-                str(data.get("status", "")),
-                due,
-                "yes" if late else "",
-                why,
-            )
-        )
-    overdue = sum(1 for row in rows if row[7])
-    by_severity = Counter(row[4] for row in rows)
+def complaints(found: Report) -> Section:
+    """`report complaints` as it is: its summary's open and overdue counts up top, its
+    tables below, and the complaints still open drawn by severity."""
+    summary = found.summary
+    listed = _table_named(found, "Complaints and claims")
+    status, severity = listed.columns.index("status"), listed.columns.index("severity")
+    by_severity = Counter(str(row[severity]) for row in listed.rows if row[status] in OPEN)
     severities = tuple(sorted(by_severity))
     chart = (
         Chart(
@@ -200,58 +183,117 @@ def complaints(snapshot: Snapshot, today: date) -> Section:
             severities,
             (("complaints", tuple(float(by_severity[s]) for s in severities)),),
         )
-        if rows
+        if by_severity
         else None
     )
-    columns = ("feedback", "customer", "name", "date", "severity", "status", "due", "overdue")
     return Section(
         "Open and overdue complaints",
-        (table("Open complaints", (*columns, "why"), rows),),
+        tuple(found.tables()),
         chart,
-        f"Complaints open or under investigation on {stamp}.",
-        (("open", len(rows)), ("overdue", overdue)),
+        f"From `report complaints` on {found.basis.today.isoformat()}: response and "
+        "resolution times against the store's targets, CAPA actions and recurrences.",
+        _figures(
+            summary,
+            {"open": "open", "answers overdue": "answers_overdue", "CAPA overdue": "capa_overdue"},
+        ),
     )
 
 
-def satisfaction(snapshot: Snapshot) -> Section:
-    """Survey scores per month: how many answered, the mean overall score and NPS answer."""
-    overall: dict[str, list[int]] = defaultdict(list)
-    nps: dict[str, list[int]] = defaultdict(list)
-    for data in snapshot.of("survey").values():
-        month = str(data.get("date", ""))[:7]
-        score = (data.get("scores") or {}).get("overall")
-        if isinstance(score, int):
-            overall[month].append(score)
-        if isinstance(data.get("nps"), int):
-            nps[month].append(data["nps"])
-    months = sorted(overall)
-    rows = [
-        (month, len(overall[month]), _mean(overall[month]), _mean(nps.get(month, [])))
-        for month in months
-    ]
+def satisfaction(found: Report) -> Section:
+    """`report satisfaction` by month: CSAT and NPS per month drawn as the trend."""
+    summary = found.summary
+    months = _table_named(found, f"By {summary.get('period', 'month')}")
+    csat, nps = months.columns.index("CSAT %"), months.columns.index("NPS")
     chart = (
         Chart(
             "line",
-            "Mean overall score per month (1–5)",
-            tuple(months),
-            (("overall", tuple(float(row[2]) for row in rows)),),
+            "CSAT % and NPS per month",
+            tuple(str(row[0]) for row in months.rows),
+            (
+                ("CSAT %", tuple(_number(row[csat]) for row in months.rows)),
+                ("NPS", tuple(_number(row[nps]) for row in months.rows)),
+            ),
         )
-        if rows
+        if months.rows
         else None
     )
     return Section(
         "Satisfaction trend",
-        (table("Satisfaction per month", ("month", "surveys", "overall", "nps"), rows),),
+        tuple(found.tables()),
         chart,
-        "Mean of the surveys' overall score (1 poor – 5 excellent) and likelihood to "
-        "recommend (0–10), by survey month.",
-        (("surveys", sum(len(v) for v in overall.values())),),
+        "From `report satisfaction --period month`: CSAT is the share of surveys scoring 4 or "
+        "5 of 5, NPS promoters (9–10) minus detractors (0–6) in points.",
+        _figures(summary, {"surveys": "surveys", "CSAT %": "csat_percent", "NPS": "nps"}),
     )
 
 
-def _mean(values: Sequence[int]) -> str:
-    """Two decimals, rounded half up, as text so JSON and page show the same figure."""
-    if not values:
-        return ""
-    mean = Decimal(sum(values)) / Decimal(len(values))
-    return str(mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+def churn(found: ChurnReport) -> Section:
+    """`report churn`: customers whose gap since the last order exceeds their own rhythm,
+    drawn as how many usual intervals each gap is."""
+    flagged = found.churners
+    chart = (
+        Chart(
+            "bar",
+            "Gap since last order, in usual intervals",
+            tuple(c.customer for c in flagged),
+            (("×", tuple(round(c.ratio, 1) for c in flagged)),),
+        )
+        if flagged
+        else None
+    )
+    return Section(
+        "Churn list",
+        tuple(found.tables()),
+        chart,
+        f"From `report churn` on {found.basis['day']}: flagged when the gap since the last "
+        f"order exceeds {found.factor:g} × the customer's median interval between orders.",
+        (
+            ("at risk", len(flagged)),
+            ("steady", found.steady),
+            ("too little history", len(found.too_little)),
+        ),
+    )
+
+
+def kpi(found: Report) -> Section:
+    """`report kpi`: per person from signed history, entries and approvals drawn side by side."""
+    entry = _table_named(found, "Entry and approval")
+    people = tuple(str(row[0]) for row in entry.rows)
+    chart = (
+        Chart(
+            "bar",
+            "Records entered, submitted and approved per person",
+            people,
+            tuple(
+                (name, tuple(float(row[entry.columns.index(name)]) for row in entry.rows))
+                for name in ("entered", "submitted", "approved")
+            ),
+        )
+        if people
+        else None
+    )
+    return Section(
+        "Staff KPIs",
+        tuple(found.tables()),
+        chart,
+        "From `report kpi`: who signed each new, submit, reject and approve; customer work "
+        "from the records at this commit.",
+        (("people", len(people)),),
+    )
+
+
+def _table_named(found: HasTables, title: str) -> Table:
+    return next(t for t in found.tables() if t.title == title)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _figures(
+    summary: Mapping[str, Any], shown: Mapping[str, str]
+) -> tuple[tuple[str, Figure], ...]:
+    """A report summary's headline numbers under the page's names (`shown`: name → key);
+    one it cannot give (no surveys: no NPS) is left out."""
+    found = ((name, summary.get(key)) for name, key in shown.items())
+    return tuple((name, value) for name, value in found if isinstance(value, int | float))
