@@ -13,6 +13,7 @@ from formulactl.crypto import crypto
 from formulactl.crypto.confidential import secrets_in
 from formulactl.crypto.sealing import data_key, open_secrets, seal
 from formulactl.errors import FormulaError, Refused
+from formulactl.git import gitio
 from formulactl.model.kinds import KINDS
 from formulactl.model.sealed import ENVELOPE, holds_sealed
 from formulactl.model.workflow import (
@@ -55,6 +56,20 @@ def change(
     With `opened` (the record's data key and plain text), `after` is plain text and is
     sealed again; without it, `after` is the sealed form and its secrets must not change.
     `trailers` add to the commit's (a merge's reason)."""
+    checked = checked_change(store, before, after, action, cache, opened)
+    return commit_record(store, checked, cache, action, "authored", list(trailers))
+
+
+def checked_change(
+    store: Store,
+    before: Record,
+    after: Record,
+    action: str,
+    cache: BlobCache,
+    opened: Opened | None = None,
+) -> Record:
+    """`change` without the commit: the checked (and sealed) record, for a caller that
+    commits many records at once."""
     require_role(actor(store), ("entry",), before.kind, before.id, before.data, action)
     status = before.data.get("status")
     if KINDS[before.kind].master and status != "draft":
@@ -77,7 +92,18 @@ def change(
         after = _sealed(store, after, opened, before, cache, action)
     else:
         _secrets_unchanged(store, before, after)
-    return commit_record(store, after, cache, action, "authored", list(trailers))
+    return after
+
+
+def refuse_uncommitted(store: Store, record: Record) -> None:
+    """A step builds on the committed file: changes not committed would be swept into it."""
+    if gitio.dirty(store.root, [record.path]):
+        raise FormulaError(
+            f"{record.path} has changes that are not committed",
+            "commit them (formulactl set/edit) or discard them first",
+            record.path,
+            rule="dirty",
+        )
 
 
 def _starting_state(kind: str) -> dict[str, Any]:

@@ -328,11 +328,11 @@ def _judge_change_of_approved(
             who,
         )
         return
-    revised = (
-        after.status == "draft"
-        and after.version == (before.version or 0) + 1
-        and after.body == before.body
-    )
+    # A revise starts the next version as a draft and may carry that draft's first change
+    # (`substitute` revises and changes many formulas in one commit): the approved version
+    # stays in history as approved, the signer needs the entry role either way and counts
+    # as an author of the new version for four eyes.
+    revised = after.status == "draft" and after.version == (before.version or 0) + 1
     if after.cipher != before.cipher and not revised and not rekeyed:
         judge.finding(
             commit,
