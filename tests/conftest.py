@@ -548,6 +548,8 @@ def new_customer(name: str, owner: str = "zhang.min") -> list[str]:
     """The `--set` arguments of `new customer` for a potential class-C customer."""
     fields = (f"name={name}", "type=potential", "class=C", f"owner={owner}")
     return [part for field in fields for part in ("--set", field)]
+
+
 @pytest.fixture
 def report_store(
     signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], tmp_path: Path
