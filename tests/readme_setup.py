@@ -15,12 +15,13 @@ from formulactl.store.store import Store
 PROJECT = Path(__file__).resolve().parent.parent
 PLANT_SETTINGS = ("cost_currency", "exchange_rates", "product_types", "exposures")
 QUALITY_SETTINGS = ("targets", "training_required")
-# Chen Jing's GMP basics expired; Zhang Min has taken no course yet.
+# Chen Jing's GMP basics expired; Zhang Min has taken no course yet; Wang Fang is trained.
 TRAINING = {
     "chen.jing": [
         {"course": "GMP basics", "date": "2025-07-01", "expires": "2026-06-30"},
         {"course": "formula review", "date": "2025-07-01"},
-    ]
+    ],
+    "wang.fang": [{"course": "GMP basics", "date": "2026-03-02"}],
 }
 
 
@@ -36,7 +37,8 @@ def add_plant_settings(store_root: Path, names: tuple[str, ...] = PLANT_SETTINGS
     path.write_text(yamlio.dump(data, shape), encoding="utf-8")
 
 
-# The owners of the sample customers: account managers who enter customers and orders.
+# The owners of the sample customers: account managers who log visits, complaints and
+# surveys (entry scoped to those kinds, so they read no sealed field).
 ACCOUNT_MANAGERS = (("li.wei", "李伟 Li Wei", "li"), ("wang.fang", "王芳 Wang Fang", "wang"))
 
 
@@ -52,6 +54,7 @@ def add_account_managers(store_root: Path) -> None:
                 "name": name,
                 "email": f"{person_id}@example.com",
                 "roles": ["entry"],
+                "scopes": {"kinds": ["interaction", "feedback", "survey"]},
                 "keys": [{"key": f"{public[0]} {public[1]}"}],
             }
         )
