@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from formulactl.actions.records import Done, commit_record
+from formulactl.actions.records import Done, commit_record, refuse_uncommitted
 from formulactl.actions.signing import actor
 from formulactl.audit.history import History
 from formulactl.errors import Finding, FormulaError, Refused
-from formulactl.git import gitio
 from formulactl.model.kinds import KINDS
 from formulactl.model.team import Person
 from formulactl.model.workflow import (
@@ -57,13 +56,7 @@ def take_step(
     person = require_role(actor(store), step.roles, record.kind, record_id, record.data, name)
     if step.needs_reason and not reason.strip():
         raise FormulaError(f"{name} needs a reason", 'add --reason "…"', rule="usage")
-    if gitio.dirty(store.root, [record.path]):
-        raise FormulaError(
-            f"{record.path} has changes that are not committed",
-            "commit them (formulactl set/edit) or discard them first",
-            record.path,
-            rule="dirty",
-        )
+    refuse_uncommitted(store, record)
     data = dict(record.data, status=step.ends)
     trailers: list[tuple[str, str]] = []
     interval = store.settings.review_interval_days.get(record.kind)
