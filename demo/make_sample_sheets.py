@@ -118,10 +118,13 @@ def write(path: Path, rows: list[list[Any]]) -> None:
 
 def fixed() -> list[list[Any]]:
     """The sheet after review: the duplicate row gone (嘉禾 is C-00001), the tax ID and the
-    date retyped."""
+    date retyped, and Li Wei's customers given to Zhang Min (he has left the team, and an
+    owner must be a team member)."""
     rows = [list(row) for row in ROWS if row[0] != "嘉禾涂料科技"]
     rows[1][2] = "91330282MA2H5RX3LK"
     rows[2][10] = "2026/10/8"
+    for row in rows:
+        row[7] = "zhang.min" if row[7] == "li.wei" else row[7]
     return rows
 
 

@@ -271,6 +271,9 @@ def test_rekey_after_removal_locks_the_removed_person_out_of_the_new_key(
     refused = invoke("show", "F-000001", "--decrypt", "--identity", li.key, cwd=signed_store.root)
     assert refused.code == 2
     assert "is not a reader of F-000001" in refused.err
+    # his customer goes to someone still in the team (an owner must be a team member)
+    reassign = ("reassign", "--from", "li.wei", "--to", "wang.fang", "--reason", "left")
+    assert invoke(*reassign, cwd=signed_store.root).code == 0
     assert invoke("validate", cwd=signed_store.root).code == 0
     assert invoke("validate", "--history", cwd=signed_store.root).code == 0
 

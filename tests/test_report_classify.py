@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Invoke, Member, git, head, history_is_clean, load
+from conftest import (
+    Invoke,
+    Member,
+    act_as,
+    git,
+    head,
+    history_is_clean,
+    load,
+    step,
+    trailers,
+)
 from formulactl.store.store import Store, create_store
 from sales_fixture import customer, import_sales, order
 
@@ -121,6 +131,7 @@ def test_apply_opens_the_changes_as_drafts_for_review(
         2,
         "formulactl: --apply changes the records as they are now: leave out --at — see --help\n",
     )
+    act_as(sales, team_keys["wang.fang"])  # entry and approver: may not approve her own
     done = invoke(
         "report",
         "classify",
@@ -133,11 +144,29 @@ def test_apply_opens_the_changes_as_drafts_for_review(
         cwd=sales.root,
     )
     assert done.code == 0, done.err
-    # one commit per draft changed, and a revise first for the approved C-00001
-    assert git(sales.root, "rev-list", "--count", f"{before}..HEAD") == "5"
+    # one commit for every draft, the approved C-00001 revised and changed in it
+    assert git(sales.root, "rev-list", "--count", f"{before}..HEAD") == "1"
+    assert trailers(sales) == {
+        "Action": "classify",
+        "Record": "C-00003@1, C-00006@1, C-00001@2, C-00002@1",
+        "Meaning": "authored",
+        "Reason": "annual review",
+    }
     assert "4 customer(s) now drafts for review: C-00003, C-00006, C-00001, C-00002" in done.out
     assert load(sales, "records/customers/C-00003.yaml")["class"] == "A"
     assert load(sales, "records/customers/C-00006.yaml")["type"] == "existing"
     approved = load(sales, "records/customers/C-00001.yaml")
     assert (approved["class"], approved["status"], approved["version"]) == ("C", "draft", 2)
+    assert "review_due" not in approved
+    history_is_clean(sales, invoke)
+    # four eyes: whoever applied the proposals authored the drafts and cannot approve them
+    step(sales, invoke, "submit", "C-00001")
+    mine = invoke("approve", "C-00001", cwd=sales.root)
+    assert (mine.code, mine.err) == (
+        2,
+        "formulactl: records/customers/C-00001.yaml: wang.fang changed C-00001 since its last "
+        "approval and may not approve it — four eyes: another approver must approve it\n",
+    )
+    step(sales, invoke, "approve", "C-00001", who=team_keys["chen.jing"])
+    assert load(sales, "records/customers/C-00001.yaml")["status"] == "approved"
     history_is_clean(sales, invoke)

@@ -17,6 +17,7 @@ from typing import Any
 from formulactl.archive.identity import canonical_ids
 from formulactl.audit.reports import DueItem
 from formulactl.model.team import Team
+from formulactl.rules.owners import orphaned, reassign_command, takers
 from formulactl.store.cache import BlobCache
 from formulactl.store.query import select_records
 from formulactl.store.store import Store
@@ -91,34 +92,20 @@ def cadence_items(
 
 def orphaned_owners(customers: Mapping[str, Mapping[str, Any]], team: Team) -> list[DueItem]:
     """One item per owner who is not a current team member but still owns live customers,
-    naming who can take them over (admins and those who enter customers) and how."""
+    naming who can take them over and how (the same judgement as `validate`'s owner rule)."""
     owned: dict[str, list[str]] = defaultdict(list)
-    members = set(team.people)
     for customer_id, record in sorted(customers.items()):
-        owner = record.get("owner")
-        if (
-            isinstance(owner, str)
-            and owner not in members
-            and not record.get("merged_into")
-            and record.get("status") != "archived"
-        ):
+        owner = orphaned(record, team)
+        if owner is not None:
             owned[owner].append(customer_id)
-    takers = tuple(
-        sorted(
-            person.id
-            for person in team.people.values()
-            if person.is_admin or person.may("entry", "customer", None)
-        )
-    )
     items = []
     for owner, ids in sorted(owned.items()):
         shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
         note = (
             f"{owner} owns {len(ids)} customer(s) ({shown}) but is not in the team: "
-            f"`formulactl reassign --from {owner} --to {takers[0] if takers else 'PERSON'} "
-            '--reason "…"`'
+            f"`{reassign_command(owner, team)}`"
         )
-        items.append(DueItem("", owner, "customer", "reassign", takers, False, note))
+        items.append(DueItem("", owner, "customer", "reassign", takers(team), False, note))
     return items
 
 

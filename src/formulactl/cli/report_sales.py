@@ -105,9 +105,7 @@ def classify(
 
 
 def _apply(store: Path | None, found: Any, reason: str | None) -> None:
-    """The proposals as customer drafts, under the write lock, all or nothing."""
-    from datetime import date
-
+    """The proposals as customer drafts in one commit, under the write lock, all or nothing."""
     from formulactl.cli.common import check_cache, committed, out, refusals, writing
     from formulactl.reports.proposals import apply_proposals
 
@@ -118,10 +116,10 @@ def _apply(store: Path | None, found: Any, reason: str | None) -> None:
         return
     opened = open_store(store)
     with writing(opened, "report classify --apply"), refusals(opened):
-        commits, changed, left = apply_proposals(
-            opened, found.proposals, reason, date.today(), check_cache(opened)
+        commit, changed, left = apply_proposals(
+            opened, found.proposals, reason, check_cache(opened)
         )
-    for commit in commits:
+    if commit:
         committed(commit, "classify")
     out(f"{len(changed)} customer(s) now drafts for review: {', '.join(changed) or 'none'}")
     if left:

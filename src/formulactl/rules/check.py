@@ -24,6 +24,7 @@ from formulactl.model.kinds import (
 from formulactl.model.team import Team
 from formulactl.parallel import parallel_map
 from formulactl.rules import composition  # noqa: F401  (registers its rules)
+from formulactl.rules.owners import check_owners
 from formulactl.rules.quality import typed_pass_problems
 from formulactl.rules.rules import (
     Located,
@@ -204,9 +205,9 @@ def _validate(checker: Checker, wanted: set[str]) -> Report:
             continue
         located += _store_rules(checker, path, facts, store.read_bytes)
     if any(path.startswith(CUSTOMERS) for path in wanted):
-        located += [
-            item for item in check_unique_tax_ids(_customers(checker)) if item.path in wanted
-        ]
+        customers = _customers(checker)
+        located += [item for item in check_unique_tax_ids(customers) if item.path in wanted]
+        located += [item for item in check_owners(customers, _team(store)) if item.path in wanted]
     report.findings += _place(located, store.read_bytes)
     report.findings.sort(key=lambda f: (f.path, f.line, f.col, f.rule))
     return report

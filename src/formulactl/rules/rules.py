@@ -355,6 +355,8 @@ def record_facts(schema: KindSchema, data: dict[str, Any]) -> dict[str, Any]:
     for name in ("id", "status", "version", "tax_id", "date"):
         if name in data:
             facts[name] = data[name]
+    if schema.kind == "customer":  # the owner rule asks whether its owner is in the team
+        facts.update({name: data[name] for name in ("owner", "merged_into") if name in data})
     facts.update(quality_facts(schema.kind, data))
     return facts
 
