@@ -120,33 +120,43 @@ def open_plaintext(key: DataKey, where: bytes, sealed: str) -> tuple[bytes, str]
 
 
 _COMMITMENT = b"fcx2-commitment\0"
+_VALUE = SALT_BYTES + 1  # where a value starts after its salt and its one-byte kind
 
 
 def open_values(key: DataKey, prefix: bytes, sealed: list[tuple[str, str]]) -> list[Any]:
     """Every (field name, sealed value) of one record opened and checked against its
     commitment, in one tight loop (bulk opening spends most of its time here); the first that
     fails raises `Unopened` naming its field."""
-    decrypt, key_id, sha256 = key.cipher.decrypt, key.id, hashlib.sha256
-    a2b, aad_prefix, aad_key = binascii.a2b_base64, b"fcx2\0" + prefix, f"\0{key.id}\0".encode()
+    decrypt, key_id, sha256, a2b = key.cipher.decrypt, key.id, hashlib.sha256, binascii.a2b_base64
+    aad_prefix, aad_key = b"fcx2\0" + prefix, f"\0{key.id}\0".encode()
     opened: list[Any] = []
+    append = opened.append
     for name, value in sealed:
         parts = value.split(":")
         if len(parts) != 5 or parts[0] != TAG or parts[1] != key_id:
-            opened.append(_one(key, prefix, name, value))  # legacy, or the error message
+            append(_one(key, prefix, name, value))  # legacy, or the error message
             continue
         where = name.encode()
         commitment = parts[2]
         try:
             data = a2b(parts[4])
-            aad = aad_prefix + where + aad_key + commitment.encode()
-            plaintext = decrypt(data[:12], data[12:], aad)
+            plaintext = decrypt(
+                data[:12], data[12:], aad_prefix + where + aad_key + commitment.encode()
+            )
         except (InvalidTag, binascii.Error):
             raise Unopened(name, MISPLACED) from None
         framed = prefix + where
-        digest = sha256(_COMMITMENT + len(framed).to_bytes(4, "big") + framed + plaintext)
-        if a2b(commitment) != digest.digest():
+        if sha256(
+            _COMMITMENT + len(framed).to_bytes(4, "big") + framed + plaintext
+        ).digest() != a2b(commitment):
             raise Unopened(name, UNCOMMITTED, tampered=True)
-        opened.append(decode_value(plaintext[SALT_BYTES:]))
+        kind = plaintext[SALT_BYTES:_VALUE]  # after the salt: the common scalars inline
+        if kind == b"d":
+            append(float(plaintext[_VALUE:]))
+        elif kind == b"s":
+            append(plaintext[_VALUE:].decode("utf-8"))
+        else:
+            append(decode_value(plaintext[SALT_BYTES:]))
     return opened
 
 
@@ -221,21 +231,20 @@ def wrap(key: DataKey, recipients: list[str]) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def ssh_tag(public: str) -> str:
-    """The tag an age file's `ssh-ed25519` stanza carries for this key (sha256 of the key's
-    wire form, first 4 bytes), to find one's own copy of a data key without trying others."""
+def stanza_line(public: str) -> bytes:
+    """The start of the stanza an age file carries for this `ssh-ed25519` key: its tag is
+    sha256 of the key's wire form, first 4 bytes, so one's own copy of a data key is found
+    without trying others."""
     blob = base64.b64decode(public.split()[1])
-    return base64.b64encode(hashlib.sha256(blob).digest()[:4]).decode().rstrip("=")
+    tag = base64.b64encode(hashlib.sha256(blob).digest()[:4]).rstrip(b"=")
+    return b"\n-> ssh-ed25519 " + tag + b" "
 
 
-def stanza_tags(wrapped: str) -> set[str]:
-    """The ssh-ed25519 stanza tags in a wrapped data key's age header."""
-    header = base64.b64decode(wrapped[:320]).split(b"\n---", 1)[0]  # the stanzas come first
-    return {
-        line.split()[2].decode()
-        for line in header.split(b"\n")
-        if line.startswith(b"-> ssh-ed25519 ") and len(line.split()) > 2
-    }
+def carries(wrapped: str, lines: list[bytes]) -> bool:
+    """Does this wrapped data key's age header hold a stanza starting with one of `lines`?
+    (The stanzas come first: the header's first 240 bytes hold those of a few readers.)"""
+    header = binascii.a2b_base64(wrapped[:320])
+    return any(line in header for line in lines)
 
 
 def unwrap(key_id: str, wrapped: str, identities: list[Any]) -> DataKey | None:
