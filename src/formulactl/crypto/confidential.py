@@ -165,11 +165,19 @@ def _find_sealed(node: Any, tree: SensitiveNode, name: str, found: list[Any]) ->
                 _find_sealed(value, step, label, found)
     elif isinstance(node, list) and "*" in children:
         step, keys = children["*"], tree.keys
+        # Lines whose secrets are all named fields (ingredients' percent): looked up directly.
+        fields = [(key, child) for key, child in step.children.items() if not child.children]
+        direct = "*" not in step.children and len(fields) == len(step.children)
         for index, item in enumerate(node):
             label = f"{name}[{_item_label(item, keys, index)}]"
             if step.leaf and type(item) is str and item.startswith(_SEALED):
                 found.append((node, index, label, item))
-            if step.children:
+            if direct and type(item) is dict:
+                for key, child in fields:
+                    value = item.get(key)
+                    if child.leaf and type(value) is str and value.startswith(_SEALED):
+                        found.append((item, key, f"{label}.{key}", value))
+            elif step.children:
                 _find_sealed(item, step, label, found)
 
 

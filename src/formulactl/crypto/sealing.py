@@ -156,12 +156,8 @@ def data_key(
 def _likely_first(entries: Any, identities: list[crypto.Identity]) -> list[str]:
     """The wrapped copies, those carrying one of our SSH keys' stanza tags first: one age
     decryption usually suffices."""
-    ours = [crypto.stanza_line(i.public) for i in identities if i.public.startswith("ssh-ed25519")]
     wrapped = [str(entry).rpartition(":")[2] for entry in entries]
-    if not ours:
-        return wrapped
-    mine = [copy for copy in wrapped if crypto.carries(copy, ours)]
-    return mine + [copy for copy in wrapped if copy not in mine]
+    return crypto.own_copies_first(wrapped, [identity.public for identity in identities])
 
 
 def open_secrets(
