@@ -183,12 +183,13 @@ def open_secrets(
 
 def _copy(data: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of a parsed record: a marshal round trip (parsed records hold only what
-    marshal does, so the records cache uses it too) is a third of the cost of walking it in
-    Python; anything else is copied by walking."""
+    marshal does, so the records cache uses it too) costs about 60 % of walking it in Python
+    (a formula of 12 lines); anything else is copied by walking."""
+    copied: dict[str, Any]
     try:
-        copied: dict[str, Any] = marshal.loads(marshal.dumps(data))
+        copied = marshal.loads(marshal.dumps(data))
     except ValueError:  # a date or another type marshal does not know: not from YAML 1.2
-        return dict(tree_copy(data))
+        copied = tree_copy(data)
     return copied
 
 
