@@ -62,6 +62,12 @@ def test_ones_own_copy_of_a_data_key_comes_first_whichever_stanza_is_ours(
     others = crypto.wrap(key, [other]), crypto.wrap(key, [third])
     assert crypto.own_copies_first([*others, first], [mine]) == [first, *others]
     assert crypto.own_copies_first([*others, second], [mine]) == [second, *others]
+    damaged = "Q" * 49  # cut short inside its first stanza: not ours, and no crash
+    assert crypto.own_copies_first([damaged, *others, second], [mine]) == [
+        second,
+        damaged,
+        *others,
+    ]
     _secret, age = crypto.new_identity()
     assert crypto.own_copies_first([*others, first], [age]) == [*others, first]
 

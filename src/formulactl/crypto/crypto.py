@@ -256,12 +256,17 @@ def own_copies_first(wrapped: list[str], publics: list[str]) -> list[str]:
     mine = [copy for copy in wrapped if copy[48:56] in firsts]
     if not mine:  # ours is not the first stanza of its copy: look through the headers
         lines = [line for _first, line in stanzas]
-        mine = [
-            copy
-            for copy in wrapped
-            if any(line in binascii.a2b_base64(copy[:320]) for line in lines)
-        ]
+        mine = [copy for copy in wrapped if any(line in _header(copy) for line in lines)]
     return mine + [copy for copy in wrapped if copy not in mine]
+
+
+def _header(wrapped: str) -> bytes:
+    """The start of a wrapped data key's age file, where its stanzas are (a damaged copy has
+    none: it is then tried last, and fails to open like any other that is not ours)."""
+    try:
+        return binascii.a2b_base64(wrapped[:320])
+    except binascii.Error:
+        return b""
 
 
 def unwrap(key_id: str, wrapped: str, identities: list[Any]) -> DataKey | None:
