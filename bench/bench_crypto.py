@@ -5,8 +5,12 @@
 
 Two measures, both in one process with records already parsed (parsing is measured by
 bench_validate.py):
-- opening every sealed formula of a store (unwrap its data key, open every percentage)
-  against the floor of one pyrage decryption per record (the unwrap alone);
+- opening every sealed formula of a store (unwrap its data key, open every percentage and
+  check it against its commitment) against the floor of one pyrage decryption per record
+  (the unwrap alone), and the format floor: that decryption plus one ChaCha20-Poly1305
+  decryption and one sha256 per value, everything taken apart beforehand. The one-core
+  figures are CPU time, the three measured in alternating blocks of 100 records, so that
+  a machine shared with other work gives the same ratios; every core is wall clock;
 - sealing a record with 20 confidential values (a new data key, 20 sealed values, the key
   wrapped for each reader) against one age encryption to the same readers.
 Results are printed and written to bench/out/crypto.json.
@@ -15,6 +19,8 @@ Results are printed and written to bench/out/crypto.json.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import random
 import subprocess
@@ -29,14 +35,16 @@ import pyrage
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import machine
 from formulactl.crypto import crypto
-from formulactl.crypto.confidential import readers
+from formulactl.crypto.confidential import readers, sealed_in
 from formulactl.crypto.sealing import data_key, open_secrets, seal
+from formulactl.model.sealed import place
 from formulactl.model.settings import Settings
 from formulactl.model.team import Team
 from formulactl.parallel import parallel_map
 from formulactl.store.store import DEFAULT_SETTINGS
 from generate import SEED
 
+BLOCK = 100  # records per timed block
 OUT = Path(__file__).resolve().parent / "out" / "crypto.json"
 TARGETS = {
     "open_over_floor": 1.2,
@@ -84,6 +92,31 @@ def formula(rng: random.Random, number: int, lines: int) -> dict[str, Any]:
     }
 
 
+def bare_values(
+    settings: Settings, schema: Any, data: dict[str, Any]
+) -> list[tuple[bytes, bytes, bytes, bytes]]:
+    """A record's sealed values taken apart ahead of time (nonce, ciphertext, associated
+    data, commitment framing): what the format itself makes opening do per value."""
+    bare = []
+    for _parent, _slot, name, value in sealed_in(schema, data):
+        _tag, key_id, commitment, _check, body = value.split(":")
+        where = place(settings.store_id, data["id"], name)
+        raw = base64.b64decode(body)
+        aad = b"fcx2\0" + where + f"\0{key_id}\0{commitment}".encode()
+        framing = b"fcx2-commitment\0" + len(where).to_bytes(4, "big") + where
+        bare.append((raw[:12], raw[12:], aad, framing))
+    return bare
+
+
+def open_bare(key: crypto.DataKey | None, bare: list[tuple[bytes, bytes, bytes, bytes]]) -> None:
+    """The format floor: one ChaCha20-Poly1305 decryption and one sha256 per value, nothing
+    parsed, found, copied or decoded."""
+    assert key is not None
+    decrypt, sha256 = key.cipher.decrypt, hashlib.sha256
+    for nonce, ciphertext, aad, framing in bare:
+        sha256(framing + decrypt(nonce, ciphertext, aad)).digest()
+
+
 def schema_and_settings(folder: Path, recovery: str) -> tuple[Any, Settings]:
     subprocess.run(
         [sys.executable, "-m", "formulactl", "init", str(folder / "store"), "--recovery", recovery],
@@ -113,19 +146,30 @@ def benchmark(formulas: int) -> dict[str, Any]:
             key = data_key(data["id"], data, [identity])
             return open_secrets(settings, schema, data["id"], data, key)
 
-        started = time.perf_counter()
-        for data in sealed:
-            open_one(data)
-        opening = time.perf_counter() - started
+        mine = [data["encryption"]["recipients"]["zhang.min"].split(":")[1] for data in sealed]
+        bare = [bare_values(settings, schema, data) for data in sealed]
+        opening = floor = format_floor = 0.0
+        for start in range(0, formulas, BLOCK):  # alternating blocks: both see the same machine
+            block = range(start, min(start + BLOCK, formulas))
+            started = time.process_time()
+            for n in block:
+                crypto.unwrap("floor", mine[n], [identity.secret])
+            floor += time.process_time() - started
+            started = time.process_time()
+            for n in block:
+                open_one(sealed[n])
+            opening += time.process_time() - started
+            started = time.process_time()
+            for n in block:
+                open_bare(crypto.unwrap("floor", mine[n], [identity.secret]), bare[n])
+            format_floor += time.process_time() - started
         started = time.perf_counter()
         parallel_map(open_one, sealed)
         opening_all_cores = time.perf_counter() - started
-
-        mine = [data["encryption"]["recipients"]["zhang.min"].split(":")[1] for data in sealed]
         started = time.perf_counter()
         for wrapped in mine:
             crypto.unwrap("floor", wrapped, [identity.secret])
-        floor = time.perf_counter() - started
+        floor_wall = time.perf_counter() - started
 
         twenty = formula(rng, 999_999, 20)
         wanted = readers(settings, team, "formula", twenty["id"], twenty)
@@ -147,12 +191,15 @@ def benchmark(formulas: int) -> dict[str, Any]:
             "open_all": opening,
             "open_all_every_core": opening_all_cores,
             "floor_unwrap_all": floor,
+            "format_floor_all": format_floor,
+            "floor_unwrap_all_wall": floor_wall,
             "seal_20_values": sealing,
             "one_age_encryption": one_age,
         },
         "ratios": {
             "open_over_floor": opening / floor,
-            "open_every_core_over_floor": opening_all_cores / floor,
+            "format_floor_over_floor": format_floor / floor,
+            "open_every_core_over_floor": opening_all_cores / floor_wall,
             "seal_over_one_age_encryption": sealing / one_age,
         },
         "targets": TARGETS,
@@ -166,14 +213,21 @@ def report(results: dict[str, Any]) -> None:
     print(f"{'open every formula (unwrap + open every percent)':<52}{s['open_all']:>10.3f}")
     print(f"{'  the same on every core':<52}{s['open_all_every_core']:>10.3f}")
     print(f"{'floor: one pyrage decryption per formula':<52}{s['floor_unwrap_all']:>10.3f}")
+    print(
+        f"{'format floor: + one AEAD and one sha256 per value':<52}{s['format_floor_all']:>10.3f}"
+    )
     print(f"{'seal one record with 20 confidential values':<52}{s['seal_20_values']:>10.5f}")
     print(f"{'one age encryption to the same readers':<52}{s['one_age_encryption']:>10.5f}")
     print(f"\n{'ratio':<52}{'value':>10}  target")
     for name, label in (
         ("open_over_floor", "open / floor (one core)"),
-        ("open_every_core_over_floor", "open on every core / floor"),
+        ("format_floor_over_floor", "format floor / floor (one core)"),
+        ("open_every_core_over_floor", "open on every core / floor (wall clock)"),
         ("seal_over_one_age_encryption", "seal 20 values / one age encryption"),
     ):
+        if name not in TARGETS:
+            print(f"{label:<52}{r[name]:>10.2f}  (what the format costs)")
+            continue
         ok = "ok" if r[name] <= TARGETS[name] else "MISSED"
         print(f"{label:<52}{r[name]:>10.2f}  <= {TARGETS[name]:g}  {ok}")
 

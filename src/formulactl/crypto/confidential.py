@@ -138,6 +138,52 @@ def _copy_finding(node: Any, tree: SensitiveNode, name: str, found: list[Any]) -
     return tree_copy(node)
 
 
+def sealed_in(schema: KindSchema, data: Any) -> list[tuple[Any, Any, str, str]]:
+    """Where each sealed confidential value sits in `data` (its mapping or list, key or index,
+    stable name, the sealed text), in one walk along the sensitive paths that copies nothing:
+    what bulk opening needs once it has its own copy of the record."""
+    found: list[tuple[Any, Any, str, str]] = []
+    _find_sealed(data, schema.sensitive_tree, "", found)
+    return found
+
+
+def _find_sealed(node: Any, tree: SensitiveNode, name: str, found: list[Any]) -> None:
+    children = tree.children
+    if isinstance(node, dict):
+        star = children.get("*")
+        for key, value in node.items():
+            step = children.get(key)
+            if step is not None:
+                label = f"{name}.{key}" if name else key
+            elif star is not None:
+                step, label = star, f"{name}.{key}"
+            else:
+                continue
+            if step.leaf and type(value) is str and value.startswith(_SEALED):
+                found.append((node, key, label, value))
+            if step.children:
+                _find_sealed(value, step, label, found)
+    elif isinstance(node, list) and "*" in children:
+        step, keys = children["*"], tree.keys
+        # Lines whose secrets are all named fields (ingredients' percent): looked up directly.
+        fields = [(key, child) for key, child in step.children.items() if not child.children]
+        direct = "*" not in step.children and len(fields) == len(step.children)
+        for index, item in enumerate(node):
+            label = f"{name}[{_item_label(item, keys, index)}]"
+            if step.leaf and type(item) is str and item.startswith(_SEALED):
+                found.append((node, index, label, item))
+            if direct and type(item) is dict:
+                for key, child in fields:
+                    value = item.get(key)
+                    if child.leaf and type(value) is str and value.startswith(_SEALED):
+                        found.append((item, key, f"{label}.{key}", value))
+            elif step.children:
+                _find_sealed(item, step, label, found)
+
+
+_SEALED = ("fcx2:", "fcx1:")  # what `is_sealed` looks for, without a call per value
+
+
 def _copy_member(
     parent: Any, slot: Any, value: Any, step: SensitiveNode, name: str, found: list[Any]
 ) -> None:

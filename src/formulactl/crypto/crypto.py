@@ -48,10 +48,14 @@ class DataKey:
     id: str
     secret: bytes
 
-    @functools.cached_property
+    @property
     def cipher(self) -> ChaCha20Poly1305:
-        """One cipher per data key, however many values it seals or opens."""
-        return ChaCha20Poly1305(self.secret)
+        """One cipher per data key, however many values it seals or opens (kept by hand:
+        `functools.cached_property` takes a lock, as much again as making the cipher)."""
+        cipher: ChaCha20Poly1305 | None = self.__dict__.get("_cipher")
+        if cipher is None:
+            cipher = self.__dict__["_cipher"] = ChaCha20Poly1305(self.secret)
+        return cipher
 
 
 def new_data_key() -> DataKey:
@@ -120,33 +124,43 @@ def open_plaintext(key: DataKey, where: bytes, sealed: str) -> tuple[bytes, str]
 
 
 _COMMITMENT = b"fcx2-commitment\0"
+_VALUE = SALT_BYTES + 1  # where a value starts after its salt and its one-byte kind
 
 
 def open_values(key: DataKey, prefix: bytes, sealed: list[tuple[str, str]]) -> list[Any]:
     """Every (field name, sealed value) of one record opened and checked against its
     commitment, in one tight loop (bulk opening spends most of its time here); the first that
     fails raises `Unopened` naming its field."""
-    decrypt, key_id, sha256 = key.cipher.decrypt, key.id, hashlib.sha256
-    a2b, aad_prefix, aad_key = binascii.a2b_base64, b"fcx2\0" + prefix, f"\0{key.id}\0".encode()
+    decrypt, key_id, sha256, a2b = key.cipher.decrypt, key.id, hashlib.sha256, binascii.a2b_base64
+    aad_prefix, aad_key = b"fcx2\0" + prefix, f"\0{key.id}\0".encode()
     opened: list[Any] = []
+    append = opened.append
     for name, value in sealed:
         parts = value.split(":")
         if len(parts) != 5 or parts[0] != TAG or parts[1] != key_id:
-            opened.append(_one(key, prefix, name, value))  # legacy, or the error message
+            append(_one(key, prefix, name, value))  # legacy, or the error message
             continue
         where = name.encode()
         commitment = parts[2]
         try:
             data = a2b(parts[4])
-            aad = aad_prefix + where + aad_key + commitment.encode()
-            plaintext = decrypt(data[:12], data[12:], aad)
+            plaintext = decrypt(
+                data[:12], data[12:], aad_prefix + where + aad_key + commitment.encode()
+            )
         except (InvalidTag, binascii.Error):
             raise Unopened(name, MISPLACED) from None
         framed = prefix + where
-        digest = sha256(_COMMITMENT + len(framed).to_bytes(4, "big") + framed + plaintext)
-        if a2b(commitment) != digest.digest():
+        if sha256(
+            _COMMITMENT + len(framed).to_bytes(4, "big") + framed + plaintext
+        ).digest() != a2b(commitment):
             raise Unopened(name, UNCOMMITTED, tampered=True)
-        opened.append(decode_value(plaintext[SALT_BYTES:]))
+        kind = plaintext[SALT_BYTES:_VALUE]  # after the salt: the common scalars inline
+        if kind == b"d":
+            append(float(plaintext[_VALUE:]))
+        elif kind == b"s":
+            append(plaintext[_VALUE:].decode("utf-8"))
+        else:
+            append(decode_value(plaintext[SALT_BYTES:]))
     return opened
 
 
@@ -221,21 +235,38 @@ def wrap(key: DataKey, recipients: list[str]) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def ssh_tag(public: str) -> str:
-    """The tag an age file's `ssh-ed25519` stanza carries for this key (sha256 of the key's
-    wire form, first 4 bytes), to find one's own copy of a data key without trying others."""
+def _stanza(public: str) -> tuple[str, bytes]:
+    """How an age file's `ssh-ed25519` stanza for this key starts (its tag is sha256 of the
+    key's wire form, first 4 bytes): as the file's base64 characters 48–56 when it is the
+    first stanza (" " and five of the tag's six characters, bytes 36–42 of the header), and
+    as a header line anywhere."""
     blob = base64.b64decode(public.split()[1])
-    return base64.b64encode(hashlib.sha256(blob).digest()[:4]).decode().rstrip("=")
+    tag = base64.b64encode(hashlib.sha256(blob).digest()[:4]).rstrip(b"=")
+    return base64.b64encode(b" " + tag[:5]).decode(), b"\n-> ssh-ed25519 " + tag + b" "
 
 
-def stanza_tags(wrapped: str) -> set[str]:
-    """The ssh-ed25519 stanza tags in a wrapped data key's age header."""
-    header = base64.b64decode(wrapped[:320]).split(b"\n---", 1)[0]  # the stanzas come first
-    return {
-        line.split()[2].decode()
-        for line in header.split(b"\n")
-        if line.startswith(b"-> ssh-ed25519 ") and len(line.split()) > 2
-    }
+def own_copies_first(wrapped: list[str], publics: list[str]) -> list[str]:
+    """The wrapped copies of a data key, those with a stanza for one of our `ssh-ed25519`
+    keys first: one age decryption usually suffices. Most copies are found by comparing
+    eight characters, without decoding any header."""
+    stanzas = [_stanza(public) for public in publics if public.startswith("ssh-ed25519 ")]
+    if not stanzas:
+        return wrapped
+    firsts = {first for first, _line in stanzas}
+    mine = [copy for copy in wrapped if copy[48:56] in firsts]
+    if not mine:  # ours is not the first stanza of its copy: look through the headers
+        lines = [line for _first, line in stanzas]
+        mine = [copy for copy in wrapped if any(line in _header(copy) for line in lines)]
+    return mine + [copy for copy in wrapped if copy not in mine]
+
+
+def _header(wrapped: str) -> bytes:
+    """The start of a wrapped data key's age file, where its stanzas are (a damaged copy has
+    none: it is then tried last, and fails to open like any other that is not ours)."""
+    try:
+        return binascii.a2b_base64(wrapped[:320])
+    except binascii.Error:
+        return b""
 
 
 def unwrap(key_id: str, wrapped: str, identities: list[Any]) -> DataKey | None:

@@ -164,6 +164,8 @@ def line_label(item: Any, keys: tuple[str, ...]) -> str | None:
     """The stable name of a list line from its key fields (`material=M-00012,phase=A`), or
     None for a line without them. Sealing binds it into ciphertexts, diff and merge match
     lines by it, so all three must spell it the same way."""
-    if isinstance(item, dict) and any(key in item for key in keys):
-        return ",".join(f"{key}={item[key]}" for key in keys if key in item)
+    if isinstance(item, dict):
+        parts = [f"{key}={item[key]}" for key in keys if key in item]  # no generators: hot
+        if parts:
+            return ",".join(parts)
     return None
