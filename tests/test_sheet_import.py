@@ -165,8 +165,8 @@ def test_each_bad_cell_is_named_and_duplicates_are_listed(
         "客户.xlsx:Sheet1!C3: 大客户 is not one of potential, existing, key — add `大客户: …` "
         "under values for column 客户类型 in the mapping",
         "客户.xlsx:Sheet1!A5: likely the same customer as C-00002 Nordic Adhesives AB: same "
-        "name after normalising (nordicadhesivesab) — leave the row out if it is C-00002, or put "
-        "C-00002's key in the row to update it",
+        "name after normalising: nordic adhesives ab — leave the row out if it is C-00002, or "
+        "put C-00002's key in the row to update it",
         "客户.xlsx:Sheet1!6:6: missing required field `class` — add a column for it, or set it "
         "under defaults",
         "客户.xlsx:Sheet1: 4 problem(s); nothing was written (dry run)",
@@ -183,7 +183,7 @@ def test_a_repeated_customer_within_the_sheet_is_listed(
     assert done.code == 2
     assert done.err.splitlines()[0] == (
         "客户.xlsx:Sheet1!A3: likely the same customer as C-00003 昆山晶彩 (row 2): same name "
-        "after normalising (昆山晶彩) — leave the row out if it is C-00003, or put C-00003's "
+        "after normalising: 晶彩 — leave the row out if it is C-00003, or put C-00003's "
         "key in the row to update it"
     )
 
