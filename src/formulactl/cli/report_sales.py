@@ -56,22 +56,21 @@ def _read(
     sealed: bool,
     kinds: tuple[str, ...] = (),
 ) -> tuple[Store, Snapshot, OrderBook]:
-    """The records at `--at` (customers, orders and `kinds`, from the facts cache) and their
+    """The records at `--at` (customers, order rows and `kinds`, from the facts cache) and their
     order history judged on `--on`, prices opened when `sealed` is asked (and the user is a
     reader of orders)."""
     from datetime import date
 
-    from formulactl.reports.facts import facts_snapshot, whole_orders
+    from formulactl.reports.facts import sales_facts
     from formulactl.reports.orders import order_book
     from formulactl.trace.snapshot import resolve_at
 
     day = checked_date(on, "--on")
     found = open_store(store)
-    snapshot = facts_snapshot(found, resolve_at(found, at), ("customer", "order", *kinds))
     who = readers(identity) if sealed else []
-    if who:
-        whole_orders(found, snapshot)
-    book = order_book(found, snapshot, who, date.fromisoformat(day) if day else None)
+    commit = resolve_at(found, at)
+    snapshot, rows = sales_facts(found, commit, ("customer", *kinds), opening=bool(who))
+    book = order_book(found, snapshot, who, date.fromisoformat(day) if day else None, rows)
     return found, snapshot, book
 
 
