@@ -97,8 +97,6 @@ def order_book(
 ) -> OrderBook:
     """The order lines at the snapshot's commit, prices opened for a reader of orders;
     `rows` (from the facts cache) stand for the snapshot's orders when given."""
-    from formulactl.actions.records import open_many
-
     customers = snapshot.of("customer")
     raw = store.settings.raw
     book = OrderBook(
@@ -112,6 +110,8 @@ def order_book(
     if rows is None:
         orders = sorted(snapshot.of("order").items())
         if identities and any(ENVELOPE in data for _, data in orders):
+            from formulactl.actions.records import open_many  # only a reader opening prices
+
             folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
             records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
             opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
@@ -160,7 +160,12 @@ def _add_rows(book: OrderBook, rows: list[Row], rates: list[Any]) -> None:
             sealed.add(order_id)
         elif isinstance(price, int | float):
             try:
-                rate = exchange_rate(rates, currency or book.currency, book.currency, iso)
+                source = currency or book.currency
+                rate = (
+                    1.0
+                    if source == book.currency
+                    else exchange_rate(rates, source, book.currency, iso)
+                )
                 revenue = quantity * float(price) * float(rate)
             except FormulaError as why:
                 book.unpriced.append(f"{order_id}: {why.finding.message}")
