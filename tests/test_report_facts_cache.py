@@ -18,12 +18,12 @@ from formulactl.trace.snapshot import load_snapshot
 from sales_fixture import customer, import_sales, order
 
 VISIT = """\
-id: I-20260701-c0c3
+id: I-20260620-c0c3
+date: "2026-06-20"
 customer: C-00003
-date: "2026-07-01"
-channel: call
 by: li.wei
-summary: 客户说在比较其他供应商
+channel: visit
+summary: 回访，约下月再谈
 next_date: "2026-08-01"
 """
 KINDS = ("customer", "order", "interaction", "formula")  # orders: (rows, sealed for someone)
@@ -34,7 +34,7 @@ def sales(signed_store: Store, team_keys: dict[str, Member], tmp_path: Path) -> 
     records = [
         customer("C-00003", "甲"),
         *(order("C-00003", f"2026-0{month}-05", 100, 10) for month in range(1, 4)),
-        ("interactions/I-20260701-c0c3.yaml", VISIT),
+        ("interactions/I-20260620-c0c3.yaml", VISIT),
     ]
     import_sales(signed_store, team_keys, tmp_path / "sales", records)
     return signed_store
@@ -76,9 +76,9 @@ def test_cached_facts_equal_the_records_and_hold_no_sealed_value(
         "kg",
         "fcx2:",  # sealed, and nothing of its ciphertext
     )
-    assert cold["interaction"]["I-20260701-c0c3"] == {
+    assert cold["interaction"]["I-20260620-c0c3"] == {
         "customer": "C-00003",
-        "date": "2026-07-01",
+        "date": "2026-06-20",
         "by": "li.wei",
         "next_date": "2026-08-01",
         "purpose": None,
