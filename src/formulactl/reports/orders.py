@@ -129,7 +129,13 @@ def order_rows(orders: Iterable[tuple[str, dict[str, Any]]]) -> list[Row]:
     """Each order's lines as rows, in the order given (the facts cache keeps these)."""
     rows: list[Row] = []
     for order_id, data in orders:
-        head = (order_id, str(data.get("customer")), str(data.get("date")), data.get("currency"))
+        currency = data.get("currency")
+        head = (
+            order_id,
+            str(data.get("customer")),
+            str(data.get("date")),
+            currency and str(currency),
+        )
         items = [item for item in data.get("lines") or [] if isinstance(item, dict)]
         if not items:
             rows.append((*head, None, 0.0, "", None))
