@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import shutil
@@ -42,8 +43,14 @@ def run(root: Path, *args: str) -> tuple[float, int, str]:
     CPU time, the steadier figure on a shared machine, is kept in CPU under its arguments."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed
     done = subprocess.run(
-        [formulactl_command(), *args], cwd=root, capture_output=True, text=True, check=False
+        [formulactl_command(), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

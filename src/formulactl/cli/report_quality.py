@@ -23,11 +23,14 @@ def register(group: typer.Typer) -> None:
     group.command("suppliers")(suppliers)
 
 
-def _basis(session: Session) -> Basis:
+def _basis(session: Session, *kinds: str) -> Basis:
+    """The ground of one report: customers and `kinds` at `--at`, from the facts cache."""
+    from formulactl.reports.facts import facts_snapshot
     from formulactl.reports.quality_common import basis_at
 
     store = session.store
-    return basis_at(store.root, store.settings.store_id, session.snapshot, date.today())
+    snapshot = facts_snapshot(store, session.commit, ("customer", *kinds))
+    return basis_at(store.root, store.settings.store_id, snapshot, date.today())
 
 
 def _show(found: Report, as_json: bool, form: str) -> None:
@@ -48,7 +51,7 @@ def complaints(
 
     check_format(form)
     with Session(open_store(store), at) as session:
-        _show(complaints_report(_basis(session)), as_json, form)
+        _show(complaints_report(_basis(session, "feedback")), as_json, form)
 
 
 def satisfaction(
@@ -65,7 +68,7 @@ def satisfaction(
 
     check_format(form)
     with Session(open_store(store), at) as session:
-        _show(satisfaction_report(_basis(session), period), as_json, form)
+        _show(satisfaction_report(_basis(session, "survey"), period), as_json, form)
 
 
 def kpi(
@@ -90,7 +93,9 @@ def kpi(
     check_format(form)
     checked_date(since, "--since")
     with Session(open_store(store), at) as session:
-        basis = _basis(session)
+        basis = _basis(
+            session, "interaction", "feedback", "formula", "material", "supplier", "limit"
+        )
         history = session.history
         commits = history_commits(history, basis.commit)
         _show(kpi_report(basis, commits, history.signer, person, since), as_json, form)
@@ -110,4 +115,4 @@ def suppliers(
 
     check_format(form)
     with Session(open_store(store), at) as session:
-        _show(suppliers_report(_basis(session)), as_json, form)
+        _show(suppliers_report(_basis(session, "material", "formula", "supplier")), as_json, form)

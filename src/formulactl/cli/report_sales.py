@@ -49,21 +49,28 @@ def register(group: typer.Typer) -> None:
 
 
 def _read(
-    store: Path | None, at: str | None, on: str | None, identity: Path | None, sealed: bool
+    store: Path | None,
+    at: str | None,
+    on: str | None,
+    identity: Path | None,
+    sealed: bool,
+    kinds: tuple[str, ...] = (),
 ) -> tuple[Store, Snapshot, OrderBook]:
-    """The records at `--at` and their order history judged on `--on`, prices opened when
-    `sealed` is asked (and the user is a reader of orders)."""
+    """The records at `--at` (customers, order rows and `kinds`, from the facts cache) and their
+    order history judged on `--on`, prices opened when `sealed` is asked (and the user is a
+    reader of orders)."""
     from datetime import date
 
+    from formulactl.reports.facts import sales_facts
     from formulactl.reports.orders import order_book
-    from formulactl.store.query import records_cache
-    from formulactl.trace.snapshot import load_snapshot, resolve_at
+    from formulactl.trace.snapshot import resolve_at
 
     day = checked_date(on, "--on")
     found = open_store(store)
-    snapshot = load_snapshot(found, resolve_at(found, at), records_cache(found))
     who = readers(identity) if sealed else []
-    book = order_book(found, snapshot, who, date.fromisoformat(day) if day else None)
+    commit = resolve_at(found, at)
+    snapshot, rows = sales_facts(found, commit, ("customer", *kinds), opening=bool(who))
+    book = order_book(found, snapshot, who, date.fromisoformat(day) if day else None, rows)
     return found, snapshot, book
 
 
@@ -141,7 +148,9 @@ def churn(
     from formulactl.reports.churn import churn as churn_report
 
     check_format(form)
-    _store, snapshot, book = _read(store, at, on, None, sealed=False)
+    _store, snapshot, book = _read(
+        store, at, on, None, sealed=False, kinds=("feedback", "survey", "interaction")
+    )
     found = churn_report(book, snapshot, factor)
     _show("churn", book, found.as_dict(), found.tables(), as_json, form)
 
@@ -186,7 +195,9 @@ def demand(
     from formulactl.reports.forecast import forecast as forecast_report
 
     check_format(form)
-    found_store, snapshot, book = _read(store, at, on, None, sealed=False)
+    found_store, snapshot, book = _read(
+        store, at, on, None, sealed=False, kinds=("formula", "material")
+    )
     predicted = forecast_report(book, months, None, None)
     found = demand_report(found_store, snapshot, predicted, readers(identity))
     _show("demand", book, found.as_dict(), found.tables(), as_json, form)

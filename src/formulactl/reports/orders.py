@@ -8,10 +8,10 @@ its quantity and no revenue, and each report says so instead of guessing."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.archive.identity import canonical_ids
 from formulactl.crypto import crypto
@@ -24,8 +24,9 @@ from formulactl.store.store import Record, Store
 from formulactl.trace.snapshot import Snapshot, unknown
 
 
-@dataclass(frozen=True)
-class OrderLine:
+class OrderLine(NamedTuple):
+    """One order line (a named tuple: a warm report makes a quarter of a million)."""
+
     order: str
     customer: str  # the customer it is counted under (merges followed)
     day: date
@@ -33,6 +34,12 @@ class OrderLine:
     quantity: float
     unit: str
     revenue: float | None  # in the store's currency; None when the price is sealed or missing
+
+
+# One order line as the records say it, before merges, windows and prices are judged:
+# order ID, customer, date, currency (None: the store's), product, quantity, unit, unit price
+# (a number, None, or a sealed value). An order without lines has one row with product None.
+Row = tuple[str, str, str, str | None, str | None, float, str, Any]
 
 
 @dataclass
@@ -86,10 +93,10 @@ def order_book(
     snapshot: Snapshot,
     identities: list[crypto.Identity],
     day: date | None = None,
+    rows: list[Row] | None = None,
 ) -> OrderBook:
-    """The order lines at the snapshot's commit, prices opened for a reader of orders."""
-    from formulactl.actions.records import open_many
-
+    """The order lines at the snapshot's commit, prices opened for a reader of orders;
+    `rows` (from the facts cache) stand for the snapshot's orders when given."""
     customers = snapshot.of("customer")
     raw = store.settings.raw
     book = OrderBook(
@@ -100,45 +107,80 @@ def order_book(
         customers=customers,
         canonical=canonical_ids(customers),
     )
-    orders = sorted(snapshot.of("order").items())
-    if identities and any(ENVELOPE in data for _, data in orders):
-        folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
-        records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
-        opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
-    else:
-        opened = [data for _, data in orders]
-    rates = list(raw.get("exchange_rates") or [])
-    for (order_id, stored), data in zip(orders, opened, strict=True):
-        _add_lines(book, order_id, stored if isinstance(data, FormulaError) else data, rates)
+    if rows is None:
+        orders = sorted(snapshot.of("order").items())
+        if identities and any(ENVELOPE in data for _, data in orders):
+            from formulactl.actions.records import open_many  # only a reader opening prices
+
+            folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
+            records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
+            opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
+        else:
+            opened = [data for _, data in orders]
+        rows = order_rows(
+            (oid, stored if isinstance(data, FormulaError) else data)
+            for (oid, stored), data in zip(orders, opened, strict=True)
+        )
+    _add_rows(book, rows, list(raw.get("exchange_rates") or []))
     return book
 
 
-def _add_lines(book: OrderBook, order_id: str, data: dict[str, Any], rates: list[Any]) -> None:
-    day = parse_day(str(data.get("date")), f"{order_id} date")
-    if day > book.day:
-        return  # not yet made on the day the report is judged on
-    customer = book.canonical.get(str(data.get("customer")), str(data.get("customer")))
-    currency = str(data.get("currency") or book.currency)
-    sealed_here = False
-    for item in data.get("lines") or []:
-        price = item.get("unit_price")
-        quantity = float(item.get("quantity") or 0)
+def order_rows(orders: Iterable[tuple[str, dict[str, Any]]]) -> list[Row]:
+    """Each order's lines as rows, in the order given (the facts cache keeps these)."""
+    rows: list[Row] = []
+    for order_id, data in orders:
+        currency = data.get("currency")
+        head = (
+            order_id,
+            str(data.get("customer")),
+            str(data.get("date")),
+            currency and str(currency),
+        )
+        items = [item for item in data.get("lines") or [] if isinstance(item, dict)]
+        if not items:
+            rows.append((*head, None, 0.0, "", None))
+        for item in items:
+            formula = item.get("formula")
+            product = str(formula).partition("@")[0] if formula else str(item.get("product"))
+            quantity = float(item.get("quantity") or 0)
+            rows.append((*head, product, quantity, str(item.get("unit")), item.get("unit_price")))
+    return rows
+
+
+def _add_rows(book: OrderBook, rows: list[Row], rates: list[Any]) -> None:
+    days: dict[str, tuple[date, str]] = {}
+    judged_on = book.day
+    canonical = book.canonical
+    sealed: set[str] = set()
+    append = book.lines.append
+    for order_id, customer, when, currency, product, quantity, unit, price in rows:
+        known = days.get(when)
+        if known is None:
+            parsed = parse_day(when, f"{order_id} date")
+            known = days[when] = (parsed, parsed.isoformat())
+        day, iso = known
+        if day > judged_on or product is None:
+            continue  # not yet made on the day the report is judged on, or no lines
         revenue: float | None = None
         if is_sealed(price):
-            sealed_here = True
+            sealed.add(order_id)
         elif isinstance(price, int | float):
             try:
-                rate = exchange_rate(rates, currency, book.currency, day.isoformat())
+                source = currency or book.currency
+                rate = (
+                    1.0
+                    if source == book.currency
+                    else exchange_rate(rates, source, book.currency, iso)
+                )
                 revenue = quantity * float(price) * float(rate)
             except FormulaError as why:
                 book.unpriced.append(f"{order_id}: {why.finding.message}")
-        formula = item.get("formula")
-        product = str(formula).partition("@")[0] if formula else str(item.get("product"))
-        book.lines.append(
-            OrderLine(order_id, customer, day, product, quantity, str(item.get("unit")), revenue)
+        append(
+            OrderLine(
+                order_id, canonical.get(customer, customer), day, product, quantity, unit, revenue
+            )
         )
-    if sealed_here:
-        book.sealed_orders += 1
+    book.sealed_orders += len(sealed)
 
 
 def require_customer(book: OrderBook, customer: str | None) -> None:
