@@ -184,7 +184,9 @@ def test_due_reminds_when_the_last_drill_is_older_than_backup_days(
         check=True,
         env={**os.environ, **old},
     )
-    assert backup_items() == [dict(expected, due="2026-02-01", who=["chen.jing"], overdue=True)]
+    assert backup_items() == [
+        dict(expected, due="2026-02-01", who=["chen.jing"], overdue=True, note="")
+    ]
     done = invoke("due", "--overdue", cwd=signed_store.root)
     assert "2026-02-01  OVERDUE drill    store            by chen.jing" in done.out.splitlines()
 
