@@ -38,6 +38,7 @@ def test_csv_writes_one_file_per_table_each_row_stamped(
         f"wrote {target}: orders 5 rows",
         f"wrote {tmp_path / 'orders.lines.csv'}: order_lines 6 rows",
         f"wrote {tmp_path / 'orders.deliveries.csv'}: order_deliveries 0 rows",
+        f"wrote {tmp_path / 'orders.payments.csv'}: order_payments 0 rows",
         f"store {store_id} at commit {commit[:10]}",
     ]
     orders = read_csv(target)
