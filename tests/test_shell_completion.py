@@ -55,12 +55,15 @@ def test_commands_complete_from_the_table(store: Store, shell_env: dict[str, str
         "reject",
         "revise",
         "reaffirm",
+        "reassign",
         "rekey",
         "recover",
         "review",
         "recall",
         "release",
         "reject-batch",
+        "restore",
+        "report",
     ]
     assert bash_words("formulactl team ", store.root) == ["add", "remove", "show"]
     assert bash_words("formulactl --sh", store.root) == ["--show-completion"]
