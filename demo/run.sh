@@ -17,8 +17,8 @@ fails() {
   if "$@"; then echo "demo: expected a refusal" >&2; exit 1; fi
 }
 
-say "Three people, each with a throwaway SSH key: 陈静 (QA lead), 张敏 (formulator), 王芳 (auditor)"
-for person in chen zhang wang; do ssh-keygen -q -t ed25519 -N "" -C "$person" -f "$work/keys/$person"; done
+say "Four people, each with a throwaway SSH key: 陈静 (QA lead), 张敏 (formulator), 王芳 (auditor), 李伟 (account manager)"
+for person in chen zhang wang li; do ssh-keygen -q -t ed25519 -N "" -C "$person" -f "$work/keys/$person"; done
 git init -q --bare --initial-branch=main "$work/server.git"
 
 say "陈静 creates the store, founds its team and imports the existing archive"
@@ -32,6 +32,8 @@ run formulactl team add zhang.min --name "张敏 Zhang Min" --email zhang.min@ex
   --role entry --key "$work/keys/zhang.pub"
 run formulactl team add wang.fang --name "王芳 Wang Fang" --email wang.fang@example.com \
   --role auditor --key "$work/keys/wang.pub"
+run formulactl team add li.wei --name "李伟 Li Wei" --email li.wei@example.com \
+  --role entry --key "$work/keys/li.pub"
 run formulactl import "$project/records" --reason "customer archive kept before formulactl"
 # Formula work needs the store's currency, dated exchange rates and product types: the admin
 # copies them from the project's settings in a signed commit of her own.
@@ -131,6 +133,19 @@ fails formulactl trace B-20261120-003
 say "Batch disposition: out of spec cannot be released; 陈静 rejects it, signed"
 fails formulactl release B-20261120-002
 run formulactl reject-batch B-20261120-002 --reason "细度 55 µm 超出 ≤ 50 µm"
+run formulactl validate --history
+
+say "The archive at work: likely duplicate customers, who is about to churn, complaints against targets"
+run formulactl dedupe customer
+run formulactl report churn
+run formulactl report complaints
+
+say "李伟 leaves: validate names the customers he owned, and 陈静 reassigns them in one signed commit"
+run formulactl team remove li.wei --reason "left the company"
+run formulactl rekey --all --identity "$work/keys/chen"
+fails formulactl validate
+run formulactl reassign --from li.wei --to chen.jing --reason "李伟离职，客户交接给陈静"
+run formulactl validate
 run formulactl validate --history
 
 say "A backup with its restore drill (recorded as a signed event), then the picture for a manager"
