@@ -1,10 +1,10 @@
 """Shell completion: the script for bash, zsh or fish, and the values it completes.
 
 Completion runs `formulactl` once per Tab press, so it must stay cheap: record IDs come
-from git's index listing of `records/` (file names, no YAML parsed), a version from the one
-`version:` line of that record's file, field paths from the kind's JSON schema, command
-names from the table in `cli/commands.py`. Typer's completion classes speak to the shell
-(`_FORMULACTL_COMPLETE=complete_bash` with COMP_WORDS/COMP_CWORD, and so on).
+from the listing of `records/`'s folders (file names, no YAML parsed, no git process), a
+version from the one `version:` line of that record's file, field paths from the kind's
+JSON schema, command names from the table in `cli/commands.py`. Typer's completion classes
+speak to the shell (`_FORMULACTL_COMPLETE=complete_bash` with COMP_WORDS/COMP_CWORD, and so on).
 
 Installing writes one file, in the place the shell loads completions from by itself, and
 says where; it never edits ~/.bashrc or ~/.zshrc (typer's own installer does).
@@ -173,27 +173,32 @@ def _root(ctx: _click.Context) -> Path | None:
 
 
 def _record_paths(root: Path, start: str = "") -> dict[str, str]:
-    """Record ID → its path (`records/FOLDER/ID.yaml`) for IDs that begin with `start`:
-    git's index and untracked files, matched by git itself, no file read."""
-    from formulactl.git import gitio
+    """Record ID → its path (`records/FOLDER/ID.yaml`) for IDs that begin with `start`.
 
+    One directory listing per kind folder, no file read and no git process: a Tab press
+    must answer in well under the 0.2 s a user notices, and starting `git ls-files` costs
+    about a tenth of that in a 10,000-record store. Links and anything but plain files
+    are left out, as `validate` refuses them.
+    """
     if not _ID_START.fullmatch(start):
         return {}  # no record ID has such characters
-    pattern = f"records/*/{start}*.yaml"
-    done = gitio.run(
-        root,
-        ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", pattern],
-        check=False,
-    )
-    if done.returncode == 0:
-        listed = done.stdout.decode("utf-8", "surrogateescape").split("\0")
-    else:
-        listed = [path.relative_to(root).as_posix() for path in root.glob(pattern)]
     found = {}
-    for path in listed:
-        parts = path.split("/")
-        if len(parts) == 3 and not parts[2].startswith("."):
-            found[parts[2][: -len(".yaml")]] = path
+    try:
+        folders = [
+            entry for entry in os.scandir(root / "records") if entry.is_dir(follow_symlinks=False)
+        ]
+        for folder in folders:
+            for entry in os.scandir(folder.path):
+                name = entry.name
+                if (
+                    name.startswith(start)
+                    and name.endswith(".yaml")
+                    and not name.startswith(".")
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    found[name[: -len(".yaml")]] = f"records/{folder.name}/{name}"
+    except OSError:
+        return found
     return found
 
 
