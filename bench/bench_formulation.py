@@ -28,8 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import machine
-from formulactl.actions.records import open_many, open_record
 from formulactl.crypto import crypto
+from formulactl.crypto.opening import open_many, open_record
 from formulactl.crypto.sealing import seal
 from formulactl.formulation.source import Reader
 from formulactl.formulation.substitution import plan_substitution

@@ -101,3 +101,22 @@ def test_a_cache_file_that_is_a_link_a_fifo_or_garbage_is_ignored_and_rebuilt(
     assert "Traceback" not in done.stderr
     assert done.returncode == 0, done.stdout + done.stderr
     assert target.is_file() and not target.is_symlink()
+
+
+def test_settings_checked_once_are_checked_again_when_they_change_and_not_trusted_forged(
+    small_store: Store, invoke: Invoke
+) -> None:
+    root = small_store.root
+    assert invoke("validate", cwd=root).code == 0
+    remembered = small_store.cache_dir / "checked-settings.marshal"
+    assert remembered.is_file()  # the settings passed their schema: remembered for next time
+    settings = root / "formulactl.yaml"
+    settings.write_text(settings.read_text() + "colour: red\n")
+    done = invoke("validate", cwd=root)
+    assert done.code == 2
+    assert "formulactl.yaml" in done.out + done.err
+    assert "colour" in done.out + done.err
+    # A cache file written by hand (no HMAC under this clone's key) vouches for nothing.
+    key = Store(root)._checked("formulactl.yaml", "settings", settings.read_bytes())[1]
+    remembered.write_bytes(marshal.dumps((2, {key: True})))
+    assert invoke("validate", cwd=root).code == 2

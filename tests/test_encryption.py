@@ -51,7 +51,7 @@ def test_every_json_value_opens_as_it_was_sealed(value: Any) -> None:
 
 
 def plain(store: Store, name: str, member: Member) -> dict[str, Any]:
-    from formulactl.actions.records import open_record
+    from formulactl.crypto.opening import open_record
 
     record = store.load(name.split("/")[1].removesuffix(".yaml"))
     return open_record(store, record, [crypto.load_identity(member.key)]).plain

@@ -9,13 +9,9 @@ even when it is killed outright.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_all_start_methods, get_context
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -28,7 +24,13 @@ _work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 def parallel_map(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
     """`[function(item) for item in items]`, on every core when it pays."""
     cores = os.cpu_count() or 1
-    if len(items) < WORTH_IT or cores < 2 or "fork" not in get_all_start_methods():
+    if len(items) < WORTH_IT or cores < 2:
+        return [function(item) for item in items]
+    # The process pool only when it is used: importing it is a tenth of a warm command.
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_all_start_methods, get_context
+
+    if "fork" not in get_all_start_methods():
         return [function(item) for item in items]
     global _work
     _work = (function, items)  # set before the fork: the workers see it
@@ -59,6 +61,9 @@ def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this worker when its parent dies (a kill -9 runs no cleanup of
     the parent's), and stop now if that already happened before the request was made."""
     if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:

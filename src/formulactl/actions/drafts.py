@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from formulactl.actions.commits import commit_files
-from formulactl.actions.records import Opened, checked_change, refuse_uncommitted
+from formulactl.actions.records import checked_change, refuse_uncommitted
 from formulactl.actions.signing import actor
+from formulactl.crypto.opening import Opened
 from formulactl.errors import FormulaError, Refused
 from formulactl.model.workflow import STEPS, record_ref, require_role
 from formulactl.rules.check import check_unsaved

@@ -1,5 +1,5 @@
-"""New, set and edit as one checked, signed commit each; opening a record's secrets for
-its readers."""
+"""New, set and edit as one checked, signed commit each (opening a record's secrets for its
+readers is `crypto.opening`)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,18 @@ from typing import Any
 
 from formulactl.actions.commits import commit_files
 from formulactl.actions.signing import actor
-from formulactl.crypto import crypto
 from formulactl.crypto.confidential import secrets_in
-from formulactl.crypto.sealing import data_key, open_secrets, seal
+from formulactl.crypto.opening import Opened
+from formulactl.crypto.sealing import seal
 from formulactl.errors import FormulaError, Refused
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS
-from formulactl.model.sealed import ENVELOPE, holds_sealed
+from formulactl.model.sealed import ENVELOPE
 from formulactl.model.workflow import (
     WORKFLOW_FIELDS,
     record_ref,
     require_role,
 )
-from formulactl.parallel import parallel_map
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Record, Store
@@ -128,37 +127,6 @@ def _refuse_workflow_fields(record: Record, before: dict[str, Any], after: dict[
             record.path,
             rule="workflow-field",
         )
-
-
-@dataclass(frozen=True)
-class Opened:
-    """A sealed record's data key and its plain text, from a reader's identity."""
-
-    key: crypto.DataKey
-    plain: dict[str, Any]
-
-
-def open_record(store: Store, record: Record, identities: list[crypto.Identity]) -> Opened:
-    key = data_key(record.id, record.data, identities)
-    schema = store.schema(record.kind)
-    return Opened(key, open_secrets(store.settings, schema, record.id, record.data, key))
-
-
-def open_many(
-    store: Store, records: Sequence[Record], identities: list[crypto.Identity]
-) -> list[dict[str, Any] | FormulaError]:
-    """Each record in plain text, or why this reader cannot open it: identities are loaded
-    once by the caller, and the records are opened on every core."""
-
-    def opened(record: Record) -> dict[str, Any] | FormulaError:
-        if ENVELOPE not in record.data and not holds_sealed(record.data):
-            return record.data
-        try:
-            return open_record(store, record, identities).plain
-        except FormulaError as why:
-            return why
-
-    return parallel_map(opened, list(records))
 
 
 def _sealed(

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from formulactl.actions.commits import commit_files
-from formulactl.actions.records import open_record
 from formulactl.actions.signing import actor
 from formulactl.crypto import crypto
 from formulactl.crypto.confidential import readers, secrets_in, stale
+from formulactl.crypto.opening import open_record
 from formulactl.crypto.sealing import reseal, seal, upgrade, wrap_for
 from formulactl.errors import FormulaError, Refused
 from formulactl.model.sealed import ENVELOPE, UPGRADE

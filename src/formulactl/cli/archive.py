@@ -77,7 +77,7 @@ def _opened(
 ) -> list[dict[str, Any]]:
     """The customers as this reader sees them: opened where the key opens them, sealed
     (names still compared, contacts not) where it does not."""
-    from formulactl.actions.records import open_many
+    from formulactl.crypto.opening import open_many
     from formulactl.store.store import Record
 
     records = [

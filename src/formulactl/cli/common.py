@@ -225,7 +225,7 @@ def identities(explicit: Path | None) -> list[Identity]:
 
 def revealer(store: Store, identity: Path | None) -> Callable[[Record], dict[str, Any]]:
     """Opens each sealed record with this user's identities, loaded at the first need."""
-    from formulactl.actions.records import open_record
+    from formulactl.crypto.opening import open_record
     from formulactl.model.sealed import ENVELOPE
 
     loaded: list[list[Identity]] = []

@@ -51,7 +51,7 @@ SetOption = Annotated[
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="The record's ID.")]
 
 if TYPE_CHECKING:
-    from formulactl.actions.records import Opened
+    from formulactl.crypto.opening import Opened
     from formulactl.store.store import Record, Store
 
 
@@ -262,7 +262,7 @@ def _decrypted(
 ) -> list[Record]:
     """The records opened with one identity load on every core; without `strict`, those this
     user cannot read stay sealed and are named on stderr."""
-    from formulactl.actions.records import open_many
+    from formulactl.crypto.opening import open_many
     from formulactl.store.store import Record
 
     loaded = identities(identity)
@@ -449,7 +449,7 @@ def _try_open(
     identity: Path | None,
 ) -> tuple[Opened | None, FormulaError | None]:
     """Open a sealed record if this user holds a reader's key; say why not otherwise."""
-    from formulactl.actions.records import open_record
+    from formulactl.crypto.opening import open_record
     from formulactl.model.sealed import ENVELOPE
 
     if ENVELOPE not in record.data:

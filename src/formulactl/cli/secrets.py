@@ -172,7 +172,7 @@ def access(
 
 def textconv(path: Annotated[Path, typer.Argument()]) -> None:
     """git diff's text conversion: a record with its secrets opened when you hold a key."""
-    from formulactl.actions.records import open_record
+    from formulactl.crypto.opening import open_record
     from formulactl.model.sealed import ENVELOPE
     from formulactl.store import yamlio
     from formulactl.store.store import Record, Store

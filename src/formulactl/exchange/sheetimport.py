@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from formulactl.actions.commits import commit_written, written
-from formulactl.actions.records import Opened, open_record
 from formulactl.actions.signing import actor
 from formulactl.archive.matching import likely_duplicates
 from formulactl.crypto import crypto
+from formulactl.crypto.opening import Opened, open_record
 from formulactl.crypto.sealing import seal
 from formulactl.errors import Finding, FormulaError, Problem, Refused, pointer_part
 from formulactl.exchange.mapping import CellProblem, Column, Mapping, cell_value, load_mapping

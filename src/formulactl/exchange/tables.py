@@ -350,7 +350,7 @@ def gather(
 def _opened(
     store: Store, kind: str, records: Mapping[str, dict[str, Any]], identities: list[Any]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    from formulactl.actions.records import open_many
+    from formulactl.crypto.opening import open_many
 
     folder = KINDS[kind].folder
     listed = [

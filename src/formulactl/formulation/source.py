@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from formulactl.actions.records import open_record
 from formulactl.crypto import crypto
+from formulactl.crypto.opening import open_record
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.model.sealed import ENVELOPE

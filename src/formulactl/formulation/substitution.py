@@ -19,13 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from formulactl.actions.commits import commit_files
-from formulactl.actions.records import (
-    checked_change,
-    open_many,
-    open_record,
-    refuse_uncommitted,
-)
+from formulactl.actions.records import checked_change, refuse_uncommitted
 from formulactl.actions.signing import actor
+from formulactl.crypto.opening import open_many, open_record
 from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_formula
 from formulactl.formulation.costing import batch_cost, price_per_kg

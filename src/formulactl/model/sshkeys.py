@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-
 from formulactl.errors import FormulaError
 
 # The SSH key types age can encrypt to; ECDSA keys sign commits but cannot receive secrets.
@@ -35,6 +33,10 @@ def public_key_of(private_key: Path) -> str:
     companion = private_key.with_name(private_key.name + ".pub")
     if companion.is_file():
         return key_text(companion.read_text(encoding="utf-8", errors="replace"))
+    # cryptography only when a key has no .pub beside it: every command reads the team's
+    # keys as text, few ever parse a private key.
+    from cryptography.hazmat.primitives import serialization
+
     try:
         loaded = serialization.load_ssh_private_key(private_key.read_bytes(), password=None)
     except FileNotFoundError:

@@ -110,7 +110,7 @@ def order_book(
     if rows is None:
         orders = sorted(snapshot.of("order").items())
         if identities and any(ENVELOPE in data for _, data in orders):
-            from formulactl.actions.records import open_many  # only a reader opening prices
+            from formulactl.crypto.opening import open_many  # only a reader opening prices
 
             folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
             records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]

@@ -8,6 +8,7 @@ the records that fail. Both see the same schema and the same `date` format check
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -108,6 +109,7 @@ class KindSchema:
     refs: list[Ref] = field(default_factory=list)
     sensitive: list[FieldPath] = field(default_factory=list)
     list_keys: dict[FieldPath, tuple[str, ...]] = field(default_factory=dict)
+    digest: str = ""  # SHA-256 of the schema file: what a remembered check was checked against
 
     @cached_property
     def sensitive_tree(self) -> SensitiveNode:
@@ -182,7 +184,7 @@ def load_kind_schema(kind: str, text: bytes, path: str) -> KindSchema:
             path,
             rule="schema-invalid",
         ) from None
-    found = KindSchema(kind, schema)
+    found = KindSchema(kind, schema, digest=hashlib.sha256(text).hexdigest())
     _walk(found, schema, schema, (), path, 0)
     if found.sensitive:
         found.schema = _accept_sealed(schema)

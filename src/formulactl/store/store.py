@@ -28,6 +28,7 @@ from formulactl.store import files
 
 if TYPE_CHECKING:
     from formulactl.model.team import Team
+    from formulactl.store.cache import BlobCache
     from formulactl.store.schema import KindSchema
 
 # YAML, the schemas and the team's SSH keys are imported where used: a warm `validate`
@@ -159,14 +160,33 @@ class Store:
 
         raw = self.read_bytes(name, 1 << 20)
         data = yamlio.load_record(raw, name, 1 << 20)
-        problems = self.schema(kind).problems(data)
+        schema = self.schema(kind)
+        checked, key = self._checked(name, kind, raw)
+        if checked.get(key):
+            return data
+        problems = schema.problems(data)
         if problems:
             first = problems[0]
             line, col = yamlio.locate(raw, [first.pointer])[first.pointer]
             raise FormulaError(
                 first.message, first.hint, name, line, col, first.rule, first.pointer
             )
+        checked.put(key, True)
+        checked.save(prune=True)
         return data
+
+    def _checked(self, name: str, kind: str, raw: bytes) -> tuple[BlobCache, str]:
+        """Which bytes of a store file passed its schema, remembered per clone: compiling
+        the settings schema is a tenth of a second, and every command reads the settings.
+        Runs that trust no cache (`ci`, `audit verify --strict`) check every time."""
+        import hashlib
+
+        from formulactl.store.cache import BlobCache, code_version
+
+        digest = hashlib.sha256(self.schema(kind).digest.encode() + b"\0" + raw)
+        return BlobCache(self.cache_file(f"checked-{kind}.marshal"), code_version()), (
+            digest.hexdigest()
+        )
 
     # ---------------------------------------------------------------- IDs and paths
 

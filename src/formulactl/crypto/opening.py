@@ -1,0 +1,50 @@
+"""Opening a sealed record for its readers: the record's data key from a reader's
+identity, then its confidential values in plain text, one record or many on every core.
+
+Reports and formula work only read; they need this and none of the machinery that writes
+records (signing, commit checks), so it lives with the encryption rather than the actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from formulactl.crypto import crypto
+from formulactl.crypto.sealing import data_key, open_secrets
+from formulactl.errors import FormulaError
+from formulactl.model.sealed import ENVELOPE, holds_sealed
+from formulactl.parallel import parallel_map
+from formulactl.store.store import Record, Store
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A sealed record's data key and its plain text, from a reader's identity."""
+
+    key: crypto.DataKey
+    plain: dict[str, Any]
+
+
+def open_record(store: Store, record: Record, identities: list[crypto.Identity]) -> Opened:
+    key = data_key(record.id, record.data, identities)
+    schema = store.schema(record.kind)
+    return Opened(key, open_secrets(store.settings, schema, record.id, record.data, key))
+
+
+def open_many(
+    store: Store, records: Sequence[Record], identities: list[crypto.Identity]
+) -> list[dict[str, Any] | FormulaError]:
+    """Each record in plain text, or why this reader cannot open it: identities are loaded
+    once by the caller, and the records are opened on every core."""
+
+    def opened(record: Record) -> dict[str, Any] | FormulaError:
+        if ENVELOPE not in record.data and not holds_sealed(record.data):
+            return record.data
+        try:
+            return open_record(store, record, identities).plain
+        except FormulaError as why:
+            return why
+
+    return parallel_map(opened, list(records))
