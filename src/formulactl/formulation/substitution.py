@@ -31,6 +31,7 @@ from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs
 from formulactl.formulation.units import decimal, plain
 from formulactl.git import gitio
 from formulactl.model.workflow import STEPS, record_ref, require_role
+from formulactl.parallel import parallel_map
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
 from formulactl.store.query import Condition, records_cache, select_records
@@ -192,13 +193,25 @@ def plan_substitution(
                 f"{version.ref} is in use, and its next version "
                 f"{record.id}@{open_file.get('version')} is open ({open_file.get('status')})"
             )
-    for version in sorted(versions, key=lambda found: found.id):
-        if not all(condition.holds(version.data) for condition in where):
-            continue
+    chosen = [
+        version
+        for version in sorted(versions, key=lambda found: found.id)
+        if all(condition.holds(version.data) for condition in where)
+    ]
+    reader.limits()  # read once here, so every worker inherits them
+
+    def one(version: FormulaVersion) -> Impact | str:
         try:
-            plan.impacts.append(impact(reader, version, old, new, ratio))
+            return impact(reader, version, old, new, ratio)
         except FormulaError as why:
-            plan.refused.append(f"{version.ref}: {why.finding.message}")
+            return f"{version.ref}: {why.finding.message}"
+
+    # Each formula's impact is independent of the others': on every core, in order.
+    for result in parallel_map(one, chosen):
+        if isinstance(result, Impact):
+            plan.impacts.append(result)
+        else:
+            plan.refused.append(result)
     plan.unreadable.sort()
     return plan
 
