@@ -19,6 +19,7 @@ from formulactl.model.kinds import KINDS
 from formulactl.model.settings import Settings, split_ref
 from formulactl.model.team import Team
 from formulactl.rules.quality import lot_sources, quality_facts
+from formulactl.rules.suppliers import supplier_facts
 from formulactl.store.paths import walk
 from formulactl.store.schema import CONFLICTS, KindSchema
 
@@ -358,6 +359,7 @@ def record_facts(schema: KindSchema, data: dict[str, Any]) -> dict[str, Any]:
     if schema.kind == "customer":  # the owner rule asks whether its owner is in the team
         facts.update({name: data[name] for name in ("owner", "merged_into") if name in data})
     facts.update(quality_facts(schema.kind, data))
+    facts.update(supplier_facts(schema.kind, data))
     return facts
 
 
