@@ -266,12 +266,18 @@ def restricted_needs_note(context: RuleContext, data: dict[str, Any]) -> Iterato
         )
 
 
+PERSONAL_FIELDS = ("phone", "email", "wechat")  # a contact's personal data, kept by consent
+
+
+def personal_fields(contact: Any) -> list[str]:
+    """The personal fields a contact holds (sealed or not): what consent must cover."""
+    return [name for name in PERSONAL_FIELDS if isinstance(contact, dict) and name in contact]
+
+
 @record_rule("customer")
 def contacts_need_consent(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
     contacts = data.get("contacts")
-    personal = isinstance(contacts, list) and any(
-        isinstance(c, dict) and ({"phone", "email", "wechat"} & set(c)) for c in contacts
-    )
+    personal = isinstance(contacts, list) and any(personal_fields(c) for c in contacts)
     consent = data.get("consent")
     if personal and not isinstance(consent, dict):
         yield Problem(
