@@ -121,7 +121,6 @@ def refuse_stranger_owner(store: Store, record: Record, before: Record | None) -
     raise FormulaError(
         stranger(record.id, owner, store.team),
         "choose one of them as the owner (`formulactl team show` lists the team)",
-        record.path,
         rule="owner-in-team",
     )
 
