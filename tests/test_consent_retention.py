@@ -26,6 +26,10 @@ def customer(status: str, until: str, *contacts: dict[str, str], **consent: str)
     }
 
 
+def item(until: str, customer_id: str, overdue: bool, note: str) -> DueItem:
+    return DueItem(until, customer_id, "customer", "consent", ("li.wei",), overdue, note)
+
+
 def test_passed_and_coming_retention_is_due_per_contact_with_personal_data() -> None:
     phone = {"name": "许静怡", "phone": "+86 21 3756 1208", "email": "x@example.cn"}
     wechat = {"name": "赵晨", "wechat": "zhaochen_sc"}
@@ -41,42 +45,30 @@ def test_passed_and_coming_retention_is_due_per_contact_with_personal_data() -> 
     }
     renew = "renew the consent or erase the contact's personal fields with `formulactl set"
     assert retention_items(customers, TODAY) == [
-        DueItem(
+        item(
             "2026-11-30",
             "C-00001",
-            "customer",
-            "consent",
-            ("li.wei",),
             True,
             f"contact 许静怡: consent ended 2026-11-30; {renew} C-00001 --unset "
             "contacts[0].phone --unset contacts[0].email` (after `formulactl revise C-00001 "
             "--reason …`)",
         ),
-        DueItem(
+        item(
             "2026-11-30",
             "C-00001",
-            "customer",
-            "consent",
-            ("li.wei",),
             True,
             f"contact 赵晨: consent ended 2026-11-30; {renew} C-00001 --unset "
             "contacts[2].wechat` (after `formulactl revise C-00001 --reason …`)",
         ),
-        DueItem(
+        item(
             "2026-12-31",
             "C-00002",
-            "customer",
-            "consent",
-            ("li.wei",),
             False,
             f"contact 赵晨: consent ends 2026-12-31; {renew} C-00002 --unset contacts[0].wechat`",
         ),
-        DueItem(
+        item(
             "2026-12-01",
             "C-00006",
-            "customer",
-            "consent",
-            ("li.wei",),
             False,
             f"contact 赵晨: consent ends 2026-12-01; {renew} C-00006 --unset contacts[0].wechat` "
             "(after `formulactl reject C-00006 --reason …`)",
