@@ -22,6 +22,7 @@ from formulactl.model.workflow import (
     require_role,
 )
 from formulactl.rules.check import check_unsaved
+from formulactl.rules.owners import orphaned, stranger
 from formulactl.store.cache import BlobCache
 from formulactl.store.store import Record, Store
 
@@ -36,6 +37,7 @@ def create(store: Store, record: Record, cache: BlobCache) -> Done:
     """Commit a new record made by `editing.new_record`, its secrets sealed for its readers."""
     require_role(actor(store), ("entry",), record.kind, record.id, record.data, "create")
     _refuse_workflow_fields(record, _starting_state(record.kind), record.data)
+    refuse_stranger_owner(store, record, None)
     return commit_record(
         store, _sealed(store, record, None, None, cache, "new"), cache, "new", "authored", []
     )
@@ -87,6 +89,7 @@ def checked_change(
             f"{before.id} is closed", "closed feedback does not change", before.path, rule="closed"
         )
     _refuse_workflow_fields(before, before.data, after.data)
+    refuse_stranger_owner(store, after, before)
     if opened is not None or ENVELOPE not in before.data:
         after = _sealed(store, after, opened, before, cache, action)
     else:
@@ -103,6 +106,22 @@ def refuse_uncommitted(store: Store, record: Record) -> None:
             record.path,
             rule="dirty",
         )
+
+
+def refuse_stranger_owner(store: Store, record: Record, before: Record | None) -> None:
+    """A customer is given only to a current team member: an owner set or changed to
+    anyone else is refused at entry, in the words of `validate`'s owner rule (a store
+    whose team names nobody yet, as in solo use, has no owners to check)."""
+    if record.kind != "customer":
+        return
+    owner = orphaned(record.data, store.team)
+    if owner is None or (before is not None and before.data.get("owner") == owner):
+        return
+    raise FormulaError(
+        stranger(record.id, owner, store.team),
+        "choose one of them as the owner (`formulactl team show` lists the team)",
+        rule="owner-in-team",
+    )
 
 
 def _starting_state(kind: str) -> dict[str, Any]:

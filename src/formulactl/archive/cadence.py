@@ -5,6 +5,8 @@ A customer of class A is to be contacted every 30 days, B every 90, C every 180 
 the `next_date` promised in the latest interaction is due on its own. Interactions with a
 customer merged into another count for the one it was merged into. A customer whose owner
 has left the team is nobody's: `due` names who can take it over and the command to do so.
+A consent kept only until `retain_until` is due for each contact whose personal data it
+covers, from `RETENTION_NOTICE_DAYS` before that date.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from formulactl.archive.identity import canonical_ids
 from formulactl.audit.reports import DueItem
 from formulactl.model.team import Team
 from formulactl.rules.owners import orphaned, reassign_command, takers
+from formulactl.rules.rules import personal_fields
 from formulactl.store.cache import BlobCache
 from formulactl.store.query import select_records
 from formulactl.store.store import Store
 
 DEFAULT_INTERVALS = {"A": 30, "B": 90, "C": 180}
+RETENTION_NOTICE_DAYS = 30  # as for training: a month to renew a consent or erase the data
 
 
 def intervals(settings: Mapping[str, Any]) -> dict[str, int]:
@@ -109,15 +113,58 @@ def orphaned_owners(customers: Mapping[str, Mapping[str, Any]], team: Team) -> l
     return items
 
 
+def retention_items(
+    customers: Mapping[str, Mapping[str, Any]], today: date, soon: int = RETENTION_NOTICE_DAYS
+) -> list[DueItem]:
+    """A `consent` item per contact holding personal data (phone, email, wechat) whose
+    customer's consent keeps it only until a `retain_until` that has passed (overdue) or
+    passes within `soon` days, under the customer's owner, saying what to do (a customer
+    merged into another counts too: its file still holds the data; an archived record no
+    longer changes). A withdrawn consent is `validate`'s business: the data must go at once."""
+    stamp, horizon = today.isoformat(), (today + timedelta(days=soon)).isoformat()
+    items = []
+    for customer_id, record in sorted(customers.items()):
+        consent = record.get("consent")
+        if record.get("status") == "archived" or not isinstance(consent, Mapping):
+            continue
+        if "withdrawn_on" in consent:
+            continue
+        until = consent.get("retain_until")
+        if not isinstance(until, str) or until > horizon:
+            continue
+        owner = record.get("owner")
+        who = (owner,) if isinstance(owner, str) else ()
+        ended = until < stamp
+        first = {
+            "approved": f" (after `formulactl revise {customer_id} --reason …`)",
+            "in_review": f" (after `formulactl reject {customer_id} --reason …`)",
+        }.get(str(record.get("status")), "")
+        contacts = record.get("contacts")
+        for index, contact in enumerate(contacts if isinstance(contacts, list) else []):
+            fields = personal_fields(contact)
+            if not fields:
+                continue
+            unset = " ".join(f"--unset contacts[{index}].{name}" for name in fields)
+            note = (
+                f"contact {contact.get('name', index)}: consent {'ended' if ended else 'ends'} "
+                f"{until}; renew the consent or erase the contact's personal fields with "
+                f"`formulactl set {customer_id} {unset}`{first}"
+            )
+            items.append(DueItem(until, customer_id, "customer", "consent", who, ended, note))
+    return items
+
+
 def archive_due(store: Store, today: date, cache: BlobCache) -> list[DueItem]:
-    """What `due` adds for the customer archive: overdue contacts and follow-ups, and
-    owners who have left the team."""
+    """What `due` adds for the customer archive: overdue contacts and follow-ups, owners
+    who have left the team, and consents whose retention ends."""
     customers = {
         record.id: record.data for record in select_records(store, "customer", [], cache).records
     }
     interactions = [
         record.data for record in select_records(store, "interaction", [], cache).records
     ]
-    return cadence_items(customers, interactions, store.settings.raw, today) + orphaned_owners(
-        customers, store.team
-    )
+    return [
+        *cadence_items(customers, interactions, store.settings.raw, today),
+        *orphaned_owners(customers, store.team),
+        *retention_items(customers, today),
+    ]

@@ -138,8 +138,9 @@ def due(
 ) -> None:
     """What needs review, approval or an answer, when, and by whom; customers not contacted
     within their class's interval and follow-ups whose date passed, by owner; owners who
-    left the team, with who can take their customers over; training that expires within 30
-    days or that someone acting in a role lacks; the next backup drill."""
+    left the team, with who can take their customers over; contacts whose consent's
+    `retain_until` passes within 30 days; training that expires within 30 days or that
+    someone acting in a role lacks; the next backup drill."""
     from formulactl.archive.cadence import archive_due
     from formulactl.audit.reports import due_items
     from formulactl.exchange.backup import backup_due

@@ -32,6 +32,7 @@ from formulactl.model.kinds import KINDS
 from formulactl.model.sealed import ENVELOPE
 from formulactl.model.workflow import require_role
 from formulactl.rules.check import Checker, validate
+from formulactl.rules.owners import owner_problem
 from formulactl.rules.rules import (
     RuleContext,
     check_record,
@@ -363,6 +364,11 @@ class _Planner:
             self.store.settings, self.schema, self.store.team, record.id, plaintext_ok=True
         )
         problems = self.schema.problems(record.data) + check_record(context, record.data)
+        owner = owner_problem(record.data, self.store.team) if self.kind == "customer" else None
+        if owner is not None:  # `validate` says the same once the sheet is in
+            problems.append(
+                Problem(owner.pointer, owner.rule, owner.message, "write one of them as the owner")
+            )
         facts = record_facts(self.schema, record.data)
         for kind, value, message, hint in check_references(
             self.store.settings, facts, self.checker, self.verdicts

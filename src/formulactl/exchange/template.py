@@ -52,6 +52,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "consent.purpose": ("个人信息使用目的", "Consent purpose"),
     "consent.date": ("同意日期", "Consent date"),
     "consent.recorded_by": ("同意记录人", "Consent recorded by"),
+    "consent.retain_until": ("个人信息保存期限", "Consent retain until"),
     "consent.withdrawn_on": ("撤回同意日期", "Consent withdrawn on"),
     "customer": ("客户编号", "Customer"),
     "date": ("日期", "Date"),

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from formulactl.reports.quality_common import Basis, Report
+from formulactl.rules.suppliers import DISQUALIFIED, evaluations, standing
 from formulactl.trace.tables import table
 
 
@@ -33,7 +34,7 @@ def suppliers_report(basis: Basis) -> Report:
         approved = [mid for mid in mids if materials[mid].get("status") == "approved"]
         formulas = sorted({fid for mid in mids for fid in used_in.get(mid, ())})
         why = _why(latest, trend)
-        if latest.get("result") == "disqualified" and approved:
+        if latest.get("result") == DISQUALIFIED and approved:
             reason = f"disqualified on {latest.get('date')} but listed by approved material"
             why.insert(0, f"{reason} {', '.join(approved)}")
             findings += [(sid, mid, f"{reason} {mid}") for mid in approved]
@@ -123,25 +124,24 @@ def mean_score(evaluation: Mapping[str, Any]) -> float | None:
 
 
 def _latest(data: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The latest evaluation (or the supplier's own qualification when it has none) and
-    the change of its mean score from the one before."""
-    evaluations = sorted(
-        (e for e in _list(data.get("evaluations")) if isinstance(e, dict)),
-        key=lambda e: str(e.get("date", "")),
-    )
-    if not evaluations:
+    """The supplier's standing (`rules.suppliers.standing`: its latest evaluation, or its
+    own qualification when it has none, as `validate` judges it) with the mean score, and
+    the change of that score from the evaluation before."""
+    found = evaluations(data)
+    now = standing(data)
+    if not now.evaluated:
         return {
-            "date": data.get("last_evaluation"),
-            "result": data.get("qualification"),
+            "date": now.date,
+            "result": now.result,
             "score": data.get("score"),
             "recorded": False,
         }, None
-    latest = dict(evaluations[-1], score=mean_score(evaluations[-1]), recorded=True)
+    latest = dict(found[-1], score=mean_score(found[-1]), recorded=True)
     trend = None
-    if len(evaluations) > 1:
-        before, now = mean_score(evaluations[-2]), latest["score"]
-        if before is not None and now is not None:
-            trend = f"{now - before:+.1f} pts".replace(".0 ", " ")
+    if len(found) > 1:
+        before, score = mean_score(found[-2]), latest["score"]
+        if before is not None and score is not None:
+            trend = f"{score - before:+.1f} pts".replace(".0 ", " ")
     return latest, trend
 
 

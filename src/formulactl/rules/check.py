@@ -7,7 +7,7 @@ unchanged store lists the tree, reads the cache, and runs only the cheap store r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,6 +36,7 @@ from formulactl.rules.rules import (
     reference_pointers,
 )
 from formulactl.rules.runs import Report, run_key, select
+from formulactl.rules.suppliers import disqualified_suppliers
 from formulactl.rules.teamfile import team_file_problems
 from formulactl.store import files, yamlio
 from formulactl.store.cache import BlobCache
@@ -239,13 +240,22 @@ def _store_rules(
     found = _path_rules(checker.store, path, facts)
     found += [Located(path, problem) for problem in qc_problems(checker, facts)]
     settings = checker.store.settings
-    broken = list(check_references(settings, facts, checker, checker.verdicts))
-    if broken:  # rare: parse the file again to say where each reference is
+    placed = [
+        (kind, value, Problem("", "reference", message, hint))
+        for kind, value, message, hint in check_references(
+            settings, facts, checker, checker.verdicts
+        )
+    ]
+    placed += [
+        ("supplier", supplier, problem)
+        for supplier, problem in disqualified_suppliers(facts, checker.facts_of)
+    ]
+    if placed:  # rare: parse the file again to say where each reference is
         record = checker.store.parse(path, read(path))
         schema = checker.store.schema(record.kind)
-        for kind, value, message, hint in broken:
+        for kind, value, problem in placed:
             for pointer in reference_pointers(schema, record.data, kind, value):
-                found.append(Located(path, Problem(pointer, "reference", message, hint)))
+                found.append(Located(path, replace(problem, pointer=pointer)))
     return found
 
 

@@ -49,24 +49,34 @@ def reassign_command(owner: str, team: Team) -> str:
     return f'formulactl reassign --from {owner} --to {found[0] if found else "PERSON"} --reason "…"'
 
 
+def stranger(customer: str, owner: str, team: Team) -> str:
+    """The one sentence `validate` and entry (`new`, `set`, `edit`, `import`) say about an
+    owner who is not a current team member: who it is and who could take the customer."""
+    found = takers(team)
+    who = ", ".join(found) if found else "nobody yet (add an account manager to the team)"
+    return f"customer {customer}: owner {owner} is not a current team member; can take over: {who}"
+
+
+def owner_problem(facts: Mapping[str, Any], team: Team, where: str = "") -> Problem | None:
+    """The `owner-in-team` problem of one customer (None when its owner may own it), with
+    the command that hands its customers to someone who can take them."""
+    owner = orphaned(facts, team)
+    if owner is None:
+        return None
+    return Problem(
+        "/owner",
+        "owner-in-team",
+        stranger(str(facts.get("id", where)), owner, team),
+        f"`{reassign_command(owner, team)}`",
+    )
+
+
 def check_owners(
     customers: Iterable[tuple[str, Mapping[str, Any]]], team: Team
 ) -> Iterator[Located]:
     """One finding per live customer whose owner is not a current team member, naming who
     can take it over and the command that does."""
     for path, facts in customers:
-        owner = orphaned(facts, team)
-        if owner is None:
-            continue
-        found = takers(team)
-        who = ", ".join(found) if found else "nobody yet (add an account manager to the team)"
-        yield Located(
-            path,
-            Problem(
-                "/owner",
-                "owner-in-team",
-                f"customer {facts.get('id', path)}: owner {owner} is not a current team "
-                f"member; can take over: {who}",
-                f"`{reassign_command(owner, team)}`",
-            ),
-        )
+        problem = owner_problem(facts, team, path)
+        if problem is not None:
+            yield Located(path, problem)

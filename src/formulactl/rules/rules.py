@@ -19,6 +19,7 @@ from formulactl.model.kinds import KINDS
 from formulactl.model.settings import Settings, split_ref
 from formulactl.model.team import Team
 from formulactl.rules.quality import lot_sources, quality_facts
+from formulactl.rules.suppliers import supplier_facts
 from formulactl.store.paths import walk
 from formulactl.store.schema import CONFLICTS, KindSchema
 
@@ -265,12 +266,18 @@ def restricted_needs_note(context: RuleContext, data: dict[str, Any]) -> Iterato
         )
 
 
+PERSONAL_FIELDS = ("phone", "email", "wechat")  # a contact's personal data, kept by consent
+
+
+def personal_fields(contact: Any) -> list[str]:
+    """The personal fields a contact holds (sealed or not): what consent must cover."""
+    return [name for name in PERSONAL_FIELDS if isinstance(contact, dict) and name in contact]
+
+
 @record_rule("customer")
 def contacts_need_consent(context: RuleContext, data: dict[str, Any]) -> Iterator[Problem]:
     contacts = data.get("contacts")
-    personal = isinstance(contacts, list) and any(
-        isinstance(c, dict) and ({"phone", "email", "wechat"} & set(c)) for c in contacts
-    )
+    personal = isinstance(contacts, list) and any(personal_fields(c) for c in contacts)
     consent = data.get("consent")
     if personal and not isinstance(consent, dict):
         yield Problem(
@@ -358,6 +365,7 @@ def record_facts(schema: KindSchema, data: dict[str, Any]) -> dict[str, Any]:
     if schema.kind == "customer":  # the owner rule asks whether its owner is in the team
         facts.update({name: data[name] for name in ("owner", "merged_into") if name in data})
     facts.update(quality_facts(schema.kind, data))
+    facts.update(supplier_facts(schema.kind, data))
     return facts
 
 
