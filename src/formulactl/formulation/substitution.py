@@ -99,24 +99,43 @@ def substituted(
     return after
 
 
-def cost_per_kg(reader: Reader, version: FormulaVersion) -> Decimal | None:
-    """Per kg of product at the standard batch; None where a price or rate is missing."""
+def cost_per_kg(
+    reader: Reader, version: FormulaVersion, prices: dict[str, Decimal | FormulaError]
+) -> Decimal | None:
+    """Per kg of product at the standard batch; None where a price or rate is missing.
+    `prices` remembers each material's price per kg across the formulas of one run."""
     raw = reader.store.settings.raw
+    currency = str(raw.get("cost_currency") or "CNY")
     try:
         materials = load_materials(reader, version)
         standard = standard_kg(version, materials)
         lines = ingredient_lines(version, materials)
         sheet = weighing_sheet(lines, standard, standard, Decimal(0), version.ref)
-        currency = str(raw.get("cost_currency") or "CNY")
         rates = list(raw.get("exchange_rates") or [])
         today = date.today().isoformat()
-        prices = {m: price_per_kg(m, d, currency, rates, today) for m, d in materials.items()}
+        for material, data in materials.items():
+            if material not in prices:
+                try:
+                    prices[material] = price_per_kg(material, data, currency, rates, today)
+                except FormulaError as why:
+                    prices[material] = why
+        found = {material: prices[material] for material in materials}
     except FormulaError:
         return None
-    return batch_cost(sheet, prices, currency).per_kg
+    if any(isinstance(price, FormulaError) for price in found.values()):
+        return None
+    known = {material: price for material, price in found.items() if isinstance(price, Decimal)}
+    return batch_cost(sheet, known, currency).per_kg
 
 
-def impact(reader: Reader, version: FormulaVersion, old: str, new: str, ratio: Decimal) -> Impact:
+def impact(
+    reader: Reader,
+    version: FormulaVersion,
+    old: str,
+    new: str,
+    ratio: Decimal,
+    prices: dict[str, Decimal | FormulaError],
+) -> Impact:
     after_data = substituted(version.data, old, new, ratio, version.ref)
     after = FormulaVersion(version.id, version.version, version.status, after_data)
     before_check = check_formula(reader, version, None)
@@ -135,8 +154,8 @@ def impact(reader: Reader, version: FormulaVersion, old: str, new: str, ratio: D
         version.ref,
         version.status,
         tuple(pairs),
-        cost_per_kg(reader, version),
-        cost_per_kg(reader, after),
+        cost_per_kg(reader, version, prices),
+        cost_per_kg(reader, after, prices),
         tuple(b.message for b in after_check.breaches if b.message not in known),
         tuple(b.message for b in before_check.breaches if b.message not in remaining),
         after_data,
@@ -199,10 +218,12 @@ def plan_substitution(
         if all(condition.holds(version.data) for condition in where)
     ]
     reader.limits()  # read once here, so every worker inherits them
+    reader.preload("material")
+    prices: dict[str, Decimal | FormulaError] = {}
 
     def one(version: FormulaVersion) -> Impact | str:
         try:
-            return impact(reader, version, old, new, ratio)
+            return impact(reader, version, old, new, ratio, prices)
         except FormulaError as why:
             return f"{version.ref}: {why.finding.message}"
 
