@@ -39,7 +39,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -267,6 +266,8 @@ class _Cached:
         """Build the sealed tables into a new file beside the old ones (once `sql` passed
         `checked`), swap it in and name it in the manifest; the store ID, or None when the
         cache cannot be written, which only costs speed."""
+        import tempfile
+
         from formulactl.exchange.tables import gather
 
         folder = self.path.parent
@@ -364,6 +365,8 @@ def _memory_csv(part: DataTable) -> Iterator[str]:
         handle = os.memfd_create("formulactl-table")
         name = f"/proc/self/fd/{handle}"
     else:  # pragma: no cover - not Linux
+        import tempfile
+
         handle, name = tempfile.mkstemp(suffix=".csv")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="", closefd=False) as stream:
