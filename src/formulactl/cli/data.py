@@ -102,14 +102,13 @@ def query(
 ) -> None:
     """Ask SQL (DuckDB, read-only) of one table per kind (customers, formulas, orders…) and
     a child table per list (formula_ingredients, order_lines…), as of one commit."""
-    from formulactl.exchange.query import ask
-    from formulactl.trace.snapshot import resolve_at
+    from formulactl.exchange.query import ask, locate
 
     if form not in ("table", "csv", "json"):
         raise _usage(f"--format {form!r} is not one of table, csv, json")
     found = open_store(store)
-    commit = resolve_at(found, at)
-    answer = ask(found, commit, sql, _keys(decrypt, identity))
+    commit, tree = locate(found, at)
+    answer = ask(found, commit, sql, _keys(decrypt, identity), tree)
     _not_opened(answer.sealed)
     if as_json or form == "json":
         _json(answer.as_dict())
