@@ -6,16 +6,18 @@ from __future__ import annotations
 import difflib
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import FOLDERS, KINDS, RECORDS_DIR
-from formulactl.store import yamlio
-from formulactl.store.cache import BlobCache
-from formulactl.store.query import records_cache
-from formulactl.store.schema import is_date
 from formulactl.store.store import Store
+
+if TYPE_CHECKING:
+    from formulactl.store.cache import BlobCache
+
+# YAML, schemas and the parsed-record cache are imported where used: a warm traceability
+# answer reads a handful of records, or none.
 
 
 @dataclass
@@ -42,6 +44,8 @@ def resolve_at(store: Store, at: str | None) -> str:
         )
     if at is None:
         return gitio.resolve(store.root, "HEAD")
+    from formulactl.store.schema import is_date
+
     if len(at) == 10 and is_date(at):
         found = gitio.commit_on(store.root, at)
         if found is None:
@@ -88,6 +92,8 @@ def _parse_missing(
 def parsed(store: Store, paths: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Blobs (blob → path) read through one `git cat-file --batch` and parsed; what cannot
     be read or parsed is left out (`validate` reports it; an answer skips it)."""
+    from formulactl.store import yamlio
+
     blobs = sorted(paths)
     found = {}
     with gitio.CatFile(store.root) as reader:
@@ -125,6 +131,8 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
         if len(wanted) <= BULK:
             found = parsed(self.store, wanted)
         else:
+            from formulactl.store.query import records_cache
+
             cache = records_cache(self.store)
             found = {blob: cache.get(blob) for blob in wanted}
             missing = {blob: path for blob, path in wanted.items() if found.get(blob) is None}
