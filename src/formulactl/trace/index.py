@@ -28,12 +28,12 @@ from formulactl.model.kinds import RECORDS_DIR
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
 from formulactl.trace.graph import Delivery, Graph, Indexes, LotLine, index_snapshot
-from formulactl.trace.packed import Packed, as_is, pack
+from formulactl.trace.packed import Buckets, Packed, as_is, pack
 from formulactl.trace.snapshot import Snapshot, lazy_snapshot, load_snapshot
 
 CACHE_FILE = "trace-index.marshal"
 SHARDS = 16
-Shard = tuple[dict[str, bytes], dict[str, bytes]]  # lot lines by material, by lot
+Shard = tuple[Buckets, Buckets]  # lot lines by material, by lot
 Head = tuple[Any, ...]
 
 
@@ -79,7 +79,8 @@ class TraceIndex:
         if head is None:
             snapshot, head, _shards = self._build()
         else:
-            snapshot = lazy_snapshot(self.store, self.commit, head[0], list(head[1]))
+            listing = {kind: Packed(found, as_is) for kind, found in head[0].items()}
+            snapshot = lazy_snapshot(self.store, self.commit, listing, list(head[1]))
         return restored(snapshot, head, self.shard)
 
     def shard(self, number: int) -> Shard:
@@ -110,12 +111,13 @@ class TraceIndex:
 
 def packed(snapshot: Snapshot, found: Indexes) -> tuple[Head, list[Shard]]:
     """The indexes as the cache files hold them."""
-    shards: list[Shard] = [({}, {}) for _ in range(SHARDS)]
+    split: list[tuple[dict[str, Any], dict[str, Any]]] = [({}, {}) for _ in range(SHARDS)]
     for part, index in enumerate((found.by_material, found.by_lot)):
-        for key, value in pack(index).items():
-            shards[shard_of(key)][part][key] = value
+        for key, value in index.items():
+            split[shard_of(key)][part][key] = value
+    shards = [(pack(by_material), pack(by_lot)) for by_material, by_lot in split]
     head = (
-        snapshot.blobs,
+        {kind: pack(found) for kind, found in snapshot.blobs.items()},
         snapshot.unreadable,
         pack(found.facts),
         pack(found.consumers),
@@ -123,7 +125,7 @@ def packed(snapshot: Snapshot, found: Indexes) -> tuple[Head, list[Shard]]:
         pack(found.complaints),
         pack(found.orders_by_formula),
         pack(found.formulas_by_material),
-        pack(found.formula_versions),
+        found.formula_versions,
         pack(found.formula_facts),
         pack(found.order_facts),
     )
@@ -144,7 +146,7 @@ def restored(snapshot: Snapshot, head: Head, shard: Callable[[int], Shard]) -> G
         complaints=Packed(complaints, as_is),
         orders_by_formula=Packed(orders, as_is),
         formulas_by_material=Packed(formulas, as_is),
-        formula_versions=Packed(versions, as_is),
+        formula_versions=versions,
         formula_facts=Packed(formula_facts, as_is),
         order_facts=Packed(order_facts, as_is),
     )

@@ -6,21 +6,24 @@ the team of its day: the team and settings files are parsed and checked against 
 schemas, and the walk reads every formula version ever committed. History up to a commit
 never changes, so the answer is kept in the store's cache folder under the commit ID, with
 the notes refs (a server receipt noted later changes the "received" time shown) and the
-receipts key of the settings. A warm answer then imports none of the history code. Only
-the commit just asked about is kept.
+settings file (its receipts key judges the receipts). A warm answer then imports none of
+the history code. Only the commit just asked about is kept.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
-from formulactl.model.kinds import KINDS, RECORDS_DIR
+from formulactl.model.kinds import KINDS, RECORDS_DIR, SETTINGS_FILE
 from formulactl.model.signature import Signature
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
 from formulactl.trace.inforce import Approval, Lifecycle
+from formulactl.trace.packed import Packed, pack
 
 if TYPE_CHECKING:
     from formulactl.audit.history import History
@@ -40,7 +43,7 @@ class Lives:
         self.store = store
         self.commit = commit
         self.cache = BlobCache(store.cache_file(CACHE_FILE), code_version())
-        self.found: dict[str, Lifecycle] = {}
+        self.found: dict[str, Lifecycle] = {}  # read this run
         self._history: History | None = None
         self._prefix: str | None = None
 
@@ -68,39 +71,54 @@ class Lives:
         if self._prefix is None:
             notes = gitio.refs(self.store.root, ["refs/notes/"])
             marks = ",".join(f"{name}={target}" for name, target in sorted(notes.items()))
-            self._prefix = f"{self.commit}\0{self.store.settings.receipts_key}\0{marks}\0"
+            # the settings' bytes, not the settings: parsing and checking them costs more
+            # than the rest of a warm answer, and a changed receipts key changes the bytes
+            settings = hashlib.sha256(self.store.read_bytes(SETTINGS_FILE, 1 << 20)).hexdigest()
+            self._prefix = f"{self.commit}\0{settings}\0{marks}\0"
         return self._prefix
 
-    def every(self) -> dict[str, Lifecycle]:
-        """Every formula's approvals and archivals, in one walk of history."""
+    def every(self) -> Approvals:
+        """Every formula's approvals and archivals, in one walk of history; each restored
+        when read."""
         kept = self.cache.get(self.prefix + EVERY)
         if kept is None:
             folder = f"{RECORDS_DIR}/{KINDS['formula'].folder}"
             found = lifecycles(self.history, (folder,), self.commit)
-            self.cache.put(self.prefix + EVERY, {key: _kept(life) for key, life in found.items()})
-        else:
-            found = {key: _restored(values) for key, values in kept.items()}
-        self.found.update(found)
-        return found
+            versions = {
+                key: tuple(sorted({a.version for a in life.approvals}))
+                for key, life in found.items()
+            }
+            kept = (pack({key: _kept(life) for key, life in found.items()}), versions)
+            self.cache.put(self.prefix + EVERY, kept)
+        return Approvals(kept[0], kept[1])
 
     def one(self, formula_id: str) -> Lifecycle:
-        if formula_id in self.found:
-            return self.found[formula_id]
+        if formula_id not in self.found:
+            self.found[formula_id] = self._one(formula_id)
+        return self.found[formula_id]
+
+    def _one(self, formula_id: str) -> Lifecycle:
+        """From every formula's lifecycles when kept, else this one's, else its history."""
+        empty = Lifecycle(formula_id, (), ())
         every = self.cache.get(self.prefix + EVERY)
-        kept = (
-            every.get(formula_id, ())
-            if every is not None
-            else self.cache.get(self.prefix + formula_id)
-        )
-        if kept is None:
-            path = formula_path(formula_id)
-            found = lifecycles(self.history, (path,), self.commit).get(formula_id)
-            life = found or Lifecycle(formula_id, (), ())
-            self.cache.put(self.prefix + formula_id, _kept(life))
-        else:
-            life = _restored(kept) if kept else Lifecycle(formula_id, (), ())
-        self.found[formula_id] = life
-        return life
+        if every is not None:
+            return Approvals(*every).get(formula_id, empty)
+        kept = self.cache.get(self.prefix + formula_id)
+        if kept is not None:
+            return _restored(formula_id, kept)
+        path = formula_path(formula_id)
+        found = lifecycles(self.history, (path,), self.commit).get(formula_id, empty)
+        self.cache.put(self.prefix + formula_id, _kept(found))
+        return found
+
+
+class Approvals(Packed[Lifecycle]):
+    """Every formula's lifecycle at a commit, each restored when read, and the versions each
+    had approved (which formulas a where-used must look at)."""
+
+    def __init__(self, raw: Mapping[int, bytes], versions: Mapping[str, tuple[int, ...]]) -> None:
+        super().__init__(raw, _restored)
+        self.versions = versions
 
 
 def _kept(life: Lifecycle) -> tuple[Any, ...]:
@@ -122,7 +140,7 @@ def _signature(signature: Signature) -> tuple[str, ...]:
     )
 
 
-def _restored(kept: tuple[Any, ...]) -> Lifecycle:
+def _restored(_formula: str, kept: tuple[Any, ...]) -> Lifecycle:
     formula, approvals, archived = kept
     return Lifecycle(
         formula,

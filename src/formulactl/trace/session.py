@@ -13,7 +13,7 @@ from formulactl.store.store import Store
 from formulactl.trace.graph import Graph, LotLine, lot_lines
 from formulactl.trace.index import indexed_graph
 from formulactl.trace.inforce import Approval, InForce, Lifecycle, in_force
-from formulactl.trace.lives import Lives, approved_content
+from formulactl.trace.lives import Approvals, Lives, approved_content
 from formulactl.trace.snapshot import Snapshot, resolve_at, unknown
 from formulactl.trace.tracing import Input, Trace, trace_batch, trace_lot
 
@@ -61,7 +61,7 @@ class Session:
         self.close()
 
     @cached_property
-    def lifecycles(self) -> dict[str, Lifecycle]:
+    def lifecycles(self) -> Approvals:
         """Every formula's approvals and archivals, in one walk of history."""
         return self.lives.every()
 

@@ -4,7 +4,7 @@ cache: every traceability answer rests on a named commit and never on a checkout
 from __future__ import annotations
 
 import difflib
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +28,14 @@ class Snapshot:
     records: dict[str, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
     blobs: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → ID → blob
+    # a kind not in `records` yet, read when first asked (None: the commit has none of it)
+    more: Callable[[str], Mapping[str, dict[str, Any]] | None] | None = None
 
     def of(self, kind: str) -> Mapping[str, dict[str, Any]]:
+        if kind not in self.records and self.more is not None:
+            found = self.more(kind)
+            if found is not None:
+                self.records[kind] = found
         return self.records.get(kind, {})
 
     def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
@@ -118,7 +124,7 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
     batch reads a handful of files, not the whole store. Reading many at once (`items`,
     `values`) goes through the parsed-record cache instead."""
 
-    def __init__(self, store: Store, kind: str, blobs: dict[str, str]) -> None:
+    def __init__(self, store: Store, kind: str, blobs: Mapping[str, str]) -> None:
         self.store = store
         self.folder = f"{RECORDS_DIR}/{KINDS[kind].folder}"
         self.blobs = blobs
@@ -176,13 +182,15 @@ def prefetch(records: Mapping[str, Any], ids: Iterable[str]) -> None:
 
 
 def lazy_snapshot(
-    store: Store, commit: str, blobs: dict[str, dict[str, str]], unreadable: list[str]
+    store: Store, commit: str, listing: Mapping[str, Mapping[str, str]], unreadable: list[str]
 ) -> Snapshot:
-    """The records of `commit` from its listing (kind → ID → blob), read when asked."""
-    records: dict[str, Mapping[str, dict[str, Any]]] = {
-        kind: LazyRecords(store, kind, found) for kind, found in blobs.items()
-    }
-    return Snapshot(commit, records, unreadable, blobs)
+    """The records of `commit` from its listing (kind → ID → blob, read where asked), each
+    record parsed when asked. Its `blobs` stay empty."""
+
+    def more(kind: str) -> LazyRecords | None:
+        return LazyRecords(store, kind, listing[kind]) if kind in listing else None
+
+    return Snapshot(commit, {}, unreadable, more=more)
 
 
 def unknown(what: str, wanted: str, known: Iterable[str], commit: str) -> FormulaError:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from formulactl.trace.graph import Graph, LotLine, as_list
-from formulactl.trace.inforce import Approval, Lifecycle
+from formulactl.trace.inforce import Approval
+from formulactl.trace.lives import Approvals
 from formulactl.trace.snapshot import unknown
 from formulactl.trace.tables import Table, table
 
@@ -96,7 +97,7 @@ def lot_row(graph: Graph, line: LotLine) -> tuple[Any, ...]:
 def where_used_material(
     graph: Graph,
     material: str,
-    lives: Mapping[str, Lifecycle],
+    lives: Approvals,
     content: Callable[[Approval], dict[str, Any]],
 ) -> WhereUsed:
     """Every version of every formula that uses `material`: each approved version (the
@@ -127,15 +128,13 @@ def where_used_material(
     )
 
 
-def _candidates(graph: Graph, material: str, lives: Mapping[str, Lifecycle]) -> list[str]:
+def _candidates(graph: Graph, material: str, lives: Approvals) -> list[str]:
     """Formulas whose file uses the material now, and those with an approved version other
     than the file's (it may have used it): only these are read."""
     found = set(graph.formulas_by_material.get(material, []))
-    for formula_id, life in lives.items():
-        current = graph.formula_versions.get(formula_id)
-        if formula_id in graph.formula_versions and any(
-            approval.version != current for approval in life.approvals
-        ):
+    versions = graph.formula_versions
+    for formula_id, approved in lives.versions.items():
+        if formula_id in versions and any(version != versions[formula_id] for version in approved):
             found.add(formula_id)
     return sorted(found)
 
