@@ -4,19 +4,25 @@ prints, so the core keeps plain data and no result carries its own serialiser.""
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from formulactl.audit.trail import Blame, Event
+if TYPE_CHECKING:
+    from formulactl.audit.trail import Blame, Event
 
 
 def to_json(value: Any) -> Any:
     """Dataclasses by their fields (trail events and blame rows flattened for readers),
-    tuples as lists, paths as text; everything else as it is."""
-    if isinstance(value, Event):
+    tuples as lists, paths as text; everything else as it is.
+
+    Events and blame rows exist only where the trail module was imported: a command that
+    never loaded it (a quarter of a second of imports) has none to flatten."""
+    trail: Any = sys.modules.get("formulactl.audit.trail")
+    if trail is not None and isinstance(value, trail.Event):
         return _event(value)
-    if isinstance(value, Blame):
+    if trail is not None and isinstance(value, trail.Blame):
         return _blame(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formulactl.model.sealed import is_sealed
-from formulactl.trace.snapshot import Snapshot, prefetch
+from formulactl.trace.snapshot import Snapshot
 
 OPEN_DELIVERY = ("pending", "partial")
 
@@ -69,35 +69,41 @@ class Delivery:
         }
 
 
-Place = tuple[str, int]  # (batch, index of the lot line): lines are made only when asked
+Line = tuple[Any, ...]  # a LotLine as plain values, as the index keeps it
+Fact = tuple[Any, Any, Any]  # a batch's date, formula and disposition as recorded ("" if none)
+NO_FACT: Fact = ("", "", "")
 
 
 @dataclass
 class Graph:
+    """The indexes of one snapshot, each a mapping read only where an answer looks."""
+
     snapshot: Snapshot
-    by_lot: dict[str, list[Place]] = field(default_factory=lambda: defaultdict(list))
-    by_material: dict[str, list[Place]] = field(default_factory=lambda: defaultdict(list))
-    consumers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    deliveries: dict[str, list[Delivery]] = field(default_factory=lambda: defaultdict(list))
-    complaints: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    orders_by_formula: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    by_lot: Mapping[str, list[LotLine]]
+    by_material: Mapping[str, list[LotLine]]
+    facts: Mapping[str, Fact]
+    consumers: Mapping[str, list[str]]
+    deliveries: Mapping[str, list[Delivery]]
+    complaints: Mapping[str, list[str]]
+    orders_by_formula: Mapping[str, list[str]]
     # the formulas whose current file has a line of the material, and each one's version
-    formulas_by_material: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    formula_versions: dict[str, int | None] = field(default_factory=dict)
+    formulas_by_material: Mapping[str, list[str]]
+    formula_versions: Mapping[str, int | None]
+    formula_facts: Mapping[str, tuple[str, str]]  # formula → status, customer
+    order_facts: Mapping[str, tuple[str, Any, Any]]  # order → customer, delivery status, due
 
     @property
     def batches(self) -> Mapping[str, dict[str, Any]]:
         return self.snapshot.of("batch")
 
+    def fact(self, batch: str) -> Fact:
+        return self.facts.get(batch, NO_FACT)
+
     def inputs(self, batch: str) -> list[LotLine]:
         return lot_lines(batch, self.batches.get(batch, {}))
 
-    def lines(self, places: list[Place]) -> list[LotLine]:
-        prefetch(self.batches, {batch for batch, _index in places})
-        return [lot_line(batch, as_list(self.batches[batch].get("lots"))[i]) for batch, i in places]
-
     def lot(self, lot: str, material: str | None = None) -> list[LotLine]:
-        found = self.lines(self.by_lot.get(lot, []))
+        found = self.by_lot.get(lot, [])
         return [line for line in found if material in (None, line.material)]
 
     def forward(self, start: set[str]) -> list[str]:
@@ -115,39 +121,67 @@ class Graph:
         return seen
 
 
-def build_graph(snapshot: Snapshot) -> Graph:
+@dataclass
+class Indexes:
+    """What `Graph` reads, as plain values: lot lines as tuples, deliveries as tuples."""
+
+    by_lot: dict[str, list[Line]] = field(default_factory=lambda: defaultdict(list))
+    by_material: dict[str, list[Line]] = field(default_factory=lambda: defaultdict(list))
+    facts: dict[str, Fact] = field(default_factory=dict)
+    consumers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    deliveries: dict[str, list[Line]] = field(default_factory=lambda: defaultdict(list))
+    complaints: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    orders_by_formula: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    formulas_by_material: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    formula_versions: dict[str, int | None] = field(default_factory=dict)
+    formula_facts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    order_facts: dict[str, tuple[str, Any, Any]] = field(default_factory=dict)
+
+
+def index_snapshot(snapshot: Snapshot) -> Indexes:
     """One pass over every lot line, delivery and complaint; plain tuples, no objects."""
-    graph = Graph(snapshot)
-    by_lot, by_material, consumers = graph.by_lot, graph.by_material, graph.consumers
+    found = Indexes()
+    by_lot: dict[str, list[tuple[str, int, Line]]] = defaultdict(list)
+    by_material: dict[str, list[tuple[str, int, Line]]] = defaultdict(list)
     for batch_id, data in snapshot.of("batch").items():
+        found.facts[batch_id] = (
+            data.get("date", ""),
+            data.get("formula", ""),
+            data.get("disposition", ""),
+        )
         for index, line in enumerate(as_list(data.get("lots"))):
             if not isinstance(line, dict):
                 continue
-            place = (batch_id, index)
+            place = (batch_id, index, line_values(batch_id, line))
             by_lot[str(line.get("lot", ""))].append(place)
             material, intermediate = line.get("material"), line.get("batch")
             if isinstance(material, str):
                 by_material[material].append(place)
             if isinstance(intermediate, str):
-                consumers[intermediate].append(batch_id)
-    for places in (*by_lot.values(), *by_material.values()):
-        places.sort()
+                found.consumers[intermediate].append(batch_id)
+    for places, into in ((by_lot, found.by_lot), (by_material, found.by_material)):
+        for key, lines in places.items():
+            into[key] = [values for _batch, _index, values in sorted(lines)]
     for order_id, data in sorted(snapshot.of("order").items()):
-        _index_order(graph, order_id, data)
+        _index_order(found, order_id, data)
     for feedback_id, data in sorted(snapshot.of("feedback").items()):
         for batch in named_batches(data):
-            graph.complaints[batch].append(feedback_id)
+            found.complaints[batch].append(feedback_id)
     for formula_id, data in sorted(snapshot.of("formula").items()):
         version = data.get("version")
-        graph.formula_versions[formula_id] = version if isinstance(version, int) else None
+        found.formula_versions[formula_id] = version if isinstance(version, int) else None
+        found.formula_facts[formula_id] = (
+            str(data.get("status", "")),
+            str(data.get("customer", "")),
+        )
         materials = {
             line.get("material")
             for line in as_list(data.get("ingredients"))
             if isinstance(line, dict)
         }
         for material in sorted(m for m in materials if isinstance(m, str)):
-            graph.formulas_by_material[material].append(formula_id)
-    return graph
+            found.formulas_by_material[material].append(formula_id)
+    return found
 
 
 def named_batches(feedback: dict[str, Any]) -> list[str]:
@@ -164,8 +198,13 @@ def lot_lines(batch_id: str, data: dict[str, Any]) -> list[LotLine]:
 
 
 def lot_line(batch_id: str, line: dict[str, Any]) -> LotLine:
+    return LotLine(*line_values(batch_id, line))
+
+
+def line_values(batch_id: str, line: dict[str, Any]) -> Line:
+    """A lot line's fields in `LotLine` order; a sealed quantity is shown as "sealed"."""
     quantity = line.get("quantity")
-    return LotLine(
+    return (
         batch_id,
         _text(line.get("material")),
         _text(line.get("batch")),
@@ -177,19 +216,20 @@ def lot_line(batch_id: str, line: dict[str, Any]) -> LotLine:
     )
 
 
-def _index_order(graph: Graph, order_id: str, data: dict[str, Any]) -> None:
+def _index_order(found: Indexes, order_id: str, data: dict[str, Any]) -> None:
     customer = str(data.get("customer", ""))
     delivery = data.get("delivery")
     delivery = delivery if isinstance(delivery, dict) else {}
     status = str(delivery.get("status", "pending"))
+    found.order_facts[order_id] = (customer, delivery.get("status", ""), delivery.get("due", ""))
     for line in as_list(data.get("lines")):
         if isinstance(line, dict) and isinstance(line.get("formula"), str):
-            graph.orders_by_formula[line["formula"].partition("@")[0]].append(order_id)
+            found.orders_by_formula[line["formula"].partition("@")[0]].append(order_id)
     for shipped in as_list(data.get("deliveries")):
         if not isinstance(shipped, dict) or not isinstance(shipped.get("batch"), str):
             continue
-        graph.deliveries[shipped["batch"]].append(
-            Delivery(
+        found.deliveries[shipped["batch"]].append(
+            (
                 order_id,
                 customer,
                 str(shipped.get("date", "")),

@@ -1,16 +1,12 @@
-"""Which version of a formula was in force on a day, and the exact approved text of a
-version, both read from the signed approvals in history (not from what the file said)."""
+"""Which version of a formula was in force on a day, read from the signed approvals in
+history (not from what the file said); `lives` reads them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from formulactl.audit.history import History, is_approval
-from formulactl.audit.trail import Signature, signature_of
-from formulactl.errors import FormulaError
-from formulactl.model.kinds import KINDS, RECORDS_DIR
-from formulactl.store import yamlio
+from formulactl.model.signature import Signature
 from formulactl.trace.snapshot import Snapshot
 
 
@@ -48,61 +44,6 @@ class Lifecycle:
     def approval_of(self, version: int) -> Approval | None:
         found = [item for item in self.approvals if item.version == version]
         return found[-1] if found else None
-
-
-def formula_path(formula_id: str) -> str:
-    return f"{RECORDS_DIR}/{KINDS['formula'].folder}/{formula_id}.yaml"
-
-
-def lifecycle(history: History, formula_id: str, tip: str) -> Lifecycle:
-    path = formula_path(formula_id)
-    return lifecycles(history, (path,), tip).get(formula_id, Lifecycle(formula_id, (), ()))
-
-
-def lifecycles(history: History, paths: tuple[str, ...], tip: str) -> dict[str, Lifecycle]:
-    """The lifecycle of every formula under `paths` (one file, or the whole folder), read
-    in one walk of history."""
-    folder = f"{RECORDS_DIR}/{KINDS['formula'].folder}/"
-    approvals: dict[str, list[Approval]] = {}
-    archived: dict[str, list[tuple[str, str]]] = {}
-    signatures: dict[str, Signature] = {}  # an import approves many formulas in one commit
-    for commit in history.commits([tip], paths):
-        for change in commit.changes:
-            path = change.path
-            wanted = path in paths or folder.rstrip("/") in paths
-            if not (wanted and path.startswith(folder) and path.endswith(".yaml")):
-                continue
-            formula_id = path[len(folder) : -len(".yaml")]
-            before, after = history.state(path, change.old), history.state(path, change.new)
-            if after is not None and change.new and is_approval(before, after):
-                version = after.version or 1
-                if commit.id not in signatures:
-                    signatures[commit.id] = signature_of(history, commit)
-                signature = signatures[commit.id]
-                approvals.setdefault(formula_id, []).append(
-                    Approval(formula_id, version, commit.id, commit.day, signature, change.new)
-                )
-            became = before is None or before.status != "archived"
-            if after is not None and after.status == "archived" and became:
-                archived.setdefault(formula_id, []).append((commit.day, commit.id))
-    return {
-        formula_id: Lifecycle(
-            formula_id,
-            tuple(approvals.get(formula_id, ())),
-            tuple(archived.get(formula_id, ())),
-        )
-        for formula_id in set(approvals) | set(archived)
-    }
-
-
-def approved_content(history: History, approval: Approval) -> dict[str, Any]:
-    """The formula exactly as its approval commit holds it."""
-    raw = history.blob(approval.blob)
-    path = formula_path(approval.formula)
-    try:
-        return yamlio.load_record(raw, path, len(raw) + 1)
-    except FormulaError:
-        return {}
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@ that version's approval commit holds it (not the formula's latest version)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from formulactl.audit.history import History
 from formulactl.errors import FormulaError
 from formulactl.model.settings import split_ref
 from formulactl.rules.quality import Gate, Verdict, gate, typed_pass_problems, verdicts
-from formulactl.trace.inforce import Approval, approved_content, lifecycle
+from formulactl.trace.inforce import Approval, Lifecycle
 from formulactl.trace.snapshot import Snapshot
 
 
@@ -42,8 +42,14 @@ class BatchQuality:
         }
 
 
-def batch_quality(history: History, snapshot: Snapshot, batch_id: str, tip: str) -> BatchQuality:
-    """Refused when the batch names a version that was never approved."""
+def batch_quality(
+    snapshot: Snapshot,
+    batch_id: str,
+    lifecycle: Callable[[str], Lifecycle],
+    content: Callable[[Approval], dict[str, Any]],
+) -> BatchQuality:
+    """Refused when the batch names a version that was never approved; `lifecycle` gives
+    a formula's approvals, `content` an approved version's text."""
     data = snapshot.get("batch", batch_id) or {}
     ref = str(data.get("formula", ""))
     formula_id, version = split_ref(ref)
@@ -51,14 +57,14 @@ def batch_quality(history: History, snapshot: Snapshot, batch_id: str, tip: str)
         raise FormulaError(
             f"{batch_id} names {ref} without a version", "name F-…@V", rule="bad-ref"
         )
-    approval = lifecycle(history, formula_id, tip).approval_of(version)
+    approval = lifecycle(formula_id).approval_of(version)
     if approval is None:
         raise FormulaError(
             f"{batch_id} names {ref}, which was never approved",
             f"see `formulactl log {formula_id}`",
             rule="not-approved",
         )
-    specs = approved_content(history, approval).get("specifications")
+    specs = content(approval).get("specifications")
     qc = data.get("qc")
     problems = tuple(problem.message for problem in typed_pass_problems(specs, qc, ref))
     return BatchQuality(

@@ -4,10 +4,8 @@ to call, and which open orders to stop — stated with the commit it rests on.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from formulactl.crypto import crypto
-from formulactl.crypto.sealing import data_key, open_secrets
 from formulactl.errors import FormulaError
 from formulactl.model.sealed import ENVELOPE, is_sealed
 from formulactl.store.store import Store
@@ -16,6 +14,9 @@ from formulactl.trace.snapshot import prefetch
 from formulactl.trace.tables import Table, table
 from formulactl.trace.tracing import Trace
 from formulactl.trace.whereused import open_orders
+
+if TYPE_CHECKING:
+    from formulactl.crypto import crypto
 
 SEALED = "sealed"
 CONTACT_FIELDS = ("name", "title", "phone", "email", "wechat")
@@ -49,16 +50,7 @@ class Recall:
         }
 
     def tables(self, graph: Graph) -> list[Table]:
-        prefetch(graph.batches, self.trace.affected)
-        batches = [
-            (
-                b,
-                graph.batches[b].get("date", ""),
-                graph.batches[b].get("formula", ""),
-                graph.batches[b].get("disposition", ""),
-            )
-            for b in self.trace.affected
-        ]
+        batches = [(b, *graph.fact(b)) for b in self.trace.affected]
         deliveries = [
             (d.customer, d.order, d.batch, d.date, d.quantity, d.unit)
             for d in self.trace.deliveries
@@ -91,17 +83,11 @@ def recall(
         for customer in found.customers
         for row in _contacts(store, customer, customers.get(customer, {}), identities)
     )
-    orders = graph.snapshot.of("order")
     stopped = open_orders(graph, list(found.affected), set())
-    prefetch(orders, stopped)
     stop = tuple(
-        (
-            order_id,
-            str(orders[order_id].get("customer", "")),
-            str(orders[order_id].get("delivery", {}).get("status", "")),
-            str(orders[order_id].get("delivery", {}).get("due", "")),
-        )
+        (order_id, customer, str(status), str(due))
         for order_id in stopped
+        for customer, status, due in [graph.order_facts[order_id]]
     )
     return Recall(
         found.subject,
@@ -145,6 +131,8 @@ def opened(
     """The record with its sealed values opened for a reader; as it is for anyone else."""
     if ENVELOPE not in data or not identities:
         return data
+    from formulactl.crypto.sealing import data_key, open_secrets
+
     try:
         key = data_key(record_id, data, identities)
         return open_secrets(store.settings, store.schema(kind), record_id, data, key)

@@ -5,29 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from formulactl.audit.history import History
-from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
-from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.model.settings import split_ref
 from formulactl.store.store import Store
 from formulactl.trace.graph import Graph, LotLine, lot_lines
 from formulactl.trace.index import indexed_graph
-from formulactl.trace.inforce import (
-    Approval,
-    InForce,
-    Lifecycle,
-    approved_content,
-    in_force,
-    lifecycle,
-    lifecycles,
-)
-from formulactl.trace.quality import BatchQuality, batch_quality
-from formulactl.trace.recall import opened
+from formulactl.trace.inforce import Approval, InForce, Lifecycle, in_force
+from formulactl.trace.lives import Approvals, Lives, approved_content
 from formulactl.trace.snapshot import Snapshot, resolve_at, unknown
 from formulactl.trace.tracing import Input, Trace, trace_batch, trace_lot
+
+if TYPE_CHECKING:
+    from formulactl.audit.history import History
+    from formulactl.crypto import crypto
+    from formulactl.trace.quality import BatchQuality
 
 
 @dataclass
@@ -35,7 +28,6 @@ class Session:
     store: Store
     at: str | None = None
     identities: list[crypto.Identity] = field(default_factory=list)
-    _lives: dict[str, Lifecycle] = field(default_factory=dict)
 
     @cached_property
     def commit(self) -> str:
@@ -51,11 +43,16 @@ class Session:
 
     @cached_property
     def history(self) -> History:
-        return History(self.store)
+        """History for reports that walk it; the approvals come from `lives`."""
+        return self.lives.history
+
+    @cached_property
+    def lives(self) -> Lives:
+        return Lives(self.store, self.commit)
 
     def close(self) -> None:
-        if "history" in self.__dict__:
-            self.history.close()
+        if "lives" in self.__dict__:
+            self.lives.close()
 
     def __enter__(self) -> Session:
         return self
@@ -64,20 +61,15 @@ class Session:
         self.close()
 
     @cached_property
-    def lifecycles(self) -> dict[str, Lifecycle]:
+    def lifecycles(self) -> Approvals:
         """Every formula's approvals and archivals, in one walk of history."""
-        folder = f"{RECORDS_DIR}/{KINDS['formula'].folder}"
-        found = lifecycles(self.history, (folder,), self.commit)
-        self._lives.update(found)
-        return found
+        return self.lives.every()
 
     def approved_content(self, approval: Approval) -> dict[str, Any]:
-        return approved_content(self.history, approval)
+        return approved_content(self.store, approval)
 
     def lifecycle(self, formula_id: str) -> Lifecycle:
-        if formula_id not in self._lives:
-            self._lives[formula_id] = lifecycle(self.history, formula_id, self.commit)
-        return self._lives[formula_id]
+        return self.lives.one(formula_id)
 
     def approval_of(self, ref: str) -> Approval | None:
         """The approval of the exact version `F-…@V` names, or None."""
@@ -116,13 +108,17 @@ class Session:
         lines = self.graph.inputs(batch_id)
         if not self.identities or not any(line.quantity == "sealed" for line in lines):
             return lines
+        from formulactl.trace.recall import opened
+
         data = opened(self.store, "batch", batch_id, self.graph.batches[batch_id], self.identities)
         return lot_lines(batch_id, data)
 
     def quality(self, batch_id: str) -> BatchQuality:
+        from formulactl.trace.quality import batch_quality
+
         if batch_id not in self.graph.batches:
             raise unknown("batch", batch_id, self.graph.batches, self.commit)
-        return batch_quality(self.history, self.snapshot, batch_id, self.commit)
+        return batch_quality(self.snapshot, batch_id, self.lifecycle, self.approved_content)
 
     def active(self, formula_id: str, day: str) -> InForce:
         if formula_id not in self.snapshot.of("formula"):

@@ -4,18 +4,20 @@ cache: every traceability answer rests on a named commit and never on a checkout
 from __future__ import annotations
 
 import difflib
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import FOLDERS, KINDS, RECORDS_DIR
-from formulactl.store import yamlio
-from formulactl.store.cache import BlobCache
-from formulactl.store.query import records_cache
-from formulactl.store.schema import is_date
 from formulactl.store.store import Store
+
+if TYPE_CHECKING:
+    from formulactl.store.cache import BlobCache
+
+# YAML, schemas and the parsed-record cache are imported where used: a warm traceability
+# answer reads a handful of records, or none.
 
 
 @dataclass
@@ -26,8 +28,14 @@ class Snapshot:
     records: dict[str, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
     blobs: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → ID → blob
+    # a kind not in `records` yet, read when first asked (None: the commit has none of it)
+    more: Callable[[str], Mapping[str, dict[str, Any]] | None] | None = None
 
     def of(self, kind: str) -> Mapping[str, dict[str, Any]]:
+        if kind not in self.records and self.more is not None:
+            found = self.more(kind)
+            if found is not None:
+                self.records[kind] = found
         return self.records.get(kind, {})
 
     def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
@@ -42,6 +50,8 @@ def resolve_at(store: Store, at: str | None) -> str:
         )
     if at is None:
         return gitio.resolve(store.root, "HEAD")
+    from formulactl.store.schema import is_date
+
     if len(at) == 10 and is_date(at):
         found = gitio.commit_on(store.root, at)
         if found is None:
@@ -88,6 +98,8 @@ def _parse_missing(
 def parsed(store: Store, paths: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Blobs (blob → path) read through one `git cat-file --batch` and parsed; what cannot
     be read or parsed is left out (`validate` reports it; an answer skips it)."""
+    from formulactl.store import yamlio
+
     blobs = sorted(paths)
     found = {}
     with gitio.CatFile(store.root) as reader:
@@ -112,7 +124,7 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
     batch reads a handful of files, not the whole store. Reading many at once (`items`,
     `values`) goes through the parsed-record cache instead."""
 
-    def __init__(self, store: Store, kind: str, blobs: dict[str, str]) -> None:
+    def __init__(self, store: Store, kind: str, blobs: Mapping[str, str]) -> None:
         self.store = store
         self.folder = f"{RECORDS_DIR}/{KINDS[kind].folder}"
         self.blobs = blobs
@@ -125,6 +137,8 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
         if len(wanted) <= BULK:
             found = parsed(self.store, wanted)
         else:
+            from formulactl.store.query import records_cache
+
             cache = records_cache(self.store)
             found = {blob: cache.get(blob) for blob in wanted}
             missing = {blob: path for blob, path in wanted.items() if found.get(blob) is None}
@@ -168,13 +182,15 @@ def prefetch(records: Mapping[str, Any], ids: Iterable[str]) -> None:
 
 
 def lazy_snapshot(
-    store: Store, commit: str, blobs: dict[str, dict[str, str]], unreadable: list[str]
+    store: Store, commit: str, listing: Mapping[str, Mapping[str, str]], unreadable: list[str]
 ) -> Snapshot:
-    """The records of `commit` from its listing (kind → ID → blob), read when asked."""
-    records: dict[str, Mapping[str, dict[str, Any]]] = {
-        kind: LazyRecords(store, kind, found) for kind, found in blobs.items()
-    }
-    return Snapshot(commit, records, unreadable, blobs)
+    """The records of `commit` from its listing (kind → ID → blob, read where asked), each
+    record parsed when asked. Its `blobs` stay empty."""
+
+    def more(kind: str) -> LazyRecords | None:
+        return LazyRecords(store, kind, listing[kind]) if kind in listing else None
+
+    return Snapshot(commit, {}, unreadable, more=more)
 
 
 def unknown(what: str, wanted: str, known: Iterable[str], commit: str) -> FormulaError:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.trace.graph import Delivery, Graph, LotLine, find_cycles, named_batches
 from formulactl.trace.inforce import Approval
-from formulactl.trace.quality import BatchQuality
 from formulactl.trace.snapshot import prefetch, unknown
 from formulactl.trace.tables import Table, table
+
+if TYPE_CHECKING:
+    from formulactl.trace.quality import BatchQuality
 
 ApprovalOf = Callable[[str], Approval | None]
 LinesOf = Callable[[str], list[LotLine]]
@@ -173,7 +175,7 @@ def _backwards(
     if batch_id in via or any(m.batch == batch_id for m in made):
         return
     approval_of, lines_of = lookups
-    formula = str(graph.batches.get(batch_id, {}).get("formula", ""))
+    formula = str(graph.fact(batch_id)[1])
     made.append(Made(batch_id, formula, approval_of(formula)))
     path = (*via, batch_id)
     for line in lines_of(batch_id):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.trace.graph import Graph, LotLine, as_list
-from formulactl.trace.inforce import Approval, Lifecycle
-from formulactl.trace.snapshot import prefetch, unknown
+from formulactl.trace.inforce import Approval
+from formulactl.trace.lives import Approvals
+from formulactl.trace.snapshot import unknown
 from formulactl.trace.tables import Table, table
 
 LOT_COLUMNS = ("batch", "date", "formula", "material", "lot", "supplier", "supplier_lot")
@@ -80,12 +81,12 @@ class WhereUsed:
 
 
 def lot_row(graph: Graph, line: LotLine) -> tuple[Any, ...]:
-    batch = graph.batches.get(line.batch, {})
+    day, formula, _disposition = graph.fact(line.batch)
     source = line.material or f"batch {line.intermediate}"
     return (
         line.batch,
-        batch.get("date", ""),
-        batch.get("formula", ""),
+        day,
+        formula,
         source,
         line.lot,
         line.supplier or "",
@@ -96,7 +97,7 @@ def lot_row(graph: Graph, line: LotLine) -> tuple[Any, ...]:
 def where_used_material(
     graph: Graph,
     material: str,
-    lives: Mapping[str, Lifecycle],
+    lives: Approvals,
     content: Callable[[Approval], dict[str, Any]],
 ) -> WhereUsed:
     """Every version of every formula that uses `material`: each approved version (the
@@ -106,14 +107,14 @@ def where_used_material(
     if material not in snapshot.of("material"):
         raise unknown("material", material, snapshot.of("material"), snapshot.commit)
     formulas: list[FormulaUse] = []
-    known = snapshot.of("formula")
-    candidates = _candidates(graph, material, lives)
-    prefetch(known, candidates)
-    for formula_id in candidates:
+    using = set(graph.formulas_by_material.get(material, []))
+    for formula_id in _candidates(graph, material, lives):
         life = lives.get(formula_id)
         approvals = life.approvals if life else ()
-        formulas += formula_uses(formula_id, known[formula_id], approvals, material, content)
-    lines = tuple(graph.lines(graph.by_material.get(material, [])))
+        status, customer = graph.formula_facts[formula_id]
+        now = Current(status, graph.formula_versions[formula_id], customer, formula_id in using)
+        formulas += formula_uses(formula_id, now, approvals, material, content)
+    lines = tuple(graph.by_material.get(material, []))
     affected = graph.forward({line.batch for line in lines})
     named = {use.formula for use in formulas}
     orders = {o for f in named for o in graph.orders_by_formula.get(f, [])}
@@ -127,45 +128,52 @@ def where_used_material(
     )
 
 
-def _candidates(graph: Graph, material: str, lives: Mapping[str, Lifecycle]) -> list[str]:
+def _candidates(graph: Graph, material: str, lives: Approvals) -> list[str]:
     """Formulas whose file uses the material now, and those with an approved version other
     than the file's (it may have used it): only these are read."""
     found = set(graph.formulas_by_material.get(material, []))
-    for formula_id, life in lives.items():
-        current = graph.formula_versions.get(formula_id)
-        if formula_id in graph.formula_versions and any(
-            approval.version != current for approval in life.approvals
-        ):
+    versions = graph.formula_versions
+    for formula_id, approved in lives.versions.items():
+        if formula_id in versions and any(version != versions[formula_id] for version in approved):
             found.add(formula_id)
     return sorted(found)
 
 
+class Current(NamedTuple):
+    """What a formula's file holds now, as the index has it."""
+
+    status: str
+    version: int | None
+    customer: str
+    uses: bool  # it has a line of the material asked about
+
+
 def formula_uses(
     formula_id: str,
-    data: Mapping[str, Any],
+    now: Current,
     approvals: Sequence[Approval],
     material: str,
     content: Callable[[Approval], dict[str, Any]],
 ) -> list[FormulaUse]:
     """The versions of one formula that use `material`, oldest first."""
-    status = str(data.get("status", ""))
-    current = data.get("version") if isinstance(data.get("version"), int) else None
+    status, current = now.status, now.version
     latest = {approval.version: approval for approval in approvals}  # last approval per version
     found = []
     for version, approval in sorted(latest.items()):
         newest = version == max(latest)
         # the file still holds this approved version: no need to read it from history
-        same = version == current and status in ("approved", "archived")
-        body = data if same else content(approval)
-        if not _uses(body, material):
+        if version == current and status in ("approved", "archived"):
+            uses, customer = now.uses, now.customer  # the file holds this version
+        else:
+            body = content(approval)
+            uses, customer = _uses(body, material), str(body.get("customer", ""))
+        if not uses:
             continue
         shown = ("archived" if status == "archived" else "approved") if newest else "superseded"
         in_force = newest and status != "archived"
-        customer = str(body.get("customer", ""))
         found.append(FormulaUse(formula_id, version, shown, in_force, version == current, customer))
-    if current not in latest and _uses(data, material):
-        customer = str(data.get("customer", ""))
-        found.append(FormulaUse(formula_id, current, status, False, True, customer))
+    if current not in latest and now.uses:
+        found.append(FormulaUse(formula_id, current, status, False, True, now.customer))
     return found
 
 
@@ -198,11 +206,9 @@ def customers_of(graph: Graph, batches: list[str]) -> tuple[str, ...]:
 
 def open_orders(graph: Graph, batches: list[str], more: set[str]) -> tuple[str, ...]:
     """Orders not yet fully delivered that shipped one of these batches, or are in `more`."""
-    orders = graph.snapshot.of("order")
-    prefetch(orders, more)
     found = {d.order for batch in batches for d in graph.deliveries.get(batch, []) if d.order_open}
     for order_id in more:
-        delivery = orders.get(order_id, {}).get("delivery")
-        if isinstance(delivery, dict) and delivery.get("status") in ("pending", "partial"):
+        facts = graph.order_facts.get(order_id)
+        if facts is not None and facts[1] in ("pending", "partial"):
             found.add(order_id)
     return tuple(sorted(found))
