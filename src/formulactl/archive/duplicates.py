@@ -7,9 +7,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from formulactl.archive.matching import Match, Pair, duplicate_pairs, likely_duplicates
+from formulactl.archive.matching import (
+    Match,
+    NameKeys,
+    Pair,
+    duplicate_pairs,
+    likely_duplicates,
+)
 from formulactl.errors import FormulaError
+from formulactl.model.sealed import is_sealed
+from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.store import Store
 from formulactl.trace.tables import Table, table
+
+NAMES_FILE = "customer-names.marshal"  # name as typed → (normalised, pinyin key)
 
 
 def entry_check(
@@ -97,6 +108,7 @@ def dedupe(
     customers: Mapping[str, Mapping[str, Any]],
     threshold: float,
     opened: Sequence[Mapping[str, Any]] | None = None,
+    names_of: NameKeys | None = None,
 ) -> DedupeReport:
     """Every likely duplicate pair, skipping merged customers and pairs marked
     `not_duplicate_of`; `opened` (the records decrypted for a reader) lets phones and
@@ -110,7 +122,34 @@ def dedupe(
     compared = (
         {str(record.get("id")): record for record in opened} if opened is not None else customers
     )
-    pairs = duplicate_pairs(compared, threshold)
+    pairs = duplicate_pairs(compared, threshold, names_of)
     live = sum(1 for record in customers.values() if not record.get("merged_into"))
     names = {record_id: str(record.get("name", "")) for record_id, record in customers.items()}
     return DedupeReport(store_id, commit, threshold, live, tuple(pairs), names)
+
+
+def dedupe_at(
+    store: Store,
+    commit: str,
+    customers: Mapping[str, Mapping[str, Any]],
+    threshold: float,
+    opened: Sequence[Mapping[str, Any]] | None = None,
+) -> DedupeReport:
+    """`dedupe` with the names' normalised forms and pinyin keys remembered between runs
+    (keyed by the name's text, HMAC-checked like every cache), so a warm run normalises only
+    new or changed names. Only names stored in plain text are remembered: a value a reader
+    opened never reaches the disk."""
+    cache = BlobCache(store.cache_file(NAMES_FILE), code_version())
+    names_of = NameKeys(cache.entries)
+    report = dedupe(store.settings.store_id, commit, customers, threshold, opened, names_of)
+    plain = {
+        value
+        for record in customers.values()
+        for value in (record.get("name"), record.get("legal_name"))
+        if isinstance(value, str) and not is_sealed(value) and value in names_of.known
+    }
+    if names_of.added & plain or plain != set(cache.entries):
+        cache.entries = {name: names_of.known[name] for name in sorted(plain)}
+        cache.dirty = True
+        cache.save(prune=False)
+    return report
