@@ -85,7 +85,7 @@ def test_a_tampered_file_is_not_trusted(sample_signed_store: Store, invoke: Invo
 def test_no_cache_file_when_the_run_trusts_none(sample_signed_store: Store) -> None:
     store = sample_signed_store.without_cache()
     customers = {"C-1": {"name": "华南涂料"}, "C-2": {"name": "華南塗料有限公司"}}
-    found = duplicates.dedupe_at(store, "HEAD", customers, 85.0)
+    found = duplicates.dedupe(store, "HEAD", customers, 85.0)
     assert [(pair.first, pair.second, pair.certain) for pair in found.pairs] == [
         ("C-1", "C-2", True)
     ]
@@ -96,6 +96,6 @@ def test_names_opened_for_a_reader_are_not_remembered(sample_signed_store: Store
     sealed = "fcx2:…"  # a name sealed in the store, as the reader's opened copy shows it
     customers = {"C-1": {"name": sealed}, "C-2": {"name": "嘉禾涂料"}}
     opened = [{"id": "C-1", "name": "佛山嘉禾塗料"}, {"id": "C-2", "name": "嘉禾涂料"}]
-    found = duplicates.dedupe_at(sample_signed_store, "HEAD", customers, 85.0, opened)
+    found = duplicates.dedupe(sample_signed_store, "HEAD", customers, 85.0, opened)
     assert [pair.reasons for pair in found.pairs] == [("same name after normalising: 嘉禾涂料",)]
     assert set(remembered(sample_signed_store)) == {"嘉禾涂料"}

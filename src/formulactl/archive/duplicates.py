@@ -103,16 +103,17 @@ class DedupeReport:
 
 
 def dedupe(
-    store_id: str,
+    store: Store,
     commit: str,
     customers: Mapping[str, Mapping[str, Any]],
     threshold: float,
     opened: Sequence[Mapping[str, Any]] | None = None,
-    names_of: NameKeys | None = None,
 ) -> DedupeReport:
     """Every likely duplicate pair, skipping merged customers and pairs marked
     `not_duplicate_of`; `opened` (the records decrypted for a reader) lets phones and
-    emails count."""
+    emails count. Each name's normalised form and pinyin key are remembered between runs
+    (keyed by the name's text, HMAC-checked like every cache), so a warm run normalises only
+    new or changed names."""
     if not 0 < threshold <= 100:
         raise FormulaError(
             f"--threshold {threshold:g} is not between 0 and 100",
@@ -122,26 +123,20 @@ def dedupe(
     compared = (
         {str(record.get("id")): record for record in opened} if opened is not None else customers
     )
-    pairs = duplicate_pairs(compared, threshold, names_of)
-    live = sum(1 for record in customers.values() if not record.get("merged_into"))
-    names = {record_id: str(record.get("name", "")) for record_id, record in customers.items()}
-    return DedupeReport(store_id, commit, threshold, live, tuple(pairs), names)
-
-
-def dedupe_at(
-    store: Store,
-    commit: str,
-    customers: Mapping[str, Mapping[str, Any]],
-    threshold: float,
-    opened: Sequence[Mapping[str, Any]] | None = None,
-) -> DedupeReport:
-    """`dedupe` with the names' normalised forms and pinyin keys remembered between runs
-    (keyed by the name's text, HMAC-checked like every cache), so a warm run normalises only
-    new or changed names. Only names stored in plain text are remembered: a value a reader
-    opened never reaches the disk."""
     cache = BlobCache(store.cache_file(NAMES_FILE), code_version())
     names_of = NameKeys(cache.entries)
-    report = dedupe(store.settings.store_id, commit, customers, threshold, opened, names_of)
+    pairs = duplicate_pairs(compared, threshold, names_of)
+    _remember(cache, names_of, customers)
+    live = sum(1 for record in customers.values() if not record.get("merged_into"))
+    names = {record_id: str(record.get("name", "")) for record_id, record in customers.items()}
+    return DedupeReport(store.settings.store_id, commit, threshold, live, tuple(pairs), names)
+
+
+def _remember(
+    cache: BlobCache, names_of: NameKeys, customers: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Keep the names of these customers as the store holds them in plain text: a value a
+    reader opened never reaches the disk, and names no longer in use are dropped."""
     plain = {
         value
         for record in customers.values()
@@ -152,4 +147,3 @@ def dedupe_at(
         cache.entries = {name: names_of.known[name] for name in sorted(plain)}
         cache.dirty = True
         cache.save(prune=False)
-    return report

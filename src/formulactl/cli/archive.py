@@ -56,7 +56,7 @@ def dedupe(
     suffix), same name in pinyin, similar names; with --decrypt, the same phone or email
     where your key opens the contacts. Merged customers and pairs marked
     `not_duplicate_of` are left out."""
-    from formulactl.archive.duplicates import dedupe_at
+    from formulactl.archive.duplicates import dedupe as find_duplicates
     from formulactl.reports.facts import facts_snapshot
     from formulactl.trace.snapshot import resolve_at
 
@@ -67,7 +67,7 @@ def dedupe(
     commit = resolve_at(found, at)
     customers = facts_snapshot(found, commit, ("customer",)).of("customer")
     opened = _opened(found, customers, identity) if decrypt else None
-    report = dedupe_at(found, commit, customers, threshold, opened)
+    report = find_duplicates(found, commit, customers, threshold, opened)
     title = f"dedupe customer in store {report.store_id}: {report.customers} customers"
     render_tables(title, commit, report.as_dict(), report.tables(), as_json, form)
 
