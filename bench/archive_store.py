@@ -188,6 +188,8 @@ def feedback(rng: random.Random, fid: str, who: int, day: date) -> dict[str, Any
         record["resolution"] = "已更换批次并回访确认"
     if closed:
         record["closed_on"] = (day + timedelta(days=rng.randint(5, 40))).isoformat()
+        # closing needs an effectiveness result or a reason why no CAPA is needed
+        record["no_capa_reason"] = "一次性问题：已更换批次，原因已排除"
     return record
 
 

@@ -172,7 +172,11 @@ def main() -> None:
         matching_cpu = time.process_time() - cpu_started
         loop = double_loop(customers)
         cold, cold_cpu, output = timed(["dedupe", "customer", "--json"], root)
-        warm, warm_cpu, _ = timed(["dedupe", "customer", "--json"], root)
+        # warm: the lowest of three runs by CPU (the machine is shared), with its wall time
+        warm, warm_cpu, _ = min(
+            (timed(["dedupe", "customer", "--json"], root) for _ in range(3)),
+            key=lambda run: run[1],
+        )
         floor, floor_cpu, _ = timed(["list", "customer"], root)
         found = {(pair["first"], pair["second"]) for pair in json.loads(output)["pairs"]}
         missed = [pair for pair in made["planted"] if tuple(pair) not in found]

@@ -7,9 +7,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from formulactl.archive.matching import Match, Pair, duplicate_pairs, likely_duplicates
+from formulactl.archive.matching import (
+    Match,
+    NameKeys,
+    Pair,
+    duplicate_pairs,
+    likely_duplicates,
+)
 from formulactl.errors import FormulaError
+from formulactl.model.sealed import is_sealed
+from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.store import Store
 from formulactl.trace.tables import Table, table
+
+NAMES_FILE = "customer-names.marshal"  # name as typed → (normalised, pinyin key)
 
 
 def entry_check(
@@ -92,7 +103,7 @@ class DedupeReport:
 
 
 def dedupe(
-    store_id: str,
+    store: Store,
     commit: str,
     customers: Mapping[str, Mapping[str, Any]],
     threshold: float,
@@ -100,7 +111,9 @@ def dedupe(
 ) -> DedupeReport:
     """Every likely duplicate pair, skipping merged customers and pairs marked
     `not_duplicate_of`; `opened` (the records decrypted for a reader) lets phones and
-    emails count."""
+    emails count. Each name's normalised form and pinyin key are remembered between runs
+    (keyed by the name's text, HMAC-checked like every cache), so a warm run normalises only
+    new or changed names."""
     if not 0 < threshold <= 100:
         raise FormulaError(
             f"--threshold {threshold:g} is not between 0 and 100",
@@ -110,7 +123,27 @@ def dedupe(
     compared = (
         {str(record.get("id")): record for record in opened} if opened is not None else customers
     )
-    pairs = duplicate_pairs(compared, threshold)
+    cache = BlobCache(store.cache_file(NAMES_FILE), code_version())
+    names_of = NameKeys(cache.entries)
+    pairs = duplicate_pairs(compared, threshold, names_of)
+    _remember(cache, names_of, customers)
     live = sum(1 for record in customers.values() if not record.get("merged_into"))
     names = {record_id: str(record.get("name", "")) for record_id, record in customers.items()}
-    return DedupeReport(store_id, commit, threshold, live, tuple(pairs), names)
+    return DedupeReport(store.settings.store_id, commit, threshold, live, tuple(pairs), names)
+
+
+def _remember(
+    cache: BlobCache, names_of: NameKeys, customers: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Keep the names of these customers as the store holds them in plain text: a value a
+    reader opened never reaches the disk, and names no longer in use are dropped."""
+    plain = {
+        value
+        for record in customers.values()
+        for value in (record.get("name"), record.get("legal_name"))
+        if isinstance(value, str) and not is_sealed(value) and value in names_of.known
+    }
+    if names_of.added & plain or plain != set(cache.entries):
+        cache.entries = {name: names_of.known[name] for name in sorted(plain)}
+        cache.dirty = True
+        cache.save(prune=False)

@@ -222,16 +222,43 @@ def pinyin_key(normalised: str) -> str:
     )
 
 
-def keys_of(record_id: str, record: Mapping[str, Any]) -> Keys:
+class NameKeys:
+    """Each name as typed → (normalised name, its pinyin key), computed once. Entries `known`
+    from an earlier run (a cache keyed by the name's text) are taken as they are, so a warm
+    `dedupe` loads neither OpenCC nor pypinyin for names it has already seen."""
+
+    def __init__(self, known: Mapping[str, Any] | None = None) -> None:
+        self.known: dict[str, tuple[str, str]] = {
+            name: (value[0], value[1])
+            for name, value in (known or {}).items()
+            if isinstance(value, tuple | list) and len(value) == 2
+        }
+        self.added: set[str] = set()
+
+    def __call__(self, name: str) -> tuple[str, str]:
+        found = self.known.get(name)
+        if found is None:
+            normalised = normalise(name)
+            found = (normalised, pinyin_key(normalised) if normalised else "")
+            self.known[name] = found
+            self.added.add(name)
+        return found
+
+
+def keys_of(record_id: str, record: Mapping[str, Any], names_of: NameKeys | None = None) -> Keys:
     """The keys of one customer record; sealed phones and emails count for nothing."""
-    names = []
+    lookup = names_of or NameKeys()
+    names: list[str] = []
+    spelled: list[str] = []
     for field in ("name", "legal_name"):
         value = record.get(field)
         if isinstance(value, str) and value.strip():
-            found = normalise(value)
+            found, key = lookup(value)
             if found and found not in names:
                 names.append(found)
-    pinyin = tuple(dict.fromkeys(key for key in map(pinyin_key, names) if key))
+                if key and key not in spelled:
+                    spelled.append(key)
+    pinyin = tuple(spelled)
     phones, emails = set(), set()
     contacts = record.get("contacts")
     for contact in contacts if isinstance(contacts, list) else []:
@@ -331,13 +358,16 @@ class Pair:
 
 
 def duplicate_pairs(
-    customers: Mapping[str, Mapping[str, Any]], threshold: float = 85.0
+    customers: Mapping[str, Mapping[str, Any]],
+    threshold: float = 85.0,
+    names_of: NameKeys | None = None,
 ) -> list[Pair]:
     """Every pair of live customers that may be one, best first, without comparing each
     pair in Python: exact keys (tax ID, normalised name, pinyin, phone, email) are grouped
     in buckets, and similar names are found by rapidfuzz matrices over all names."""
+    lookup = names_of or NameKeys()
     keys = {
-        record_id: keys_of(record_id, record)
+        record_id: keys_of(record_id, record, lookup)
         for record_id, record in sorted(customers.items())
         if not record.get("merged_into")
     }

@@ -57,17 +57,17 @@ def dedupe(
     where your key opens the contacts. Merged customers and pairs marked
     `not_duplicate_of` are left out."""
     from formulactl.archive.duplicates import dedupe as find_duplicates
-    from formulactl.store.query import records_cache
-    from formulactl.trace.snapshot import load_snapshot, resolve_at
+    from formulactl.reports.facts import facts_snapshot
+    from formulactl.trace.snapshot import resolve_at
 
     check_format(form)
     if kind != "customer":
         raise usage(f"dedupe checks customers, not {kind!r}: `formulactl dedupe customer`")
     found = open_store(store)
     commit = resolve_at(found, at)
-    customers = load_snapshot(found, commit, records_cache(found)).of("customer")
+    customers = facts_snapshot(found, commit, ("customer",)).of("customer")
     opened = _opened(found, customers, identity) if decrypt else None
-    report = find_duplicates(found.settings.store_id, commit, customers, threshold, opened)
+    report = find_duplicates(found, commit, customers, threshold, opened)
     title = f"dedupe customer in store {report.store_id}: {report.customers} customers"
     render_tables(title, commit, report.as_dict(), report.tables(), as_json, form)
 

@@ -34,7 +34,10 @@ def _basis(session: Session, *kinds: str) -> Basis:
 
 
 def _show(found: Report, as_json: bool, form: str) -> None:
-    render_tables(found.title(), found.basis.commit, found.as_dict(), found.tables(), as_json, form)
+    """Render one report: its JSON or its tables, each made only when it is shown."""
+    data = found.as_dict() if as_json else {}
+    tables = [] if as_json else found.tables()
+    render_tables(found.title(), found.basis.commit, data, tables, as_json, form)
 
 
 def complaints(

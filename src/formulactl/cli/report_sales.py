@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from formulactl.reports.orders import OrderBook
     from formulactl.store.store import Store
     from formulactl.trace.snapshot import Snapshot
-    from formulactl.trace.tables import Table
 
 OnOption = Annotated[
     str | None,
@@ -74,10 +73,11 @@ def _read(
     return found, snapshot, book
 
 
-def _show(
-    title: str, book: OrderBook, data: dict[str, Any], tables: list[Table], *args: Any
-) -> None:
-    render_tables(f"{title} in store {book.store_id}", book.commit, data, tables, *args)
+def _show(title: str, book: OrderBook, found: Any, as_json: bool, form: str) -> None:
+    """Render one report: its JSON or its tables, each made only when it is shown."""
+    data = found.as_dict() if as_json else {}
+    tables = [] if as_json else found.tables()
+    render_tables(f"{title} in store {book.store_id}", book.commit, data, tables, as_json, form)
 
 
 def classify(
@@ -106,7 +106,7 @@ def classify(
         raise usage("--apply changes the records as they are now: leave out --at")
     _store, _snapshot, book = _read(store, at, on, identity, sealed=True)
     found = classify_report(book, window_months)
-    _show("classify", book, found.as_dict(), found.tables(), as_json, form)
+    _show("classify", book, found, as_json, form)
     if apply:
         _apply(store, found, reason)
 
@@ -152,7 +152,7 @@ def churn(
         store, at, on, None, sealed=False, kinds=("feedback", "survey", "interaction")
     )
     found = churn_report(book, snapshot, factor)
-    _show("churn", book, found.as_dict(), found.tables(), as_json, form)
+    _show("churn", book, found, as_json, form)
 
 
 def forecast(
@@ -177,7 +177,7 @@ def forecast(
     check_format(form)
     _store, _snapshot, book = _read(store, at, on, None, sealed=False)
     found = forecast_report(book, months, customer, product)
-    _show("forecast", book, found.as_dict(), found.tables(), as_json, form)
+    _show("forecast", book, found, as_json, form)
 
 
 def demand(
@@ -200,4 +200,4 @@ def demand(
     )
     predicted = forecast_report(book, months, None, None)
     found = demand_report(found_store, snapshot, predicted, readers(identity))
-    _show("demand", book, found.as_dict(), found.tables(), as_json, form)
+    _show("demand", book, found, as_json, form)

@@ -71,21 +71,27 @@ def _text(found: Table) -> str:
     if not found.rows:
         return f"\n{found.title}: none"
     rows = [found.columns, *[tuple(_cell(v) for v in row) for row in found.rows]]
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(found.columns))]
+    known: dict[str, int] = {}  # each distinct cell measured once (names repeat by the thousand)
+    sized = [[(cell, known.get(cell) or _width(cell, known)) for cell in row] for row in rows]
+    widths = [max(row[i][1] for row in sized) for i in range(len(found.columns))]
     lines = [f"\n{found.title}:"]
-    for row in rows:
+    for row in sized:
         cells = [
-            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
+            cell + " " * (width - size) for (cell, size), width in zip(row, widths, strict=True)
         ]
         lines.append("  " + "  ".join(cells).rstrip())
     return "\n".join(lines)
 
 
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
+def _width(text: str, known: dict[str, int]) -> int:
+    """Display width: CJK characters take two columns (plain ASCII is its length)."""
+    if text.isascii():
+        return len(text)
     import unicodedata
 
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    width = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    known[text] = width
+    return width
 
 
 def _markdown(found: Table) -> str:

@@ -446,13 +446,19 @@ def log(
 
 def _stream(process: subprocess.Popen[bytes]) -> Iterator[LoggedCommit]:
     assert process.stdout is not None
-    buffer = b""
+    # Only each new chunk is split, and a commit's pieces are joined once: re-splitting the
+    # whole buffer per chunk was quadratic for a commit of 200,000 files (seconds per log).
+    pieces: list[bytes] = []
     for chunk in iter(lambda: process.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
-        buffer += chunk
-        *complete, buffer = buffer.split(b"\x01")
-        for entry in complete:
-            if entry:
-                yield _logged(entry)
+        *complete, rest = chunk.split(b"\x01")
+        if complete:
+            complete[0] = b"".join([*pieces, complete[0]])
+            pieces = []
+            for entry in complete:
+                if entry:
+                    yield _logged(entry)
+        pieces.append(rest)
+    buffer = b"".join(pieces)
     if buffer:
         yield _logged(buffer)
     said = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""

@@ -198,11 +198,15 @@ class _Evidence:
             if isinstance(overall, int | float) and overall <= LOW_SCORE:
                 who = under.get(str(data.get("customer")), "")
                 self.scores.setdefault(who, []).append(f"{sid} overall {overall}")
+        today = book.day.isoformat()
+        checked: set[str] = set()  # each distinct date string parsed once
         for iid, data in snapshot.of("interaction").items():
             who = under.get(str(data.get("customer")), "")
             when = str(data.get("date"))
-            parse_day(when, f"{iid} date")
-            if when <= book.day.isoformat() and when > self.contacts.get(who, ("", ""))[0]:
+            if when not in checked:
+                parse_day(when, f"{iid} date")
+                checked.add(when)
+            if when <= today and when > self.contacts.get(who, ("", ""))[0]:
                 self.contacts[who] = (when, str(data.get("by", "")))
 
     def open_complaints(self, customer: str) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ window. Revenue needs the order reader's key; without it quantities stand in, sa
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -227,19 +229,23 @@ def _rfm(
     buyers = sorted(c for c, lines in in_window.items() if lines)
     recency = {c: (day - max(line.day for line in in_window[c])).days for c in buyers}
     frequency = {c: len({line.order for line in in_window[c]}) for c in buyers}
+    # Each population sorted once: a score is then one binary search, not a pass over all.
+    recent = sorted(-recency[o] for o in buyers)
+    frequent = sorted(frequency.values())
+    valued = sorted(values[o] for o in buyers)
     return {
         c: (
-            _quintile(-recency[c], [-recency[o] for o in buyers]),
-            _quintile(frequency[c], list(frequency.values())),
-            _quintile(values[c], [values[o] for o in buyers]),
+            _quintile(-recency[c], recent),
+            _quintile(frequency[c], frequent),
+            _quintile(values[c], valued),
         )
         for c in buyers
     }
 
 
-def _quintile(value: float, population: list[float]) -> int:
-    """1 + how many fifths of the population lie strictly below `value`."""
-    below = sum(1 for other in population if other < value)
+def _quintile(value: float, population: Sequence[float]) -> int:
+    """1 + how many fifths of the population (sorted) lie strictly below `value`."""
+    below = bisect_left(population, value)
     return 1 + min(4, 5 * below // len(population))
 
 

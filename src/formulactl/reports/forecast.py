@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from formulactl.errors import FormulaError
@@ -165,11 +166,14 @@ def build_series(
 ) -> list[Series]:
     """Monthly totals per (customer, product, unit), zero-filled up to month `last`."""
     totals: dict[tuple[str, str, str], dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    months: dict[date, int] = {}  # a few hundred order days for a quarter of a million lines
     for line in book.lines:
-        month = month_index(line.day)
-        if month > last or customer not in (None, line.customer):
+        month = months.get(line.day)
+        if month is None:
+            month = months[line.day] = month_index(line.day)
+        if month > last or (customer is not None and line.customer != customer):
             continue
-        if product not in (None, line.product):
+        if product is not None and line.product != product:
             continue
         totals[(line.customer, line.product, line.unit)][month] += line.quantity
     found = []

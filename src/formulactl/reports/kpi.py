@@ -14,6 +14,7 @@ from typing import Any
 
 from formulactl.audit.history import Commit, History
 from formulactl.errors import FormulaError
+from formulactl.git import gitio
 from formulactl.model.team import Person
 from formulactl.reports.quality_common import Basis, Report, percent
 from formulactl.trace.tables import table
@@ -244,5 +245,13 @@ def _review_overdue(data: Mapping[str, Any], today: str) -> bool:
 
 def history_commits(history: History, commit: str) -> list[Commit]:
     """Every commit up to `commit`, parents first, through the history index (cached by
-    commit ID, so a second report reads no commit object again)."""
-    return list(history.commits([commit]))
+    commit ID, so a second report reads no commit object again). The records' versions are
+    not read: KPIs count actions and signers, not contents, and a store imported in one
+    commit would otherwise have 200,000 of them parsed and looked up on every run."""
+    found = []
+    for logged in gitio.log(history.store.repo, [commit]):
+        made = history.commit(logged)
+        # the team and settings of each commit, followed along the walk as History does
+        history.rules.follow(made.id, made.parents, {c.path: c.new for c in made.changes})
+        found.append(made)
+    return found
