@@ -278,6 +278,8 @@ class Workflow:
         }[kind]()
         data.pop("review_due", None)
         data.update(status="draft", version=1)
+        if kind == "customer":  # an owner must be a current team member (`owner-in-team`)
+            data["owner"] = self.rng.choice(TEAM).id
         entry = Entry(kind, data["id"], {})
         self.entries.append(entry)
         self.apply(entry, Step("new", "authored", self.rng.choice(self.people("entry")), data))
