@@ -168,10 +168,9 @@ def test_help_imports_no_other_command_family_nor_pydantic(args: list[str], tmp_
     wanted = {f"formulactl.cli.{COMMANDS[args[0]].module}"} if args[0] in COMMANDS else set()
     assert families - wanted - {"formulactl.cli.common"} == {
         "formulactl.cli.commands",
-        "formulactl.cli.completion",
         "formulactl.cli.lazy",
         "formulactl.cli.params",
-    }
+    }  # completion only when the shell asks
     assert not {"pydantic", "yaml", "cryptography"} & loaded
 
 

@@ -12,7 +12,8 @@ import typer
 import typer.core
 import typer.main
 
-from formulactl.cli import completion, lazy
+from formulactl.cli import lazy
+from formulactl.cli.commands import COMPLETE_VAR, OPTIONS
 from formulactl.errors import FormulaError, Interrupted
 
 # Commands are listed in cli/commands.py and built one at a time when asked for (cli/lazy.py):
@@ -50,10 +51,14 @@ def run(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         group = command()
-        instruction = os.environ.get(completion.COMPLETE_VAR)
+        instruction = os.environ.get(COMPLETE_VAR)
         if instruction:
+            from formulactl.cli import completion
+
             return completion.respond(group, instruction)
-        if args[:1] and args[0] in completion.OPTIONS:
+        if args[:1] and args[0] in OPTIONS:
+            from formulactl.cli import completion
+
             sys.stdout.write(completion.option(args[0], args[1:]))
             return 0
         result = group.main(args=args, prog_name="formulactl", standalone_mode=False)

@@ -14,6 +14,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+PROG = "formulactl"
+# Set by the completion script on each Tab press; only then are completers attached.
+COMPLETE_VAR = "_FORMULACTL_COMPLETE"
+# Root options, answered before any command is built (they take an optional shell name,
+# which click options cannot); the root group lists them in --help.
+OPTIONS = {
+    "--install-completion": "Install completion: bash, zsh or fish (default: $SHELL).",
+    "--show-completion": "Print the completion script for SHELL.",
+}
+
 
 class Entry(NamedTuple):
     module: str  # under formulactl.cli, with a `register(app)` that adds the command

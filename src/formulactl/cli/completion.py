@@ -21,23 +21,15 @@ from typing import Any
 
 from typer import _click
 
+from formulactl.cli.commands import COMPLETE_VAR, PROG
 from formulactl.errors import FormulaError
 
-PROG = "formulactl"
-COMPLETE_VAR = "_FORMULACTL_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 
 Completer = Callable[[_click.Context, str], list[str]]
 
 
 # ---------------------------------------------------------------- the script
-
-# Root options, answered before any command is built (they take an optional shell name,
-# which click options cannot); the root group lists them in --help.
-OPTIONS = {
-    "--install-completion": "Install completion: bash, zsh or fish (default: $SHELL).",
-    "--show-completion": "Print the completion script for SHELL.",
-}
 
 
 def option(name: str, args: list[str]) -> str:

@@ -22,8 +22,7 @@ import typer.main
 from typer import _click
 from typer.models import CommandInfo, TyperInfo
 
-from formulactl.cli import completion
-from formulactl.cli.commands import COMMANDS
+from formulactl.cli.commands import COMMANDS, OPTIONS
 from formulactl.cli.params import prepare
 
 # The settings the root app is made with; every built command uses the same.
@@ -79,7 +78,7 @@ class RootGroup(typer.core.TyperGroup):
     def format_options(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         """--install-completion and --show-completion (answered by `cli.run` before any
         parsing, as they take an optional value), then --help, then the commands."""
-        rows = [(f"{name} [SHELL]", text) for name, text in completion.OPTIONS.items()]
+        rows = [(f"{name} [SHELL]", text) for name, text in OPTIONS.items()]
         rows += [row for param in self.get_params(ctx) if (row := param.get_help_record(ctx))]
         with formatter.section("Options"):
             formatter.write_dl(rows)
@@ -104,7 +103,7 @@ class RootGroup(typer.core.TyperGroup):
         if incomplete.startswith("-"):
             items += [
                 _click.shell_completion.CompletionItem(name, help=text)
-                for name, text in completion.OPTIONS.items()
+                for name, text in OPTIONS.items()
                 if name.startswith(incomplete)
             ]
         return items + _click.core.Command.shell_complete(self, ctx, incomplete)

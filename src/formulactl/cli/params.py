@@ -1,5 +1,5 @@
 """What every built command gets: help that names values, values converted without
-pydantic, and completion of values from the store.
+pydantic, and (on a Tab press) completion of values from the store.
 
 Typer 0.29 converts each parameter through a pydantic TypeAdapter, and importing pydantic
 and building the adapters costs more than the rest of a small command. formulactl's
@@ -10,6 +10,7 @@ anything else (numbers, choices) still goes through typer.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -19,7 +20,7 @@ from typer import _click
 from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
 from typer._param_types import coerce_cli_path
 
-from formulactl.cli import completion
+from formulactl.cli.commands import COMPLETE_VAR
 
 
 class _Argument(typer.core.TyperArgument):
@@ -34,7 +35,11 @@ class _Argument(typer.core.TyperArgument):
 
 def prepare(command: _click.Command) -> _click.Command:
     """Help that names values (`--set FIELD=VALUE`, `KIND`), not `<list[str]>` or `{kind}`;
-    values converted without pydantic; values that complete from the store."""
+    values converted without pydantic; values that complete from the store, attached only
+    when the shell asks (the completion code is not imported by any other run)."""
+    completing = bool(os.environ.get(COMPLETE_VAR))
+    if completing:
+        from formulactl.cli import completion
     # click makes --help on first use; made now, it is converted like the rest.
     help_option = command.get_help_option(_click.Context(command))
     for param in [*command.params, *([help_option] if help_option else [])]:
@@ -50,7 +55,8 @@ def prepare(command: _click.Command) -> _click.Command:
             param._runtime_param = _Plain(
                 annotation=found.annotation, parameter_info=found.parameter_info
             )
-        completion.attach(param)
+        if completing:
+            completion.attach(param)
     return command
 
 
