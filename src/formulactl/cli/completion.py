@@ -12,7 +12,6 @@ says where; it never edits ~/.bashrc or ~/.zshrc (typer's own installer does).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -247,6 +246,8 @@ def _fields(ctx: _click.Context) -> list[str]:
     if not kind:
         return []
     try:
+        import json  # only for field paths: a record ID completes without it
+
         schema = json.loads((root / "schemas" / f"{kind}.schema.json").read_bytes())
     except (OSError, ValueError):
         return []
