@@ -117,6 +117,6 @@ def test_settings_checked_once_are_checked_again_when_they_change_and_not_truste
     assert "formulactl.yaml" in done.out + done.err
     assert "colour" in done.out + done.err
     # A cache file written by hand (no HMAC under this clone's key) vouches for nothing.
-    key = Store(root)._checked("formulactl.yaml", "settings", settings.read_bytes())[1]
+    key = Store(root)._checked("settings", settings.read_bytes())[1]
     remembered.write_bytes(marshal.dumps((2, {key: True})))
     assert invoke("validate", cwd=root).code == 2

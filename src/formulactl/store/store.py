@@ -161,7 +161,7 @@ class Store:
         raw = self.read_bytes(name, 1 << 20)
         data = yamlio.load_record(raw, name, 1 << 20)
         schema = self.schema(kind)
-        checked, key = self._checked(name, kind, raw)
+        checked, key = self._checked(kind, raw)
         if checked.get(key):
             return data
         problems = schema.problems(data)
@@ -175,7 +175,7 @@ class Store:
         checked.save(prune=True)
         return data
 
-    def _checked(self, name: str, kind: str, raw: bytes) -> tuple[BlobCache, str]:
+    def _checked(self, kind: str, raw: bytes) -> tuple[BlobCache, str]:
         """Which bytes of a store file passed its schema, remembered per clone: compiling
         the settings schema is a tenth of a second, and every command reads the settings.
         Runs that trust no cache (`ci`, `audit verify --strict`) check every time."""
@@ -183,10 +183,8 @@ class Store:
 
         from formulactl.store.cache import BlobCache, code_version
 
-        digest = hashlib.sha256(self.schema(kind).digest.encode() + b"\0" + raw)
-        return BlobCache(self.cache_file(f"checked-{kind}.marshal"), code_version()), (
-            digest.hexdigest()
-        )
+        digest = hashlib.sha256(self.schema(kind).digest.encode() + b"\0" + raw).hexdigest()
+        return BlobCache(self.cache_file(f"checked-{kind}.marshal"), code_version()), digest
 
     # ---------------------------------------------------------------- IDs and paths
 
