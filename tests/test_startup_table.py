@@ -170,6 +170,7 @@ def test_help_imports_no_other_command_family_nor_pydantic(args: list[str], tmp_
         "formulactl.cli.commands",
         "formulactl.cli.lazy",
         "formulactl.cli.params",
+        "formulactl.cli.root",
     }  # completion only when the shell asks
     assert not {"pydantic", "yaml", "cryptography"} & loaded
 
