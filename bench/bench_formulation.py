@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_validate import machine
-from formulactl.cli import collect_seldom
+from formulactl.cli.root import collect_seldom
 from formulactl.crypto import crypto
 from formulactl.crypto.opening import open_many, open_record
 from formulactl.crypto.sealing import seal

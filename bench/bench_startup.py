@@ -6,8 +6,9 @@ formulas.
     .venv/bin/python bench/bench_startup.py [--runs 15] [--records 10000]
 
 Targets (issue 11): --help at most 1.3× the floor, a warm validate of a small store at
-most 2×; (issue 16) completion of a record ID in a 10k store under 0.2 s. Completion reads
-only git's listing, so that store holds 10,000 record files that are never parsed.
+most 2×; (issue 16) completion of a record ID in a 10k store under 0.2 s. Completion lists
+`records/`'s folders and parses nothing, so that store holds 10,000 record files that are
+never read.
 Results are printed and written to bench/out/startup.json.
 """
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from formulactl.cli import run
+from formulactl.cli.root import run
 from formulactl.model.workflow import content_digest
 from formulactl.store import yamlio
 from formulactl.store.store import Store, create_store

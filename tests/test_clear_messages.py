@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Invoke, Member, act_as, run_cli
-from formulactl.cli import command
+from formulactl.cli.root import command
 from formulactl.store.store import Store
 from test_history_rules import git
 

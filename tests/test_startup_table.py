@@ -17,9 +17,9 @@ from typer import _click
 
 import formulactl.cli
 from conftest import Invoke
-from formulactl.cli import command
 from formulactl.cli.commands import COMMANDS
 from formulactl.cli.params import prepare
+from formulactl.cli.root import command
 from formulactl.store.store import Store
 
 
@@ -147,7 +147,7 @@ def test_a_mistyped_command_is_answered_from_the_table(invoke: Invoke) -> None:
 def loaded_after(args: list[str], cwd: Path) -> set[str]:
     """The modules a real `formulactl ARGS` process imported."""
     code = (
-        "import sys\nfrom formulactl.cli import run\n"
+        "import sys\nfrom formulactl.cli.root import run\n"
         f"run({args!r})\n"
         "print('\\n'.join(sorted(sys.modules)), file=sys.__stdout__)"
     )

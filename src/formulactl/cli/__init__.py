@@ -1,5 +1,25 @@
-"""The `formulactl` command (its root lives in cli/root.py)."""
+"""The `formulactl` command. Its root (typer app, `run`) is cli/root.py; this entry point
+imports it only when needed, so that a Tab press on a record ID is answered before typer
+is imported (cli/tab.py)."""
 
-from formulactl.cli.root import app, collect_seldom, command, main, run
+from __future__ import annotations
 
-__all__ = ["app", "collect_seldom", "command", "main", "run"]
+import os
+import sys
+
+from formulactl.cli.commands import COMPLETE_VAR
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI (cli/root.py), unless the shell asks for record IDs this can answer."""
+    if argv is None and os.environ.get(COMPLETE_VAR):
+        from formulactl.cli import tab
+
+        answered = tab.answer(os.environ)
+        if answered is not None:
+            text, code = answered
+            sys.stdout.write(text)
+            sys.exit(code)
+    from formulactl.cli import root
+
+    root.main(argv)

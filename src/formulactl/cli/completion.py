@@ -1,8 +1,8 @@
 """Shell completion: the script for bash, zsh or fish, and the values it completes.
 
 Completion runs `formulactl` once per Tab press, so it must stay cheap: record IDs come
-from the listing of `records/`'s folders (file names, no YAML parsed, no git process), a
-version from the one `version:` line of that record's file, field paths from the kind's
+from the listing of `records/`'s folders (cli/tab.py, which answers most of them before
+typer is even imported), field paths from the kind's
 JSON schema, command names from the table in `cli/commands.py`. Typer's completion classes
 speak to the shell (`_FORMULACTL_COMPLETE=complete_bash` with COMP_WORDS/COMP_CWORD, and so on).
 
@@ -13,7 +13,6 @@ says where; it never edits ~/.bashrc or ~/.zshrc (typer's own installer does).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from typer import _click
 
 from formulactl.cli.commands import COMPLETE_VAR, PROG
+from formulactl.cli.tab import ID_PARAMS, ids, record_paths, store_root
 from formulactl.errors import FormulaError
 
 SHELLS = ("bash", "zsh", "fish")
@@ -118,20 +118,6 @@ def attach(param: _click.Parameter) -> None:
         ]
 
 
-# Parameters that take a record ID, and the ID prefix they take.
-_ID_PARAMS = {
-    "record_id": "",
-    "record_ids": "",
-    "ref": "F-",
-    "formula": "F-",
-    "batch": "B-",
-    "material": "M-",
-    "only": "M-",
-    "replace": "M-",
-    "with_": "M-",
-}
-
-
 def _completer(param: _click.Parameter) -> Completer | None:
     name, metavar = param.name or "", param.metavar or ""
     if name == "kind":
@@ -141,8 +127,8 @@ def _completer(param: _click.Parameter) -> Completer | None:
     if "FIELD" in metavar:
         suffix = "=" if "=" in metavar else ""
         return lambda ctx, incomplete: [path + suffix for path in _fields(ctx)]
-    if name in _ID_PARAMS:
-        prefix = _ID_PARAMS[name]
+    if name in ID_PARAMS:
+        prefix = ID_PARAMS[name]
         return lambda ctx, incomplete: _ids(ctx, incomplete, prefix)
     return None
 
@@ -155,70 +141,13 @@ def _kinds() -> list[str]:
 
 def _root(ctx: _click.Context) -> Path | None:
     """The store this command line names (`--store`, FORMULACTL_STORE) or the nearest one."""
-    given = ctx.params.get("store") or os.environ.get("FORMULACTL_STORE")
-    start = Path(given) if given else Path.cwd()
-    for folder in [start] if given else [start, *start.parents]:
-        if (folder / "formulactl.yaml").is_file():
-            return folder
-    return None
-
-
-def _record_paths(root: Path, start: str = "") -> dict[str, str]:
-    """Record ID → its path (`records/FOLDER/ID.yaml`) for IDs that begin with `start`.
-
-    One directory listing per kind folder, no file read and no git process: a Tab press
-    must answer in well under the 0.2 s a user notices, and starting `git ls-files` costs
-    about a tenth of that in a 10,000-record store. Links and anything but plain files
-    are left out, as `validate` refuses them.
-    """
-    if not _ID_START.fullmatch(start):
-        return {}  # no record ID has such characters
-    found = {}
-    try:
-        folders = [
-            entry for entry in os.scandir(root / "records") if entry.is_dir(follow_symlinks=False)
-        ]
-        for folder in folders:
-            for entry in os.scandir(folder.path):
-                name = entry.name
-                if (
-                    name.startswith(start)
-                    and name.endswith(".yaml")
-                    and not name.startswith(".")
-                    and entry.is_file(follow_symlinks=False)
-                ):
-                    found[name[: -len(".yaml")]] = f"records/{folder.name}/{name}"
-    except OSError:
-        return found
-    return found
-
-
-_ID_START = re.compile(r"[A-Za-z0-9_.-]*")
+    return store_root(ctx.params.get("store") or os.environ.get("FORMULACTL_STORE"))
 
 
 def _ids(ctx: _click.Context, incomplete: str, prefix: str) -> list[str]:
     """IDs starting with `prefix`; after `ID@`, that record's versions."""
     root = _root(ctx)
-    if root is None:
-        return []
-    record, at, _ = incomplete.partition("@")
-    paths = _record_paths(root, record if at else max(prefix, incomplete, key=len))
-    if at:
-        found = paths.get(record)
-        return [f"{record}@{version}" for version in _versions(root / found)] if found else []
-    return sorted(record_id for record_id in paths if record_id.startswith(prefix))
-
-
-_VERSION = re.compile(rb"^version: *(\d+) *$", re.MULTILINE)
-
-
-def _versions(path: Path) -> range:
-    """1 … the record's version, read from its top-level `version:` line."""
-    try:
-        found = _VERSION.search(path.read_bytes())
-    except OSError:
-        return range(0)
-    return range(1, int(found.group(1)) + 1) if found else range(0)
+    return [] if root is None else ids(root, incomplete, prefix)
 
 
 def _given(ctx: _click.Context, name: str) -> object:
@@ -240,7 +169,7 @@ def _fields(ctx: _click.Context) -> list[str]:
     if not kind and record:
         from formulactl.model.kinds import FOLDERS
 
-        path = _record_paths(root, str(record)).get(str(record))
+        path = record_paths(root, str(record)).get(str(record))
         folder = FOLDERS.get(path.split("/")[1]) if path else None
         kind = folder.name if folder else None
     if not kind:
