@@ -231,11 +231,12 @@ class History:
         is never waited on once per object."""
         full = tuple(self.prefix + path for path in paths)
         batch: list[gitio.LoggedCommit] = []
+        size = BATCH
         for logged in gitio.log(self.store.repo, revisions, full):
             batch.append(logged)
-            if len(batch) == BATCH:
+            if len(batch) == size:
                 yield from self._batch(batch, limited=bool(paths))
-                batch = []
+                batch, size = [], min(size * 2, MAX_BATCH)
         yield from self._batch(batch, limited=bool(paths))
 
     def _batch(self, batch: list[gitio.LoggedCommit], limited: bool) -> Iterator[Commit]:
@@ -248,7 +249,7 @@ class History:
                         wanted.append(blob)
         fetched = zip(wanted, self.objects.read_many(wanted), strict=True)
         self._fetched = {name: data for name, data in fetched if data is not None}
-        self._parse_states(batch)
+        self._read_new(batch)
         for logged in batch:
             commit = self.commit(logged)
             if not limited:
@@ -257,18 +258,23 @@ class History:
             yield commit
         self._fetched = {}
 
-    def _parse_states(self, batch: list[gitio.LoggedCommit]) -> None:
-        """Parse the batch's new record versions, on every core when there are many."""
+    def _read_new(self, batch: list[gitio.LoggedCommit]) -> None:
+        """Verify the batch's new commits and parse its new record versions: in this process
+        while that is quicker than starting workers, else on every core."""
         jobs: dict[str, tuple[str, str, bytes]] = {}
         for logged in batch:
+            raw = self._fetched.get(logged.id)
+            if raw is not None and self.facts.get(logged.id) is None:
+                jobs[logged.id] = ("", logged.id, raw)
             for change in logged.changes:
                 place = record_id_of(change.path[len(self.prefix) :])
                 for blob in (change.old, change.new):
                     if place and blob in self._fetched:
                         jobs[f"{blob}:{place[0]}"] = (place[0], place[1], self._fetched[blob])
-        results = parallel_map(_state_job, list(jobs.values()))
-        for key, fields in zip(jobs, results, strict=True):
-            self.states.put(key, fields)
+        work = list(jobs.values())
+        results = parallel_map(_job, work) if len(work) >= PARALLEL else [_job(j) for j in work]
+        for key, (kind, _, _), fields in zip(jobs, work, results, strict=True):
+            (self.states if kind else self.facts).put(key, fields)
 
     @cached_property
     def receipts(self) -> dict[str, Receipt]:
@@ -373,16 +379,24 @@ class History:
         return found[2] if found else b""
 
 
+# The first batch is small so that judging starts early; later ones grow, so that a long
+# history starts workers (see PARALLEL) a few times, not once per batch.
 BATCH = 512
+MAX_BATCH = 4096
+# Starting workers (forking, copying the pages they touch) costs more than it saves until a
+# batch holds this many commits to verify and record versions to parse.
+PARALLEL = 2000
 
 
 def _place(store: Store, cache_dir: Path | None, name: str) -> Path | None:
     return cache_dir / name if cache_dir else store.cache_file(name)
 
 
-def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
-    """One record version, in the form the cache keeps (kind and ID are in its key)."""
-    return _cached(_record_state(*job))
+def _job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
+    """A commit's facts (no kind) or a record version's state, as the caches keep them
+    (kind and ID are in a state's key)."""
+    kind, name, data = job
+    return _cached(_record_state(kind, name, data)) if kind else tuple(_commit_facts(data))
 
 
 SEALED_MARK = b"fcx"
