@@ -8,6 +8,8 @@ blob ID, so a second walk over the same history parses nothing again.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import hashlib
 import json
 from collections.abc import Iterator
@@ -178,8 +180,10 @@ def is_admin_path(path: str) -> bool:
     return path in (TEAM_FILE, SETTINGS_FILE, SCHEMAS_DIR) or path.startswith(f"{SCHEMAS_DIR}/")
 
 
+@functools.lru_cache(maxsize=4096)
 def record_id_of(path: str) -> tuple[str, str] | None:
-    """(kind, ID) for `records/<folder>/<ID>.yaml`, else None."""
+    """(kind, ID) for `records/<folder>/<ID>.yaml`, else None (asked several times for each
+    change a history walk meets, hence remembered)."""
     parts = path.split("/")
     if len(parts) != 3 or parts[0] != RECORDS_DIR or not parts[2].endswith(".yaml"):
         return None
@@ -272,7 +276,17 @@ class History:
                     if place and blob in self._fetched:
                         jobs[f"{blob}:{place[0]}"] = (place[0], place[1], self._fetched[blob])
         work = list(jobs.values())
-        results = parallel_map(_job, work) if len(work) >= PARALLEL else [_job(j) for j in work]
+        if len(work) < PARALLEL:
+            results = [_job(job) for job in work]
+        else:
+            # Frozen objects are never walked by a collection in a worker, so the pages the
+            # workers share with this process are not copied for it (the gc module's advice
+            # for forking).
+            gc.freeze()
+            try:
+                results = parallel_map(_job, work)
+            finally:
+                gc.unfreeze()
         for key, (kind, _, _), fields in zip(jobs, work, results, strict=True):
             (self.states if kind else self.facts).put(key, fields)
 
@@ -379,13 +393,15 @@ class History:
         return found[2] if found else b""
 
 
-# The first batch is small so that judging starts early; later ones grow, so that a long
-# history starts workers (see PARALLEL) a few times, not once per batch.
-BATCH = 512
+# Batches grow up to MAX_BATCH commits, so that a long history starts workers a few times
+# rather than once per batch, while its objects are never all held at once.
+BATCH = 1024
 MAX_BATCH = 4096
-# Starting workers (forking, copying the pages they touch) costs more than it saves until a
-# batch holds this many commits to verify and record versions to parse.
-PARALLEL = 2000
+# Workers (forked, copying the pages they touch) cost a third more CPU than the same work
+# done here, and on a machine already busy that is all they add: a batch is shared out only
+# when it holds this many commits to verify and record versions to parse (about a second
+# of work), so a thousand commits are judged on one core.
+PARALLEL = 2500
 
 
 def _place(store: Store, cache_dir: Path | None, name: str) -> Path | None:
