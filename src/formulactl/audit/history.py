@@ -12,6 +12,7 @@ import functools
 import gc
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -276,7 +277,7 @@ class History:
                     if place and blob in self._fetched:
                         jobs[f"{blob}:{place[0]}"] = (place[0], place[1], self._fetched[blob])
         work = list(jobs.values())
-        if len(work) < PARALLEL:
+        if not _spread(len(work)):
             results = [_job(job) for job in work]
         else:
             # Frozen objects are never walked by a collection in a worker, so the pages the
@@ -397,11 +398,24 @@ class History:
 # rather than once per batch, while its objects are never all held at once.
 BATCH = 1024
 MAX_BATCH = 4096
-# Workers (forked, copying the pages they touch) cost a third more CPU than the same work
-# done here, and on a machine already busy that is all they add: a batch is shared out only
-# when it holds this many commits to verify and record versions to parse (about a second
-# of work), so a thousand commits are judged on one core.
-PARALLEL = 2500
+# Workers (forked, copying the pages they touch) cost a quarter more CPU than the same
+# work done here and a tenth of a second to start: worth it from this many commits to verify
+# and record versions to parse (about a third of a second of work).
+PARALLEL = 800
+
+
+def _spread(jobs: int) -> bool:
+    """Share a batch out to workers only when it is big enough and the machine has a core to
+    spare: on a machine already busy they cannot run beside this process, and only add what
+    starting them costs (`make -l` holds back parallel jobs on a busy machine the same way)."""
+    cores = os.cpu_count() or 1
+    if jobs < PARALLEL or cores < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this system
+        return True
+    return load < cores - 0.5
 
 
 def _place(store: Store, cache_dir: Path | None, name: str) -> Path | None:
