@@ -7,8 +7,10 @@ audit commands (`log ID`, `audit verify`) against a plain `git log --name-only` 
     .venv/bin/python bench/bench_history.py --store /tmp/history   # reuse a generated store
 
 Every time is the wall clock of a whole command run as a subprocess, interpreter startup
-included. Both tools judge every commit: formulactl must report 0 findings, git must say
-`G` for every commit, and formulactl's own per-commit verdicts must agree with git's.
+included; the cold check and git are also given in CPU seconds (user + system of the command
+and everything it started), which other work on a shared machine disturbs less. Both tools
+judge every commit: formulactl must report 0 findings, git must say `G` for every commit,
+and formulactl's own per-commit verdicts must agree with git's.
 Results are printed as a table and written to bench/out/history.json.
 """
 
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -46,12 +49,21 @@ def validate_history(store: Path, commits: int) -> float:
     return seconds
 
 
-def time_cold(store: Path, commits: int, repeat: int) -> float:
-    def once() -> float:
-        shutil.rmtree(cache_dir(store), ignore_errors=True)
-        return validate_history(store, commits)
+def children_cpu() -> float:
+    """CPU seconds of every finished child so far (and of the processes they waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
-    return best_of(repeat, once)
+
+def time_cold(store: Path, commits: int, repeat: int) -> tuple[float, float]:
+    """The best wall-clock and the best CPU seconds of `repeat` runs with an emptied cache."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        shutil.rmtree(cache_dir(store), ignore_errors=True)
+        before = children_cpu()
+        walls.append(validate_history(store, commits))
+        cpus.append(children_cpu() - before)
+    return min(walls), min(cpus)
 
 
 def time_warm(store: Path, commits: int, repeat: int) -> float:
@@ -59,12 +71,15 @@ def time_warm(store: Path, commits: int, repeat: int) -> float:
     return best_of(repeat, lambda: validate_history(store, commits))
 
 
-def git_verdicts(store: Path, signers: Path) -> tuple[float, dict[str, str]]:
-    """`git log --format='%H %G?'`: git runs ssh-keygen for every commit. Commit → letter."""
+def git_verdicts(store: Path, signers: Path) -> tuple[float, float, dict[str, str]]:
+    """`git log --format='%H %G?'`: git runs ssh-keygen for every commit. Wall and CPU
+    seconds, and commit → letter."""
     config = f"gpg.ssh.allowedSignersFile={signers}"
+    before = children_cpu()
     seconds, output = run(["git", "-c", config, "log", "--format=%H %G?"], store)
+    cpu = children_cpu() - before
     letters = dict(line.split() for line in output.splitlines() if line.strip())
-    return seconds, letters
+    return seconds, cpu, letters
 
 
 def formulactl_verdicts(store: Path) -> tuple[float, dict[str, str]]:
@@ -133,14 +148,14 @@ def benchmark(store: Path, repeat: int) -> dict[str, Any]:
     check_tree(store)
     print(f"timing on {commits} signed commits in {store} ...", flush=True)
     load_before = os.getloadavg()[0]
-    cold = time_cold(store, commits, repeat)
+    cold, cold_cpu = time_cold(store, commits, repeat)
     warm = time_warm(store, commits, repeat)
     in_process, ours = formulactl_verdicts(store)
     walk, record = busiest_record(store)
     log_cold, log_warm = time_audit(store, ["log", record], repeat)
     audit_cold, audit_warm = time_audit(store, ["audit", "verify"], repeat)
     print("running git log --format='%H %G?' once (one ssh-keygen per commit, slow) ...")
-    git_seconds, theirs = git_verdicts(store, signers)
+    git_seconds, git_cpu, theirs = git_verdicts(store, signers)
     agreed = compare(theirs, ours)
     return {
         "machine": machine(),
@@ -151,9 +166,11 @@ def benchmark(store: Path, repeat: int) -> dict[str, Any]:
         "repeat": repeat,
         "seconds": {
             "formulactl_cold": cold,
+            "formulactl_cold_cpu": cold_cpu,
             "formulactl_warm": warm,
             "formulactl_verdicts_in_process": in_process,
             "git_log_signatures": git_seconds,
+            "git_log_signatures_cpu": git_cpu,
             "git_log_name_only": walk,
             "log_record_cold": log_cold,
             "log_record_warm": log_warm,
@@ -163,6 +180,7 @@ def benchmark(store: Path, repeat: int) -> dict[str, Any]:
         "log_record": record,
         "ratios": {
             "git_over_cold": git_seconds / cold,
+            "git_over_cold_cpu": git_cpu / cold_cpu,
             "git_over_warm": git_seconds / warm,
             "log_warm_over_walk": log_warm / walk,
             "audit_cold_over_walk": audit_cold / walk,
@@ -185,9 +203,11 @@ def report(results: dict[str, Any]) -> None:
     print(f"\n{'tool':<44}{'seconds':>10}")
     rows = [
         ("formulactl validate --history (cold cache)", s["formulactl_cold"]),
+        ("  the same, CPU seconds", s["formulactl_cold_cpu"]),
         ("formulactl validate --history (warm cache)", s["formulactl_warm"]),
         ("formulactl verdicts in-process (no cache)", s["formulactl_verdicts_in_process"]),
         ("git log --format='%H %G?'", s["git_log_signatures"]),
+        ("  the same, CPU seconds", s["git_log_signatures_cpu"]),
     ]
     for name, seconds in rows:
         print(f"{name:<44}{seconds:>10.2f}")
@@ -195,6 +215,7 @@ def report(results: dict[str, Any]) -> None:
     met = "ok" if r["git_over_cold"] >= limit else "MISSED"
     print(f"\n{'measure':<44}{'value':>10}  target")
     print(f"{'git log / formulactl cold':<44}{r['git_over_cold']:>10.1f}  >= {limit:g}  {met}")
+    print(f"{'git log / formulactl cold, CPU seconds':<44}{r['git_over_cold_cpu']:>10.1f}")
     print(f"{'git log / formulactl warm':<44}{r['git_over_warm']:>10.1f}")
     print(f"\n{'audit (' + results['log_record'] + ')':<44}{'seconds':>10}  target")
     audit_rows = [

@@ -8,8 +8,11 @@ blob ID, so a second walk over the same history parses nothing again.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -178,8 +181,10 @@ def is_admin_path(path: str) -> bool:
     return path in (TEAM_FILE, SETTINGS_FILE, SCHEMAS_DIR) or path.startswith(f"{SCHEMAS_DIR}/")
 
 
+@functools.lru_cache(maxsize=4096)
 def record_id_of(path: str) -> tuple[str, str] | None:
-    """(kind, ID) for `records/<folder>/<ID>.yaml`, else None."""
+    """(kind, ID) for `records/<folder>/<ID>.yaml`, else None (asked several times for each
+    change a history walk meets, hence remembered)."""
     parts = path.split("/")
     if len(parts) != 3 or parts[0] != RECORDS_DIR or not parts[2].endswith(".yaml"):
         return None
@@ -231,11 +236,12 @@ class History:
         is never waited on once per object."""
         full = tuple(self.prefix + path for path in paths)
         batch: list[gitio.LoggedCommit] = []
+        size = BATCH
         for logged in gitio.log(self.store.repo, revisions, full):
             batch.append(logged)
-            if len(batch) == BATCH:
+            if len(batch) == size:
                 yield from self._batch(batch, limited=bool(paths))
-                batch = []
+                batch, size = [], min(size * 2, MAX_BATCH)
         yield from self._batch(batch, limited=bool(paths))
 
     def _batch(self, batch: list[gitio.LoggedCommit], limited: bool) -> Iterator[Commit]:
@@ -248,7 +254,7 @@ class History:
                         wanted.append(blob)
         fetched = zip(wanted, self.objects.read_many(wanted), strict=True)
         self._fetched = {name: data for name, data in fetched if data is not None}
-        self._parse_states(batch)
+        self._read_new(batch)
         for logged in batch:
             commit = self.commit(logged)
             if not limited:
@@ -257,18 +263,33 @@ class History:
             yield commit
         self._fetched = {}
 
-    def _parse_states(self, batch: list[gitio.LoggedCommit]) -> None:
-        """Parse the batch's new record versions, on every core when there are many."""
+    def _read_new(self, batch: list[gitio.LoggedCommit]) -> None:
+        """Verify the batch's new commits and parse its new record versions: in this process
+        while that is quicker than starting workers, else on every core."""
         jobs: dict[str, tuple[str, str, bytes]] = {}
         for logged in batch:
+            raw = self._fetched.get(logged.id)
+            if raw is not None and self.facts.get(logged.id) is None:
+                jobs[logged.id] = ("", logged.id, raw)
             for change in logged.changes:
                 place = record_id_of(change.path[len(self.prefix) :])
                 for blob in (change.old, change.new):
                     if place and blob in self._fetched:
                         jobs[f"{blob}:{place[0]}"] = (place[0], place[1], self._fetched[blob])
-        results = parallel_map(_state_job, list(jobs.values()))
-        for key, fields in zip(jobs, results, strict=True):
-            self.states.put(key, fields)
+        work = list(jobs.values())
+        if not _spread(len(work)):
+            results = [_job(job) for job in work]
+        else:
+            # Frozen objects are never walked by a collection in a worker, so the pages the
+            # workers share with this process are not copied for it (the gc module's advice
+            # for forking).
+            gc.freeze()
+            try:
+                results = parallel_map(_job, work)
+            finally:
+                gc.unfreeze()
+        for key, (kind, _, _), fields in zip(jobs, work, results, strict=True):
+            (self.states if kind else self.facts).put(key, fields)
 
     @cached_property
     def receipts(self) -> dict[str, Receipt]:
@@ -373,16 +394,39 @@ class History:
         return found[2] if found else b""
 
 
-BATCH = 512
+# Batches grow up to MAX_BATCH commits, so that a long history starts workers a few times
+# rather than once per batch, while its objects are never all held at once.
+BATCH = 1024
+MAX_BATCH = 4096
+# Workers (forked, copying the pages they touch) cost a quarter more CPU than the same
+# work done here and a tenth of a second to start: worth it from this many commits to verify
+# and record versions to parse (about a third of a second of work).
+PARALLEL = 800
+
+
+def _spread(jobs: int) -> bool:
+    """Share a batch out to workers only when it is big enough and the machine has a core to
+    spare: on a machine already busy they cannot run beside this process, and only add what
+    starting them costs (`make -l` holds back parallel jobs on a busy machine the same way)."""
+    cores = os.cpu_count() or 1
+    if jobs < PARALLEL or cores < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this system
+        return True
+    return load < cores - 0.5
 
 
 def _place(store: Store, cache_dir: Path | None, name: str) -> Path | None:
     return cache_dir / name if cache_dir else store.cache_file(name)
 
 
-def _state_job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
-    """One record version, in the form the cache keeps (kind and ID are in its key)."""
-    return _cached(_record_state(*job))
+def _job(job: tuple[str, str, bytes]) -> tuple[Any, ...]:
+    """A commit's facts (no kind) or a record version's state, as the caches keep them
+    (kind and ID are in a state's key)."""
+    kind, name, data = job
+    return _cached(_record_state(kind, name, data)) if kind else tuple(_commit_facts(data))
 
 
 SEALED_MARK = b"fcx"

@@ -40,8 +40,37 @@ def committed_view(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _digest(view: Mapping[str, Any]) -> str:
-    text = json.dumps(view, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _hashed(_json(view))
+
+
+def _json(view: Any) -> str:
+    """The canonical JSON a digest hashes: sorted keys, no spaces, UTF-8 as is."""
+    return json.dumps(view, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _hashed(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _with_and_without_version(view: Mapping[str, Any]) -> tuple[str, str]:
+    """The digests of `view` and of `view` without `version`, encoding the record once.
+
+    With sorted keys and no spaces the JSON of an object is `{` + its members joined by `,`
+    + `}`, so the text with `version` is the text without it, with the version's member put
+    before the members of the keys that sort after it (encoded alone to find where)."""
+    if "version" not in view:
+        digest = _digest(view)
+        return digest, digest
+    body = {key: value for key, value in view.items() if key != "version"}
+    text = _json(body)
+    member = '"version":' + _json(view["version"])
+    after = _json({key: value for key, value in body.items() if key > "version"})
+    if after == "{}":
+        full = text[:-1] + ("," if body else "") + member + "}"
+    else:
+        cut = len(text) - len(after) + 1
+        full = text[:cut] + member + "," + text[cut:]
+    return _hashed(full), _hashed(text)
 
 
 def _committed(value: Any) -> Any:
@@ -74,19 +103,14 @@ def state_digests(data: Mapping[str, Any], sealed: bool) -> tuple[str, str, str,
     it only as often as its sealed values need: what history keeps per blob."""
     if not sealed:
         view = {k: v for k, v in data.items() if k not in WORKFLOW_FIELDS and k != ENVELOPE}
-        digest = _digest(view)
-        return (
-            digest,
-            _digest({k: v for k, v in view.items() if k != "version"}),
-            digest,
-            digest,
-            "",
-        )
+        digest, body = _with_and_without_version(view)
+        return digest, body, digest, digest, ""
     view = committed_view(data)
     plain = {k: v for k, v in data.items() if k not in WORKFLOW_FIELDS and k != ENVELOPE}
+    digest, body = _with_and_without_version(view)
     return (
-        _digest(view),
-        _digest({k: v for k, v in view.items() if k != "version"}),
+        digest,
+        body,
         _digest(_masked(view)),
         _digest(plain),
         seal_formats(plain),

@@ -62,6 +62,7 @@ _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _TRUE = frozenset(("true", "True", "TRUE"))
 _FALSE = frozenset(("false", "False", "FALSE"))
 _NUMBER_START = frozenset("-+0123456789.")
+_WORDS = _NULLS | _TRUE | _FALSE  # plain text that is not text, besides numbers
 
 
 class YamlError(FormulaError):
@@ -173,16 +174,37 @@ def _build(parser: Any, path: str, marks: dict[str, tuple[int, int]] | None, sou
         event = get()
         cls = type(event)
         if cls is ScalarEvent:
-            _check_plain_node(event, path)
+            # Most events are plain scalars in block mappings: the checks and the attaching
+            # are written out here for them (a call each costs more than the check itself),
+            # and everything else goes through the general functions below.
+            if event.anchor is not None or event.tag is not None:
+                _check_plain_node(event, path)
+            value: Any = event.value
             if event.style:
                 _check_scalar_style(event, stack, source, path)
-            value: Any = event.value if event.style or event.tag else resolve_plain(event.value)
+            elif event.tag is None and (value[:1] in _NUMBER_START or value in _WORDS):
+                value = resolve_plain(value)
             if not stack:
                 root = value
                 break
+            if marks is None:
+                top = stack[-1]
+                container = top[0]
+                if type(container) is list:
+                    container.append(value)
+                    continue
+                key = top[1]
+                if key is not _NO_KEY:
+                    container[key] = value
+                    top[1] = _NO_KEY
+                    continue
+                if type(value) is str and value not in container:
+                    top[1] = value
+                    continue
             _attach(stack, value, event, path, marks)
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
-            _check_plain_node(event, path)
+            if event.anchor is not None or event.tag is not None:
+                _check_plain_node(event, path)
             if len(stack) >= MAX_DEPTH:
                 raise _error(
                     event,
