@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import hashlib
 import json
 import os
@@ -277,17 +276,7 @@ class History:
                     if place and blob in self._fetched:
                         jobs[f"{blob}:{place[0]}"] = (place[0], place[1], self._fetched[blob])
         work = list(jobs.values())
-        if not _spread(len(work)):
-            results = [_job(job) for job in work]
-        else:
-            # Frozen objects are never walked by a collection in a worker, so the pages the
-            # workers share with this process are not copied for it (the gc module's advice
-            # for forking).
-            gc.freeze()
-            try:
-                results = parallel_map(_job, work)
-            finally:
-                gc.unfreeze()
+        results = parallel_map(_job, work) if _spread(len(work)) else [_job(job) for job in work]
         for key, (kind, _, _), fields in zip(jobs, work, results, strict=True):
             (self.states if kind else self.facts).put(key, fields)
 
