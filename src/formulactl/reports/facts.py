@@ -63,11 +63,16 @@ def facts_snapshot(store: Store, commit: str, kinds: Iterable[str]) -> Snapshot:
 
 
 def sales_facts(
-    store: Store, commit: str, kinds: Iterable[str], opening: bool
+    store: Store,
+    commit: str,
+    kinds: Iterable[str],
+    opening: bool,
+    trees: dict[str, str] | None = None,
 ) -> tuple[Snapshot, list[Row] | None]:
     """The records of `kinds` and the order rows at `commit`; when a reader's key is to open
-    sealed prices (`opening`) and some are sealed, the whole orders instead of rows."""
-    loader = _Loader(store, commit)
+    sealed prices (`opening`) and some are sealed, the whole orders instead of rows.
+    `trees` are the commit's `folder_trees` when the caller has them already."""
+    loader = _Loader(store, commit, trees)
     snapshot = loader.snapshot(kinds)
     rows, enveloped = loader.facts("order") or ([], False)
     if opening and enveloped:
@@ -80,10 +85,10 @@ class _Loader:
     """One commit's folder trees; a miss reads the commit's records once (`load_snapshot`)
     and fills the entry of that folder's tree."""
 
-    def __init__(self, store: Store, commit: str) -> None:
+    def __init__(self, store: Store, commit: str, trees: dict[str, str] | None = None) -> None:
         self.store = store
         self.commit = commit
-        self.trees = folder_trees(store, commit)
+        self.trees = folder_trees(store, commit) if trees is None else trees
         self.full: Snapshot | None = None
 
     def snapshot(self, kinds: Iterable[str]) -> Snapshot:

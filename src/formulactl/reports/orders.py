@@ -83,8 +83,9 @@ def parse_day(text: str, what: str) -> date:
 
 def commit_day(store: Store, commit: str) -> date:
     """The day a commit was made: reports judge gaps as of the commit they read, so the
-    same `--at` gives the same answer tomorrow."""
-    done = gitio.run(store.root, ["show", "-s", "--format=%cs", commit])
+    same `--at` gives the same answer tomorrow. (`git log` rather than `git show -s`, which
+    took a third of a second on a commit of 200,000 files.)"""
+    done = gitio.run(store.root, ["log", "-1", "--no-walk", "--format=%cs", commit, "--"])
     return date.fromisoformat(done.stdout.decode().strip())
 
 
