@@ -18,17 +18,8 @@ from formulactl.git import gitio
 from formulactl.reports import facts, kpi
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
-from sales_fixture import customer, import_sales, order
+from sales_fixture import VISIT, customer, import_sales, order
 
-VISIT = """\
-id: I-20260620-c0c3
-date: "2026-06-20"
-customer: C-00003
-by: li.wei
-channel: visit
-summary: 回访，约下月再谈
-next_date: "2026-08-01"
-"""
 ON = ("--on", "2026-12-01")
 
 

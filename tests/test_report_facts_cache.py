@@ -15,17 +15,8 @@ from formulactl.reports import facts
 from formulactl.store.query import records_cache
 from formulactl.store.store import Store
 from formulactl.trace.snapshot import load_snapshot
-from sales_fixture import customer, import_sales, order
+from sales_fixture import VISIT, customer, import_sales, order
 
-VISIT = """\
-id: I-20260620-c0c3
-date: "2026-06-20"
-customer: C-00003
-by: li.wei
-channel: visit
-summary: 回访，约下月再谈
-next_date: "2026-08-01"
-"""
 KINDS = ("customer", "order", "interaction", "formula")  # orders: (rows, sealed for someone)
 
 
