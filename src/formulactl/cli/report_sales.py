@@ -95,11 +95,11 @@ def _read(ground: _Ground, kinds: tuple[str, ...] = ()) -> tuple[Snapshot, Order
     from formulactl.reports.facts import sales_facts
     from formulactl.reports.orders import order_book
 
-    snapshot, rows = sales_facts(
+    snapshot, source = sales_facts(
         ground.store, ground.commit, ("customer", *kinds), bool(ground.who), ground.trees
     )
-    book = order_book(ground.store, snapshot, ground.who, ground.day, rows)
-    return snapshot, book, rows is not None
+    book = order_book(ground.store, snapshot, ground.who, ground.day, source)
+    return snapshot, book, source is not None
 
 
 def _answer(

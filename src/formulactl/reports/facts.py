@@ -12,19 +12,21 @@ the few latest are kept."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.model.sealed import ENVELOPE, is_sealed
-from formulactl.reports.orders import Row, order_rows
+from formulactl.reports.orders import Priced, PricedSource, Row, order_rows, priced_lines
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.query import records_cache
 from formulactl.store.store import Store
 from formulactl.trace.snapshot import Snapshot, load_snapshot
 
 KEEP = 4  # trees kept per folder: HEAD and a few `--at` answers
+PRICED_KEEP = 2  # priced order lines kept (each is every line of the commit: HEAD and one)
 SEALED = "fcx2:"  # what a sealed value becomes in the facts: sealed, and nothing of it
 
 
@@ -68,17 +70,45 @@ def sales_facts(
     kinds: Iterable[str],
     opening: bool,
     trees: dict[str, str] | None = None,
-) -> tuple[Snapshot, list[Row] | None]:
-    """The records of `kinds` and the order rows at `commit`; when a reader's key is to open
-    sealed prices (`opening`) and some are sealed, the whole orders instead of rows.
-    `trees` are the commit's `folder_trees` when the caller has them already."""
+) -> tuple[Snapshot, PricedSource | None]:
+    """The records of `kinds` and the source of the priced order lines at `commit`; when a
+    reader's key is to open sealed prices (`opening`) and some are sealed, the whole orders
+    instead (and no source). `trees` are the commit's `folder_trees` when the caller has them."""
     loader = _Loader(store, commit, trees)
     snapshot = loader.snapshot(kinds)
-    rows, enveloped = loader.facts("order") or ([], False)
-    if opening and enveloped:
-        snapshot.records["order"] = loader.whole().of("order")
-        return snapshot, None
-    return snapshot, list(rows)
+    if opening:
+        _rows, enveloped = loader.facts("order") or ([], False)
+        if enveloped:
+            snapshot.records["order"] = loader.whole().of("order")
+            return snapshot, None
+    return snapshot, _PricedOrders(loader)
+
+
+class _PricedOrders:
+    """The priced order lines of one commit (`reports.orders.priced_lines`), kept in
+    `facts-priced-orders.marshal` under the orders' and customers' trees and the currency
+    and exchange rates they were priced with: a warm report reads them instead of turning
+    every order row into a line again. Made from the facts' rows, so a sealed price stays a
+    bare marker: nothing opened is kept."""
+
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+
+    def priced(self, canonical: dict[str, str], currency: str, rates: list[Any]) -> list[Priced]:
+        trees = self.loader.trees
+        orders = trees.get(KINDS["order"].folder)
+        if orders is None:
+            return []  # no orders at that commit
+        basis = repr((orders, trees.get(KINDS["customer"].folder), currency, rates))
+        key = hashlib.sha256(basis.encode("utf-8", "surrogateescape")).hexdigest()
+        store = self.loader.store
+        cache = BlobCache(store.cache_file("facts-priced-orders.marshal"), code_version())
+        found: list[Priced] | None = cache.get(key)
+        if found is None:
+            rows, _enveloped = self.loader.facts("order")
+            found = priced_lines(rows, canonical, currency, rates)
+            remember(cache, key, found, PRICED_KEEP)
+        return found
 
 
 class _Loader:
@@ -126,10 +156,10 @@ def project(kind: str, records: Mapping[str, dict[str, Any]]) -> Any:
     return dict(records)
 
 
-def remember(cache: BlobCache, tree: str, found: Any) -> None:
-    """Store one tree's facts, keeping only the latest `KEEP` trees of the folder."""
+def remember(cache: BlobCache, tree: str, found: Any, keep: int = KEEP) -> None:
+    """Store one tree's facts, keeping only the latest `keep` trees of the folder."""
     entries = cache.entries
-    for old in list(entries)[: max(0, len(entries) - KEEP + 1)]:
+    for old in list(entries)[: max(0, len(entries) - keep + 1)]:
         del entries[old]
     cache.put(tree, found)
     cache.save(prune=False)
