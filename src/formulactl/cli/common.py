@@ -144,7 +144,7 @@ def json_text(value: Any) -> str:
     from formulactl.cli.render import to_json
 
     # \u escapes keep every character where the terminal cannot show it, and are still JSON.
-    return json.dumps(to_json(value), ensure_ascii=not _utf8(sys.stdout), indent=2, sort_keys=False)
+    return json.dumps(to_json(value), ensure_ascii=stdout_ascii(), indent=2, sort_keys=False)
 
 
 def stdout_ascii() -> bool:

@@ -5,7 +5,9 @@ needs, instead of unmarshalling every parsed record of the store and walking the
 Orders and interactions, the two kinds that number in the hundreds of thousands, are kept
 slim: orders as the line rows `reports.orders` counts (a sealed price as a bare `fcx2:`
 marker, never its ciphertext or an opened value), interactions as the fields churn and kpi
-read. Every other kind is kept whole, as the parsed-record cache holds it. Each file is a
+read. The priced order lines made from those rows (`reports.orders.priced_lines`) are kept
+too, under the orders' and customers' trees and the currency and rates they were priced
+in. Every other kind is kept whole, as the parsed-record cache holds it. Each file is a
 `BlobCache`, so it carries the clone's HMAC and the code digest: a tampered, copied or stale
 file is ignored and rebuilt. A different `--at` with a different tree is a different entry;
 the few latest are kept."""

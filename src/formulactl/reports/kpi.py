@@ -257,7 +257,8 @@ def history_commits(history: History, commit: str) -> list[Commit]:
     )
     changed_rules = set(touched.stdout.decode().split())
     listed = gitio.run(
-        root, ["rev-list", "--reverse", "--topo-order", "--parents", "--end-of-options", commit]
+        root,
+        ["rev-list", "--reverse", "--topo-order", "--parents", "--end-of-options", commit, "--"],
     )
     found = []
     for line in listed.stdout.decode().splitlines():
