@@ -13,6 +13,7 @@ import pytest
 
 from conftest import Invoke, Member, commit_as
 from formulactl.reports import facts
+from formulactl.reports.answers import folder_trees
 from formulactl.store.query import records_cache
 from formulactl.store.store import Store
 from formulactl.trace.snapshot import load_snapshot
@@ -104,7 +105,7 @@ def test_a_tampered_cache_is_not_trusted(sales: Store) -> None:
     truth = facts.facts_snapshot(sales, commit, KINDS).records
     path = sales.cache_dir / "facts-orders.marshal"
     data = path.read_bytes()
-    tree = facts.folder_trees(sales, commit)["orders"]
+    tree = folder_trees(sales, commit)["orders"]
     forged = {tree: {"O-20990101-ff": {"customer": "C-00003", "date": "2099-01-01"}}}
     path.write_bytes(data[:32] + marshal.dumps((2, forged)))  # the old tag on new entries
     assert facts.facts_snapshot(sales, commit, KINDS).records == truth

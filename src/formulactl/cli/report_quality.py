@@ -96,7 +96,6 @@ def kpi(
     """Per person, from signed history: records entered, first-pass approval rate, reject
     rate, days from submit to approve; interactions per month, overdue reviews, complaints
     and follow-ups."""
-    from formulactl.reports.kpi import history_commits, kpi_report
     from formulactl.trace.session import Session
 
     check_format(form)
@@ -105,6 +104,8 @@ def kpi(
         today = date.today()
 
         def compute() -> tuple[Report, bool]:
+            from formulactl.reports.kpi import history_commits, kpi_report
+
             kinds = ("interaction", "feedback", "formula", "material", "supplier", "limit")
             basis = _basis(session, *kinds, today=today)
             history = session.history

@@ -76,8 +76,7 @@ def _ground(
     record folders; identities loaded only when `sealed` prices may be opened."""
     from datetime import date
 
-    from formulactl.reports.facts import folder_trees
-    from formulactl.reports.orders import commit_day
+    from formulactl.reports.answers import commit_day, folder_trees
     from formulactl.trace.snapshot import resolve_at
 
     day = checked_date(on, "--on")
@@ -135,14 +134,14 @@ def classify(
 ) -> None:
     """ABC by revenue over a window (Pareto), RFM scores, and the class and type changes
     they suggest; `--apply` opens those changes as drafts for review in one signed commit."""
-    from formulactl.reports.classify import classify as classify_report
-
     check_format(form)
     if apply and at is not None:
         raise usage("--apply changes the records as they are now: leave out --at")
     ground = _ground(store, at, on, identity, sealed=True)
 
     def compute() -> tuple[Any, bool]:
+        from formulactl.reports.classify import classify as classify_report
+
         _snapshot, book, keep = _read(ground)
         return classify_report(book, window_months), keep
 
@@ -187,13 +186,13 @@ def churn(
 ) -> None:
     """Customers whose gap since the last order exceeds their own usual interval, with the
     evidence: trend, open complaints, low scores, last contact and owner."""
-    from formulactl.reports.churn import churn as churn_report
-
     check_format(form)
     ground = _ground(store, at, on, None, sealed=False)
     kinds = ("feedback", "survey", "interaction")
 
     def compute() -> tuple[Any, bool]:
+        from formulactl.reports.churn import churn as churn_report
+
         snapshot, book, keep = _read(ground, kinds)
         return churn_report(book, snapshot, factor), keep
 
@@ -218,12 +217,12 @@ def forecast(
 ) -> None:
     """Monthly forecast per customer and product from order history, the method picked per
     series and its backtest error on held-out months against the naive method."""
-    from formulactl.reports.forecast import forecast as forecast_report
-
     check_format(form)
     ground = _ground(store, at, on, None, sealed=False)
 
     def compute() -> tuple[Any, bool]:
+        from formulactl.reports.forecast import forecast as forecast_report
+
         _snapshot, book, keep = _read(ground)
         return forecast_report(book, months, customer, product), keep
 
@@ -243,13 +242,14 @@ def demand(
     """Raw material needed per month: the forecast × the approved formulas' percentages
     (for readers of those formulas)."""
     from formulactl.git import gitio
-    from formulactl.reports.demand import demand as demand_report
-    from formulactl.reports.forecast import forecast as forecast_report
 
     check_format(form)
     ground = _ground(store, at, on, None, sealed=False)
 
     def compute() -> tuple[Any, bool]:
+        from formulactl.reports.demand import demand as demand_report
+        from formulactl.reports.forecast import forecast as forecast_report
+
         snapshot, book, keep = _read(ground, ("formula", "material"))
         predicted = forecast_report(book, months, None, None)
         found = demand_report(ground.store, snapshot, predicted, readers(identity))

@@ -10,14 +10,19 @@ history), the settings it uses, the day it is judged on and its options. A diffe
 new material for `report churn`) finds the same one, and only the commit printed in the
 heading is the new one. Each file is a `BlobCache`: HMAC with the clone's key and the code
 digest, so a tampered, copied or stale file is ignored. Callers never keep an answer made
-from opened sealed values (prices, percentages): nothing decrypted lands on disk."""
+from opened sealed values (prices, percentages): nothing decrypted lands on disk. What a key
+is made of (the folders' trees, the commit's day) is found here, so a remembered answer is
+printed without importing the reports themselves."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
+from formulactl.git import gitio
+from formulactl.model.kinds import RECORDS_DIR
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
 
@@ -51,3 +56,25 @@ class Answers:
             del entries[old]
         self.cache.put(self.key, text)
         self.cache.save(prune=False)
+
+
+def folder_trees(store: Store, commit: str) -> dict[str, str]:
+    """`records/<folder>` → its tree ID at `commit`: one `git ls-tree`, no blob read."""
+    done = gitio.run(
+        store.root, ["ls-tree", "-z", "--end-of-options", commit, "--", f"{RECORDS_DIR}/"]
+    )
+    trees: dict[str, str] = {}
+    for entry in done.stdout.split(b"\0"):
+        info, _, name = entry.partition(b"\t")
+        parts = info.split(b" ")
+        if len(parts) == 3 and parts[1] == b"tree":
+            trees[name.decode("utf-8", "surrogateescape").rsplit("/", 1)[-1]] = parts[2].decode()
+    return trees
+
+
+def commit_day(store: Store, commit: str) -> date:
+    """The day a commit was made: reports judge gaps as of the commit they read, so the
+    same `--at` gives the same answer tomorrow. (`git log` rather than `git show -s`, which
+    took a third of a second on a commit of 200,000 files.)"""
+    done = gitio.run(store.root, ["log", "-1", "--no-walk", "--format=%cs", commit, "--"])
+    return date.fromisoformat(done.stdout.decode().strip())

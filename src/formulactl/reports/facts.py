@@ -18,9 +18,9 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from formulactl.git import gitio
-from formulactl.model.kinds import KINDS, RECORDS_DIR
+from formulactl.model.kinds import KINDS
 from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.reports.answers import folder_trees
 from formulactl.reports.orders import Priced, PricedSource, Row, order_rows, priced_lines
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.query import records_cache
@@ -45,20 +45,6 @@ def _orders(records: Mapping[str, dict[str, Any]]) -> tuple[list[Row], bool]:
 def _interaction(data: dict[str, Any]) -> dict[str, Any]:
     """What churn and kpi read of an interaction: who, when, by whom, what next."""
     return {key: data.get(key) for key in ("customer", "date", "by", "next_date", "purpose")}
-
-
-def folder_trees(store: Store, commit: str) -> dict[str, str]:
-    """`records/<folder>` → its tree ID at `commit`: one `git ls-tree`, no blob read."""
-    done = gitio.run(
-        store.root, ["ls-tree", "-z", "--end-of-options", commit, "--", f"{RECORDS_DIR}/"]
-    )
-    trees: dict[str, str] = {}
-    for entry in done.stdout.split(b"\0"):
-        info, _, name = entry.partition(b"\t")
-        parts = info.split(b" ")
-        if len(parts) == 3 and parts[1] == b"tree":
-            trees[name.decode("utf-8", "surrogateescape").rsplit("/", 1)[-1]] = parts[2].decode()
-    return trees
 
 
 def facts_snapshot(store: Store, commit: str, kinds: Iterable[str]) -> Snapshot:

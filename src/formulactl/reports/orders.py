@@ -17,9 +17,9 @@ from formulactl.archive.identity import canonical_ids
 from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
 from formulactl.formulation.costing import exchange_rate
-from formulactl.git import gitio
 from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.reports.answers import commit_day
 from formulactl.store.store import Record, Store
 from formulactl.trace.snapshot import Snapshot, unknown
 
@@ -79,14 +79,6 @@ def parse_day(text: str, what: str) -> date:
         raise FormulaError(
             f"{what}: {text!r} is not a date", "write dates as YYYY-MM-DD", rule="usage"
         ) from None
-
-
-def commit_day(store: Store, commit: str) -> date:
-    """The day a commit was made: reports judge gaps as of the commit they read, so the
-    same `--at` gives the same answer tomorrow. (`git log` rather than `git show -s`, which
-    took a third of a second on a commit of 200,000 files.)"""
-    done = gitio.run(store.root, ["log", "-1", "--no-walk", "--format=%cs", commit, "--"])
-    return date.fromisoformat(done.stdout.decode().strip())
 
 
 def order_book(
