@@ -245,6 +245,7 @@ def demand(
 
     check_format(form)
     ground = _ground(store, at, on, None, sealed=False)
+    who = None if identity is None else readers(identity)  # a bad key file: one line, exit 2
 
     def compute() -> tuple[Any, bool]:
         from formulactl.reports.demand import demand as demand_report
@@ -252,7 +253,9 @@ def demand(
 
         snapshot, book, keep = _read(ground, ("formula", "material"))
         predicted = forecast_report(book, months, None, None)
-        found = demand_report(ground.store, snapshot, predicted, readers(identity))
+        found = demand_report(
+            ground.store, snapshot, predicted, readers(None) if who is None else who
+        )
         return found, keep and not found.opened_sealed
 
     # Keyed by the commit and HEAD: a formula in draft counts by its last approved version,
