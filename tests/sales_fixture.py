@@ -33,6 +33,17 @@ lines:
     unit_price: {price}
 """
 
+# One logged visit of C-00003 with a follow-up date, for reports that read interactions.
+VISIT = """\
+id: I-20260620-c0c3
+date: "2026-06-20"
+customer: C-00003
+by: li.wei
+channel: visit
+summary: 回访，约下月再谈
+next_date: "2026-08-01"
+"""
+
 
 def customer(cid: str, name: str, kind: str = "existing", klass: str = "C") -> tuple[str, str]:
     text = CUSTOMER.format(id=cid, name=name, type=kind, klass=klass, owner="wang.fang")

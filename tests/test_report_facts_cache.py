@@ -1,4 +1,5 @@
-"""The reports' facts cache: per folder, keyed by the folder's tree at the commit; its facts
+"""The reports' facts cache: per folder, keyed by the folder's tree at the commit, and the
+priced order lines keyed by the orders' and customers' trees and the exchange rates; its facts
 equal those read from the records, it holds no sealed value, `--at` gets its own entry, and a
 tampered file is not trusted."""
 
@@ -12,20 +13,12 @@ import pytest
 
 from conftest import Invoke, Member, commit_as
 from formulactl.reports import facts
+from formulactl.reports.answers import folder_trees
 from formulactl.store.query import records_cache
 from formulactl.store.store import Store
 from formulactl.trace.snapshot import load_snapshot
-from sales_fixture import customer, import_sales, order
+from sales_fixture import VISIT, customer, import_sales, order
 
-VISIT = """\
-id: I-20260620-c0c3
-date: "2026-06-20"
-customer: C-00003
-by: li.wei
-channel: visit
-summary: 回访，约下月再谈
-next_date: "2026-08-01"
-"""
 KINDS = ("customer", "order", "interaction", "formula")  # orders: (rows, sealed for someone)
 
 
@@ -112,7 +105,7 @@ def test_a_tampered_cache_is_not_trusted(sales: Store) -> None:
     truth = facts.facts_snapshot(sales, commit, KINDS).records
     path = sales.cache_dir / "facts-orders.marshal"
     data = path.read_bytes()
-    tree = facts.folder_trees(sales, commit)["orders"]
+    tree = folder_trees(sales, commit)["orders"]
     forged = {tree: {"O-20990101-ff": {"customer": "C-00003", "date": "2099-01-01"}}}
     path.write_bytes(data[:32] + marshal.dumps((2, forged)))  # the old tag on new entries
     assert facts.facts_snapshot(sales, commit, KINDS).records == truth
@@ -140,3 +133,56 @@ def test_warm_reports_answer_as_cold_ones(
     assert list(sales.cache_dir.glob("facts-*.marshal"))
     warm = invoke("report", *args, "--json", cwd=sales.root)
     assert (warm.code, warm.out) == (0, cold.out)
+
+
+def book_lines(store: Store, commit: str, cached: bool) -> tuple[object, ...]:
+    """The order book at `commit`: from the priced-lines cache, or from the records."""
+    from datetime import date
+
+    from formulactl.reports.orders import order_book
+
+    day = date(2026, 12, 1)
+    if cached:
+        snapshot, source = facts.sales_facts(store, commit, ("customer",), opening=False)
+        assert source is not None
+        book = order_book(store, snapshot, [], day, source)
+    else:
+        plain = store.without_cache()
+        book = order_book(plain, load_snapshot(plain, commit, records_cache(plain)), [], day)
+    return (tuple(book.lines), book.sealed_orders, tuple(book.unpriced))
+
+
+def no_pricing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object) -> None:
+        raise AssertionError("the lines were priced again, not read")
+
+    monkeypatch.setattr(facts, "priced_lines", refuse)
+
+
+def test_priced_lines_are_those_of_the_records_per_commit(
+    sales: Store, team_keys: dict[str, Member], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = head(sales)
+    truth = book_lines(sales, before, cached=False)
+    assert (len(truth[0]), truth[1]) == (4, 3)  # the three imported orders' prices sealed
+    assert book_lines(sales, before, cached=True) == truth
+    stored = (sales.cache_dir / "facts-priced-orders.marshal").read_bytes()
+    assert b"age-encryption" not in stored  # sealed prices are a flag, nothing of them
+    path = sales.root / "records/orders/O-20260405-aaa3.yaml"
+    path.write_text(order("C-00003", "2026-04-05", 7, 10)[1], encoding="utf-8")
+    after = commit_as(sales.root, team_keys["zhang.min"], "add an order")
+    assert len(book_lines(sales, after, cached=True)[0]) == 5
+    no_pricing(monkeypatch)  # both commits' lines are kept now
+    assert book_lines(sales, before, cached=True) == truth
+    assert book_lines(sales, after, cached=True) == book_lines(sales, after, cached=False)
+
+
+def test_tampered_priced_lines_are_not_trusted(sales: Store) -> None:
+    commit = head(sales)
+    truth = book_lines(sales, commit, cached=True)
+    path = sales.cache_dir / "facts-priced-orders.marshal"
+    data = path.read_bytes()
+    (key,) = marshal.loads(data[32:])[1]
+    forged = {key: [("O-20990101-ff", "C-00003", 739000, "F-000001", 1e9, "kg", None, False, None)]}
+    path.write_bytes(data[:32] + marshal.dumps((2, forged)))  # the old tag on new entries
+    assert book_lines(sales, commit, cached=True) == truth

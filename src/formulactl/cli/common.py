@@ -136,10 +136,20 @@ def ask(question: str, default: bool) -> bool:
 
 def print_json(value: Any) -> None:
     """Any result as JSON, through the one renderer (`cli/render.py`)."""
+    out(json_text(value))
+
+
+def json_text(value: Any) -> str:
+    """The JSON `print_json` prints, as text (a remembered report answer keeps it)."""
     from formulactl.cli.render import to_json
 
     # \u escapes keep every character where the terminal cannot show it, and are still JSON.
-    out(json.dumps(to_json(value), ensure_ascii=not _utf8(sys.stdout), indent=2, sort_keys=False))
+    return json.dumps(to_json(value), ensure_ascii=stdout_ascii(), indent=2, sort_keys=False)
+
+
+def stdout_ascii() -> bool:
+    """Whether JSON escapes non-ASCII characters on this run's standard output."""
+    return not _utf8(sys.stdout)
 
 
 def print_findings(store: Store, findings: Sequence[Finding], as_json: bool) -> None:

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from formulactl.cli.common import JsonOption, StoreOption, checked_date, open_store
-from formulactl.cli.tables import AtOption, FormatOption, check_format, render_tables
+from formulactl.cli.tables import (
+    AtOption,
+    FormatOption,
+    check_format,
+    render_remembered,
+    render_tables,
+)
 
 if TYPE_CHECKING:
     from formulactl.reports.quality_common import Basis, Report
@@ -23,14 +29,14 @@ def register(group: typer.Typer) -> None:
     group.command("suppliers")(suppliers)
 
 
-def _basis(session: Session, *kinds: str) -> Basis:
+def _basis(session: Session, *kinds: str, today: date | None = None) -> Basis:
     """The ground of one report: customers and `kinds` at `--at`, from the facts cache."""
     from formulactl.reports.facts import facts_snapshot
     from formulactl.reports.quality_common import basis_at
 
     store = session.store
     snapshot = facts_snapshot(store, session.commit, ("customer", *kinds))
-    return basis_at(store.root, store.settings.store_id, snapshot, date.today())
+    return basis_at(store.root, store.settings.store_id, snapshot, today or date.today())
 
 
 def _show(found: Report, as_json: bool, form: str) -> None:
@@ -90,18 +96,28 @@ def kpi(
     """Per person, from signed history: records entered, first-pass approval rate, reject
     rate, days from submit to approve; interactions per month, overdue reviews, complaints
     and follow-ups."""
-    from formulactl.reports.kpi import history_commits, kpi_report
     from formulactl.trace.session import Session
 
     check_format(form)
     checked_date(since, "--since")
     with Session(open_store(store), at) as session:
-        basis = _basis(
-            session, "interaction", "feedback", "formula", "material", "supplier", "limit"
-        )
-        history = session.history
-        commits = history_commits(history, basis.commit)
-        _show(kpi_report(basis, commits, history.signer, person, since), as_json, form)
+        today = date.today()
+
+        def compute() -> tuple[Report, bool]:
+            from formulactl.reports.kpi import history_commits, kpi_report
+
+            kinds = ("interaction", "feedback", "formula", "material", "supplier", "limit")
+            basis = _basis(session, *kinds, today=today)
+            history = session.history
+            commits = history_commits(history, basis.commit)
+            return kpi_report(basis, commits, history.signer, person, since), True
+
+        # Signed history up to the commit and the records at it, judged today: remembered
+        # by the commit and the day (history is no folder's tree).
+        found = session.store
+        title = f"staff KPIs, store {found.settings.store_id}"
+        parts = (session.commit, today.isoformat(), person, since)
+        render_remembered(found, "kpi", parts, title, session.commit, as_json, form, compute)
 
 
 def suppliers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,11 +20,14 @@ from formulactl.cli.tables import (
     FormatOption,
     check_format,
     readers,
-    render_tables,
+    render_remembered,
     usage,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+
     from formulactl.reports.orders import OrderBook
     from formulactl.store.store import Store
     from formulactl.trace.snapshot import Snapshot
@@ -47,37 +51,68 @@ def register(group: typer.Typer) -> None:
     group.command("demand")(demand)
 
 
-def _read(
-    store: Path | None,
-    at: str | None,
-    on: str | None,
-    identity: Path | None,
-    sealed: bool,
-    kinds: tuple[str, ...] = (),
-) -> tuple[Store, Snapshot, OrderBook]:
-    """The records at `--at` (customers, order rows and `kinds`, from the facts cache) and their
-    order history judged on `--on`, prices opened when `sealed` is asked (and the user is a
-    reader of orders)."""
+@dataclass
+class _Ground:
+    """What a sales report stands on before any record is read: the store, the commit,
+    the day it is judged on, the record folders' tree IDs and the reader's identities."""
+
+    store: Store
+    commit: str
+    day: date
+    trees: dict[str, str]
+    who: list[Any]
+
+    def parts(self, kinds: tuple[str, ...]) -> tuple[Any, ...]:
+        """The tree IDs of `kinds`' folders and the day: what an answer from them is keyed by."""
+        from formulactl.model.kinds import KINDS
+
+        return (*(self.trees.get(KINDS[kind].folder) for kind in kinds), self.day.isoformat())
+
+
+def _ground(
+    store: Path | None, at: str | None, on: str | None, identity: Path | None, sealed: bool
+) -> _Ground:
+    """The commit at `--at`, the day `--on` (default: the commit's), one `git ls-tree` of the
+    record folders; identities loaded only when `sealed` prices may be opened."""
     from datetime import date
 
-    from formulactl.reports.facts import sales_facts
-    from formulactl.reports.orders import order_book
+    from formulactl.reports.answers import commit_day, folder_trees
     from formulactl.trace.snapshot import resolve_at
 
     day = checked_date(on, "--on")
     found = open_store(store)
     who = readers(identity) if sealed else []
     commit = resolve_at(found, at)
-    snapshot, rows = sales_facts(found, commit, ("customer", *kinds), opening=bool(who))
-    book = order_book(found, snapshot, who, date.fromisoformat(day) if day else None, rows)
-    return found, snapshot, book
+    judged = date.fromisoformat(day) if day else commit_day(found, commit)
+    return _Ground(found, commit, judged, folder_trees(found, commit), who)
 
 
-def _show(title: str, book: OrderBook, found: Any, as_json: bool, form: str) -> None:
-    """Render one report: its JSON or its tables, each made only when it is shown."""
-    data = found.as_dict() if as_json else {}
-    tables = [] if as_json else found.tables()
-    render_tables(f"{title} in store {book.store_id}", book.commit, data, tables, as_json, form)
+def _read(ground: _Ground, kinds: tuple[str, ...] = ()) -> tuple[Snapshot, OrderBook, bool]:
+    """The records at the commit (customers, order rows and `kinds`, from the facts cache) and
+    their order history, prices opened for a reader of orders; and whether the answer may be
+    kept (not when sealed prices were opened)."""
+    from formulactl.reports.facts import sales_facts
+    from formulactl.reports.orders import order_book
+
+    snapshot, source = sales_facts(
+        ground.store, ground.commit, ("customer", *kinds), bool(ground.who), ground.trees
+    )
+    book = order_book(ground.store, snapshot, ground.who, ground.day, source)
+    return snapshot, book, source is not None
+
+
+def _answer(
+    ground: _Ground,
+    name: str,
+    parts: tuple[Any, ...] | None,
+    as_json: bool,
+    form: str,
+    compute: Callable[[], tuple[Any, bool]],
+) -> Any:
+    """Print one report, remembered by `parts` (see `render_remembered`)."""
+    store = ground.store
+    title = f"{name} in store {store.settings.store_id}"
+    return render_remembered(store, name, parts, title, ground.commit, as_json, form, compute)
 
 
 def classify(
@@ -99,14 +134,20 @@ def classify(
 ) -> None:
     """ABC by revenue over a window (Pareto), RFM scores, and the class and type changes
     they suggest; `--apply` opens those changes as drafts for review in one signed commit."""
-    from formulactl.reports.classify import classify as classify_report
-
     check_format(form)
     if apply and at is not None:
         raise usage("--apply changes the records as they are now: leave out --at")
-    _store, _snapshot, book = _read(store, at, on, identity, sealed=True)
-    found = classify_report(book, window_months)
-    _show("classify", book, found, as_json, form)
+    ground = _ground(store, at, on, identity, sealed=True)
+
+    def compute() -> tuple[Any, bool]:
+        from formulactl.reports.classify import classify as classify_report
+
+        _snapshot, book, keep = _read(ground)
+        return classify_report(book, window_months), keep
+
+    # --apply needs the proposals themselves, so it always computes them
+    parts = (*ground.parts(("customer", "order")), window_months, bool(ground.who))
+    found = _answer(ground, "classify", None if apply else parts, as_json, form, compute)
     if apply:
         _apply(store, found, reason)
 
@@ -145,14 +186,18 @@ def churn(
 ) -> None:
     """Customers whose gap since the last order exceeds their own usual interval, with the
     evidence: trend, open complaints, low scores, last contact and owner."""
-    from formulactl.reports.churn import churn as churn_report
-
     check_format(form)
-    _store, snapshot, book = _read(
-        store, at, on, None, sealed=False, kinds=("feedback", "survey", "interaction")
-    )
-    found = churn_report(book, snapshot, factor)
-    _show("churn", book, found, as_json, form)
+    ground = _ground(store, at, on, None, sealed=False)
+    kinds = ("feedback", "survey", "interaction")
+
+    def compute() -> tuple[Any, bool]:
+        from formulactl.reports.churn import churn as churn_report
+
+        snapshot, book, keep = _read(ground, kinds)
+        return churn_report(book, snapshot, factor), keep
+
+    parts = (*ground.parts(("customer", "order", *kinds)), factor)
+    _answer(ground, "churn", parts, as_json, form, compute)
 
 
 def forecast(
@@ -172,12 +217,17 @@ def forecast(
 ) -> None:
     """Monthly forecast per customer and product from order history, the method picked per
     series and its backtest error on held-out months against the naive method."""
-    from formulactl.reports.forecast import forecast as forecast_report
-
     check_format(form)
-    _store, _snapshot, book = _read(store, at, on, None, sealed=False)
-    found = forecast_report(book, months, customer, product)
-    _show("forecast", book, found, as_json, form)
+    ground = _ground(store, at, on, None, sealed=False)
+
+    def compute() -> tuple[Any, bool]:
+        from formulactl.reports.forecast import forecast as forecast_report
+
+        _snapshot, book, keep = _read(ground)
+        return forecast_report(book, months, customer, product), keep
+
+    parts = (*ground.parts(("customer", "order")), months, customer, product)
+    _answer(ground, "forecast", parts, as_json, form, compute)
 
 
 def demand(
@@ -191,13 +241,25 @@ def demand(
 ) -> None:
     """Raw material needed per month: the forecast × the approved formulas' percentages
     (for readers of those formulas)."""
-    from formulactl.reports.demand import demand as demand_report
-    from formulactl.reports.forecast import forecast as forecast_report
+    from formulactl.git import gitio
 
     check_format(form)
-    found_store, snapshot, book = _read(
-        store, at, on, None, sealed=False, kinds=("formula", "material")
-    )
-    predicted = forecast_report(book, months, None, None)
-    found = demand_report(found_store, snapshot, predicted, readers(identity))
-    _show("demand", book, found, as_json, form)
+    ground = _ground(store, at, on, None, sealed=False)
+    who = None if identity is None else readers(identity)  # a bad key file: one line, exit 2
+
+    def compute() -> tuple[Any, bool]:
+        from formulactl.reports.demand import demand as demand_report
+        from formulactl.reports.forecast import forecast as forecast_report
+
+        snapshot, book, keep = _read(ground, ("formula", "material"))
+        predicted = forecast_report(book, months, None, None)
+        found = demand_report(
+            ground.store, snapshot, predicted, readers(None) if who is None else who
+        )
+        return found, keep and not found.opened_sealed
+
+    # Keyed by the commit and HEAD: a formula in draft counts by its last approved version,
+    # which comes from the history up to HEAD. Kept only when no sealed percentage was opened.
+    head = gitio.resolve(ground.store.root, "HEAD")
+    parts = (ground.commit, head, ground.day.isoformat(), months)
+    _answer(ground, "demand", parts, as_json, form, compute)

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from formulactl.cli.common import identities, out, print_json
+from formulactl.cli.common import identities, json_text, out, stdout_ascii
 from formulactl.errors import FormulaError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from formulactl.store.store import Store
     from formulactl.trace.tables import Table
 
 AtOption = Annotated[
@@ -49,18 +53,74 @@ def readers(identity: Path | None) -> list[Any]:
 def render_tables(
     title: str, commit: str, data: dict[str, Any], tables: Sequence[Table], as_json: bool, form: str
 ) -> None:
+    head = heading(title, commit, as_json, form)
+    if head is not None:
+        out(head)
+    text = body(data, tables, as_json, form)
+    if text is not None:
+        out(text)
+
+
+def heading(title: str, commit: str, as_json: bool, form: str) -> str | None:
+    """The lines naming the store and the commit above the tables (none for JSON and csv)."""
+    if as_json or form == "csv":
+        return None
+    if form == "markdown":
+        return f"## {title}\n\nAt commit `{commit}`.\n"
+    return f"{title} (at {commit[:10]})"
+
+
+def body(data: dict[str, Any], tables: Sequence[Table], as_json: bool, form: str) -> str | None:
+    """The JSON or the tables as they are printed under the heading (None: nothing)."""
     if as_json:
-        print_json(data)
-    elif form == "csv":
-        out(_csv(tables).rstrip("\n"))
-    elif form == "markdown":
-        out(f"## {title}\n\nAt commit `{commit}`.\n")
-        for found in tables:
-            out(_markdown(found))
-    else:
-        out(f"{title} (at {commit[:10]})")
-        for found in tables:
-            out(_text(found))
+        return json_text(data)
+    if form == "csv":
+        return _csv(tables).rstrip("\n")
+    if not tables:
+        return None
+    return "\n".join(_markdown(t) if form == "markdown" else _text(t) for t in tables)
+
+
+COMMIT = "\0commit\0"  # stands for the commit in a remembered JSON answer
+
+
+def render_remembered(
+    store: Store,
+    report: str,
+    parts: tuple[Any, ...] | None,
+    title: str,
+    commit: str,
+    as_json: bool,
+    form: str,
+    compute: Callable[[], tuple[Any, bool]],
+) -> Any:
+    """Print a report as `render_tables` does, from its remembered answer when the same
+    `parts` (tree IDs or commit, day, options) made one before; else `compute()` (the
+    result, and whether it may be kept: not when sealed values were opened) and keep the
+    printed text. The commit is the one part not keyed: it is printed fresh. With no
+    `parts` nothing is looked up or kept. Returns the computed result (None if remembered)."""
+    from formulactl.reports.answers import Answers, answer_key
+
+    answers = None
+    if parts is not None:
+        key = answer_key(store, (report, *parts, as_json, form, stdout_ascii()))
+        answers = Answers(store, report, key)
+    text = answers.get() if answers else None
+    found = None
+    if text is None:
+        found, keep = compute()
+        data = found.as_dict() if as_json else {}
+        if "commit" in data:
+            data = {**data, "commit": COMMIT}  # the key keeps its place
+        text = body(data, [] if as_json else found.tables(), as_json, form)
+        if keep and answers and text is not None:
+            answers.put(text)
+    head = heading(title, commit, as_json, form)
+    if head is not None:
+        out(head)
+    if text is not None:
+        out(text.replace(json.dumps(COMMIT), json.dumps(commit)) if as_json else text)
+    return found
 
 
 def _cell(value: Any) -> str:

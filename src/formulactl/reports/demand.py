@@ -17,6 +17,7 @@ from formulactl.crypto import crypto
 from formulactl.formulation.formula import ingredient_lines, loss_of, standard_shares
 from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs
 from formulactl.git import gitio
+from formulactl.model.sealed import ENVELOPE
 from formulactl.reports.forecast import Forecast
 from formulactl.store.store import Record, Store
 from formulactl.trace.snapshot import Snapshot
@@ -38,6 +39,7 @@ class Demand:
     needs: tuple[Need, ...]
     used: tuple[tuple[str, str, tuple[float, ...]], ...]  # formula ref, loss %, product kg
     skipped: tuple[tuple[str, str, str], ...]  # customer, product, why
+    opened_sealed: bool = False  # sealed percentages were opened: never keep this on disk
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,7 +83,7 @@ def demand(
     store: Store, snapshot: Snapshot, predicted: Forecast, identities: list[crypto.Identity]
 ) -> Demand:
     """Material kg per forecast month; one line, exit 2, for a user who cannot read a formula."""
-    reader = Reader(store, identities)
+    reader = _Reader(store, identities)
     approvals = _Approvals(store, snapshot)
     versions: dict[str, FormulaVersion | str] = {}
     product_kg: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(predicted.months))
@@ -128,7 +130,21 @@ def demand(
         )
         for material, values in sorted(kg.items(), key=lambda item: (-sum(item[1]), item[0]))
     )
-    return Demand(predicted.basis, predicted.months, needs, tuple(used), tuple(skipped))
+    return Demand(
+        predicted.basis, predicted.months, needs, tuple(used), tuple(skipped), reader.opened
+    )
+
+
+@dataclass
+class _Reader(Reader):
+    """A reader that notes whether it opened anything sealed: an answer made from opened
+    percentages is one the caller must not remember on disk."""
+
+    opened: bool = False
+
+    def open(self, record: Record) -> dict[str, Any]:
+        self.opened = self.opened or ENVELOPE in record.data
+        return super().open(record)
 
 
 def _approved(

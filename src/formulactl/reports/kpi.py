@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from formulactl.audit.history import Commit, History
+from formulactl.audit.rulefiles import RULE_FILES
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.model.team import Person
@@ -245,13 +246,27 @@ def _review_overdue(data: Mapping[str, Any], today: str) -> bool:
 
 def history_commits(history: History, commit: str) -> list[Commit]:
     """Every commit up to `commit`, parents first, through the history index (cached by
-    commit ID, so a second report reads no commit object again). The records' versions are
-    not read: KPIs count actions and signers, not contents, and a store imported in one
-    commit would otherwise have 200,000 of them parsed and looked up on every run."""
+    commit ID, so a second report reads no commit object again). KPIs count actions and
+    signers, not contents: the changed files are not listed (a store imported in one commit
+    lists 200,000, seconds of `git log --raw`), only which commits changed the team and
+    settings files, so each commit is judged by the team of its parent as History does."""
+    root = history.store.repo
+    rules = [history.prefix + path for path in RULE_FILES]
+    touched = gitio.run(
+        root, ["log", "--full-history", "--format=%H", "--end-of-options", commit, "--", *rules]
+    )
+    changed_rules = set(touched.stdout.decode().split())
+    listed = gitio.run(
+        root,
+        ["rev-list", "--reverse", "--topo-order", "--parents", "--end-of-options", commit, "--"],
+    )
     found = []
-    for logged in gitio.log(history.store.repo, [commit]):
-        made = history.commit(logged)
-        # the team and settings of each commit, followed along the walk as History does
-        history.rules.follow(made.id, made.parents, {c.path: c.new for c in made.changes})
+    for line in listed.stdout.decode().splitlines():
+        ids = line.split()
+        made = history.commit(gitio.LoggedCommit(ids[0], tuple(ids[1:]), ()))
+        if made.id in changed_rules:
+            history.rules.blobs(made.id)  # read as the commit holds them
+        else:
+            history.rules.follow(made.id, made.parents, {})  # the parent's, unchanged
         found.append(made)
     return found

@@ -11,15 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from formulactl.archive.identity import canonical_ids
 from formulactl.crypto import crypto
 from formulactl.errors import FormulaError
 from formulactl.formulation.costing import exchange_rate
-from formulactl.git import gitio
 from formulactl.model.kinds import KINDS, RECORDS_DIR
 from formulactl.model.sealed import ENVELOPE, is_sealed
+from formulactl.reports.answers import commit_day
 from formulactl.store.store import Record, Store
 from formulactl.trace.snapshot import Snapshot, unknown
 
@@ -81,22 +81,15 @@ def parse_day(text: str, what: str) -> date:
         ) from None
 
 
-def commit_day(store: Store, commit: str) -> date:
-    """The day a commit was made: reports judge gaps as of the commit they read, so the
-    same `--at` gives the same answer tomorrow."""
-    done = gitio.run(store.root, ["show", "-s", "--format=%cs", commit])
-    return date.fromisoformat(done.stdout.decode().strip())
-
-
 def order_book(
     store: Store,
     snapshot: Snapshot,
     identities: list[crypto.Identity],
     day: date | None = None,
-    rows: list[Row] | None = None,
+    source: PricedSource | None = None,
 ) -> OrderBook:
     """The order lines at the snapshot's commit, prices opened for a reader of orders;
-    `rows` (from the facts cache) stand for the snapshot's orders when given."""
+    `source` (the facts cache) stands for the snapshot's orders when given."""
     customers = snapshot.of("customer")
     raw = store.settings.raw
     book = OrderBook(
@@ -107,21 +100,24 @@ def order_book(
         customers=customers,
         canonical=canonical_ids(customers),
     )
-    if rows is None:
-        orders = sorted(snapshot.of("order").items())
-        if identities and any(ENVELOPE in data for _, data in orders):
-            from formulactl.crypto.opening import open_many  # only a reader opening prices
+    rates = list(raw.get("exchange_rates") or [])
+    if source is not None:
+        _add_lines(book, source.priced(book.canonical, book.currency, rates))
+        return book
+    orders = sorted(snapshot.of("order").items())
+    if identities and any(ENVELOPE in data for _, data in orders):
+        from formulactl.crypto.opening import open_many  # only a reader opening prices
 
-            folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
-            records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
-            opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
-        else:
-            opened = [data for _, data in orders]
-        rows = order_rows(
-            (oid, stored if isinstance(data, FormulaError) else data)
-            for (oid, stored), data in zip(orders, opened, strict=True)
-        )
-    _add_rows(book, rows, list(raw.get("exchange_rates") or []))
+        folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
+        records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
+        opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
+    else:
+        opened = [data for _, data in orders]
+    rows = order_rows(
+        (oid, stored if isinstance(data, FormulaError) else data)
+        for (oid, stored), data in zip(orders, opened, strict=True)
+    )
+    _add_lines(book, priced_lines(rows, book.canonical, book.currency, rates))
     return book
 
 
@@ -147,38 +143,74 @@ def order_rows(orders: Iterable[tuple[str, dict[str, Any]]]) -> list[Row]:
     return rows
 
 
-def _add_rows(book: OrderBook, rows: list[Row], rates: list[Any]) -> None:
-    days: dict[str, tuple[date, str]] = {}
-    judged_on = book.day
-    canonical = book.canonical
-    sealed: set[str] = set()
-    append = book.lines.append
-    new_line = tuple.__new__
-    for order_id, customer, when, currency, product, quantity, unit, price in rows:
+# One order line as counted before the day it is judged on: order, customer (merges
+# followed), day as an ordinal, product, quantity, unit, revenue, whether its price is
+# sealed, and why its revenue is missing (None when it is not). The facts cache keeps these.
+Priced = tuple[str, str, int, str, float, str, float | None, bool, str | None]
+
+
+class PricedSource(Protocol):
+    """Where the priced lines of a commit's orders come from (the facts cache)."""
+
+    def priced(self, canonical: dict[str, str], currency: str, rates: list[Any]) -> list[Priced]:
+        """The lines of `order_rows`, priced in `currency` and counted under `canonical`."""
+        ...
+
+
+def priced_lines(
+    rows: list[Row], canonical: dict[str, str], currency: str, rates: list[Any]
+) -> list[Priced]:
+    """Each row with lines as a line counted under its customer and priced in `currency`,
+    whatever the day it is judged on (a bad date is one line, exit 2)."""
+    days: dict[str, tuple[int, str]] = {}
+    found: list[Priced] = []
+    append = found.append
+    for order_id, customer, when, source, product, quantity, unit, price in rows:
         known = days.get(when)
         if known is None:
             parsed = parse_day(when, f"{order_id} date")
-            known = days[when] = (parsed, parsed.isoformat())
-        day, iso = known
-        if day > judged_on or product is None:
-            continue  # not yet made on the day the report is judged on, or no lines
+            known = days[when] = (parsed.toordinal(), parsed.isoformat())
+        if product is None:
+            continue  # an order without lines
         revenue: float | None = None
-        if is_sealed(price):
-            sealed.add(order_id)
-        elif isinstance(price, int | float):
+        note = None
+        sealed = is_sealed(price)
+        if not sealed and isinstance(price, int | float):
             try:
-                source = currency or book.currency
                 rate = (
                     1.0
-                    if source == book.currency
-                    else exchange_rate(rates, source, book.currency, iso)
+                    if (source or currency) == currency
+                    else exchange_rate(rates, source or currency, currency, known[1])
                 )
                 revenue = quantity * float(price) * float(rate)
             except FormulaError as why:
-                book.unpriced.append(f"{order_id}: {why.finding.message}")
+                note = f"{order_id}: {why.finding.message}"
+        who = canonical.get(customer, customer)
+        append((order_id, who, known[0], product, quantity, unit, revenue, sealed, note))
+    return found
+
+
+def _add_lines(book: OrderBook, priced: list[Priced]) -> None:
+    """The lines made by the book's day, with the orders whose prices stayed sealed and why
+    some revenue is missing."""
+    limit = book.day.toordinal()
+    dates: dict[int, date] = {}
+    sealed: set[str] = set()
+    append = book.lines.append
+    new_line = tuple.__new__
+    for order_id, customer, ordinal, product, quantity, unit, revenue, shut, note in priced:
+        if ordinal > limit:
+            continue  # not yet made on the day the report is judged on
+        day = dates.get(ordinal)
+        if day is None:
+            day = dates[ordinal] = date.fromordinal(ordinal)
+        if shut:
+            sealed.add(order_id)
+        if note is not None:
+            book.unpriced.append(note)
         # tuple.__new__ makes the named tuple without its Python-level __new__ (a third of
         # the cost of a quarter of a million lines)
-        line = (order_id, canonical.get(customer, customer), day, product, quantity, unit, revenue)
+        line = (order_id, customer, day, product, quantity, unit, revenue)
         append(new_line(OrderLine, line))
     book.sealed_orders += len(sealed)
 
