@@ -115,8 +115,60 @@ def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> Form
         record = store.load(record_id)
         data = reader.open(record)
         return FormulaVersion(record_id, int(data.get("version", 1)), str(data.get("status")), data)
+    path = store.record_path(record_id)
+    approvals = ApprovedVersions(store)
+    found = approvals.get(ref)
+    if found is None:
+        found = _approved_from_history(store, record_id, version)
+        approvals.put(ref, found)
+    number, blob, who, when = found
+    record = store.parse(path, _blob_bytes(store, path, blob))
+    return FormulaVersion(record_id, number, "approved", reader.open(record), who, when)
+
+
+Approved = tuple[int, str, str, str]  # version, blob, who approved it, when
+
+
+class ApprovedVersions:
+    """Which blob holds `F-…` (its latest approved version) or `F-…@V`, and who approved it,
+    kept in the store's cache folder by HEAD commit: history up to a commit never changes,
+    and finding an approval walks the formula's history and judges each signature by the
+    team of its day (most of a warm command's time). Only the current HEAD's entries are kept."""
+
+    FILE = "formula-approved.marshal"
+
+    def __init__(self, store: Store) -> None:
+        from formulactl.store.cache import BlobCache, code_version
+
+        self.store = store
+        self.head = gitio.head(store.repo) or ""
+        self.cache = BlobCache(store.cache_file(self.FILE), code_version())
+
+    def key(self, ref: str) -> str:
+        # the store's folder too: stores in two folders of one repository share the cache
+        return f"{self.head}\0{self.store.root}\0{ref}"
+
+    def get(self, ref: str) -> Approved | None:
+        if not self.head:
+            return None
+        found = self.cache.get(self.key(ref))
+        return None if found is None else (found[0], found[1], found[2], found[3])
+
+    def put(self, ref: str, found: Approved) -> None:
+        if not self.head:
+            return
+        prefix = f"{self.head}\0"
+        kept = {key: value for key, value in self.cache.entries.items() if key.startswith(prefix)}
+        self.cache.entries = {**kept, self.key(ref): found}
+        self.cache.dirty = True
+        self.cache.save(prune=False)
+
+
+def _approved_from_history(store: Store, record_id: str, version: int | None) -> Approved:
+    """The approval of `version` (else of the latest approved version) from the formula's
+    signed history; refused, naming why, when there is none."""
     from formulactl.audit.history import History
-    from formulactl.audit.trail import Trail, version_text
+    from formulactl.audit.trail import Trail
 
     with History(store) as history:
         trail = Trail(store, history, record_id)
@@ -131,11 +183,22 @@ def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> Form
                 )
             version = approvals[-1].version or 1
         event = trail.approved(version)
-        raw = version_text(trail, event)
-    record = store.parse(store.record_path(record_id), raw)
     signature = event.signature
     who = f"{signature.name} ({signature.person})" if signature.name else signature.person
-    return FormulaVersion(record_id, version, "approved", reader.open(record), who, signature.when)
+    return version, event.blob or "", who, signature.when
+
+
+def _blob_bytes(store: Store, path: str, blob: str) -> bytes:
+    """A blob's bytes: from the file when it still holds them (no git process), else git."""
+    if not blob:
+        return b""
+    try:
+        current = store.read_bytes(path)
+    except FormulaError:
+        current = b""
+    if gitio.blob_id(current) == blob:
+        return current
+    return gitio.run(store.root, ["cat-file", "blob", blob]).stdout
 
 
 def approved_limits(store: Store) -> list[Record]:
