@@ -189,7 +189,7 @@ def scale(
     reader = reader_for(found, identity)
     version = version_of(found, ref, draft, reader)
     materials, sheet = _sheet(reader, version, size, loss)
-    computed = basis(found)
+    computed = basis(found, version.commit)
     if as_json:
         print_json(
             {
@@ -319,7 +319,7 @@ def cost(
         for material, data in materials.items()
     }
     result = batch_cost(sheet, prices, currency)
-    computed = basis(found)
+    computed = basis(found, version.commit)
     if as_json:
         print_json(
             {

@@ -3,8 +3,7 @@ markets, product type and exposure, and against its customer's restrictions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.errors import FormulaError
 from formulactl.formulation.formula import (
@@ -27,8 +26,7 @@ from formulactl.formulation.substances import (
 from formulactl.formulation.units import plain
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     version: FormulaVersion
     product: Product
     substances: dict[str, Substance]

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.errors import FormulaError
 from formulactl.formulation.scaling import Sheet
@@ -95,8 +94,7 @@ def parse_what_if(texts: Sequence[str]) -> dict[str, Decimal]:
     return found
 
 
-@dataclass(frozen=True)
-class CostLine:
+class CostLine(NamedTuple):
     material: str
     kg: Decimal
     price: Decimal  # per kg, in the cost currency
@@ -104,8 +102,7 @@ class CostLine:
     share: Decimal  # of the batch cost, %
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     currency: str
     product_kg: Decimal
     weighed_kg: Decimal

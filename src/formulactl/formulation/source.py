@@ -3,20 +3,19 @@ that approved it), the materials, customer and limits it meets, opened for one r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from formulactl.crypto import crypto
-from formulactl.crypto.opening import open_record
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.model.sealed import ENVELOPE
 from formulactl.model.settings import split_ref
 from formulactl.store.store import Record, Store
 
+if TYPE_CHECKING:
+    from formulactl.crypto.crypto import Identity
 
-@dataclass(frozen=True)
-class Basis:
+
+class Basis(NamedTuple):
     """What every report names: the store and the commit it was computed at."""
 
     store_id: str
@@ -26,29 +25,29 @@ class Basis:
         return {"store_id": self.store_id, "commit": self.commit}
 
 
-@dataclass(frozen=True)
-class FormulaVersion:
+class FormulaVersion(NamedTuple):
     id: str
     version: int
     status: str
     data: dict[str, Any]  # opened: confidential values in plain text
     approved_by: str = ""  # the approval signature's line, empty for a draft
     approved_at: str = ""
+    commit: str = ""  # the HEAD commit an approved version was found at
 
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
 
-@dataclass
 class Reader:
     """One reader's view of the store: identities loaded once, records opened once."""
 
-    store: Store
-    identities: list[crypto.Identity]
-    _opened: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _limits: list[Record] | None = None
-    _records: dict[str, Record] = field(default_factory=dict)
+    def __init__(self, store: Store, identities: list[Identity]) -> None:
+        self.store = store
+        self.identities = identities
+        self._opened: dict[str, dict[str, Any]] = {}
+        self._limits: list[Record] | None = None
+        self._records: dict[str, Record] = {}
 
     def preload(self, kind: str) -> None:
         """Every record of `kind` from the parsed-record cache, for work that reads most of
@@ -71,6 +70,8 @@ class Reader:
         """The record in plain text; one line naming its readers when this user is not one."""
         if ENVELOPE not in record.data:
             return record.data
+        from formulactl.crypto.opening import open_record
+
         try:
             return open_record(self.store, record, self.identities).plain
         except FormulaError as why:
@@ -102,8 +103,9 @@ def not_a_reader(record: Record) -> FormulaError:
     )
 
 
-def basis(store: Store) -> Basis:
-    return Basis(store.settings.store_id, gitio.head(store.repo) or "(no commit)")
+def basis(store: Store, commit: str = "") -> Basis:
+    """`commit`: HEAD when the caller has just read it (one git process fewer)."""
+    return Basis(store.settings.store_id, commit or gitio.head(store.repo) or "(no commit)")
 
 
 def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> FormulaVersion:
@@ -123,7 +125,8 @@ def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> Form
         approvals.put(ref, found)
     number, blob, who, when = found
     record = store.parse(path, _blob_bytes(store, path, blob))
-    return FormulaVersion(record_id, number, "approved", reader.open(record), who, when)
+    data = reader.open(record)
+    return FormulaVersion(record_id, number, "approved", data, who, when, approvals.head)
 
 
 Approved = tuple[int, str, str, str]  # version, blob, who approved it, when
