@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import marshal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,10 +20,8 @@ def cache_file(store: Store) -> Path:
     return store.cache_dir / source.ApprovedVersions.FILE
 
 
-def remembered(store: Store) -> dict[str, tuple[int, str, str, str]]:
-    entries: dict[str, tuple[int, str, str, str]] = BlobCache(
-        cache_file(store), code_version()
-    ).entries
+def remembered(store: Store) -> dict[str, tuple[Any, ...]]:
+    entries: dict[str, tuple[Any, ...]] = BlobCache(cache_file(store), code_version()).entries
     return entries
 
 
@@ -53,6 +52,7 @@ def test_a_warm_run_answers_the_same_without_walking_history(
     ((name, found),) = remembered(sample_signed_store).items()
     assert name.startswith(head(sample_signed_store) + "\0") and name.endswith("\0F-000014")
     assert found[:1] == (1,) and found[2] == "陈静 Chen Jing (chen.jing)"
+    assert found[4]["id"] == "F-000014" and "encryption" in found[4]  # kept sealed
     no_history(monkeypatch)
     assert scale(sample_signed_store, invoke, key) == cold
     for command in ("cost", "check", "declare"):
@@ -91,9 +91,11 @@ def test_a_tampered_file_is_not_trusted(
     other = scale(sample_signed_store, invoke, key, "F-000002")
     path = cache_file(sample_signed_store)
     entries = remembered(sample_signed_store)
-    blob = next(value[1] for name, value in entries.items() if name.endswith("F-000002"))
+    taken = next(value for name, value in entries.items() if name.endswith("F-000002"))
     forged = {
-        name: (9, blob, "mallory", "2020-01-01") if name.endswith("F-000014") else value
+        name: (9, taken[1], "mallory", "2020-01-01", taken[4])
+        if name.endswith("F-000014")
+        else value
         for name, value in entries.items()
     }
     data = path.read_bytes()

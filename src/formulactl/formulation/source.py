@@ -121,22 +121,26 @@ def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> Form
     approvals = ApprovedVersions(store)
     found = approvals.get(ref)
     if found is None:
-        found = _approved_from_history(store, record_id, version)
+        number, blob, who, when = _approved_from_history(store, record_id, version)
+        content = store.parse(path, _blob_bytes(store, path, blob)).data
+        found = (number, blob, who, when, content)
         approvals.put(ref, found)
-    number, blob, who, when = found
-    record = store.parse(path, _blob_bytes(store, path, blob))
-    data = reader.open(record)
+    number, _blob, who, when, content = found
+    data = reader.open(Record(record_id, "formula", path, content))
     return FormulaVersion(record_id, number, "approved", data, who, when, approvals.head)
 
 
-Approved = tuple[int, str, str, str]  # version, blob, who approved it, when
+# version, blob, who approved it, when, and the blob's record as committed (sealed where
+# it was sealed: what git holds anyway, never an opened value)
+Approved = tuple[int, str, str, str, dict[str, Any]]
 
 
 class ApprovedVersions:
-    """Which blob holds `F-…` (its latest approved version) or `F-…@V`, and who approved it,
-    kept in the store's cache folder by HEAD commit: history up to a commit never changes,
-    and finding an approval walks the formula's history and judges each signature by the
-    team of its day (most of a warm command's time). Only the current HEAD's entries are kept."""
+    """Which blob holds `F-…` (its latest approved version) or `F-…@V`, who approved it,
+    and that blob parsed, kept in the store's cache folder by HEAD commit: history up to a
+    commit never changes, and finding an approval walks the formula's history and judges
+    each signature by the team of its day (most of a warm command's time); reading the blob
+    is a git process and a YAML parse. Only the current HEAD's entries are kept."""
 
     FILE = "formula-approved.marshal"
 
@@ -155,7 +159,9 @@ class ApprovedVersions:
         if not self.head:
             return None
         found = self.cache.get(self.key(ref))
-        return None if found is None else (found[0], found[1], found[2], found[3])
+        if found is None:
+            return None
+        return (found[0], found[1], found[2], found[3], found[4])
 
     def put(self, ref: str, found: Approved) -> None:
         if not self.head:
@@ -167,7 +173,9 @@ class ApprovedVersions:
         self.cache.save(prune=False)
 
 
-def _approved_from_history(store: Store, record_id: str, version: int | None) -> Approved:
+def _approved_from_history(
+    store: Store, record_id: str, version: int | None
+) -> tuple[int, str, str, str]:
     """The approval of `version` (else of the latest approved version) from the formula's
     signed history; refused, naming why, when there is none."""
     from formulactl.audit.history import History
