@@ -3,6 +3,7 @@ markets, product type and exposure, and against its customer's restrictions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from formulactl.errors import FormulaError
@@ -10,8 +11,11 @@ from formulactl.formulation.formula import (
     ingredient_lines,
     load_materials,
     product_of,
+    reader_increment,
+    reader_parts,
     standard_shares,
 )
+from formulactl.formulation.scaling import Line
 from formulactl.formulation.source import FormulaVersion, Reader
 from formulactl.formulation.substances import (
     Breach,
@@ -78,8 +82,20 @@ def check_formula(reader: Reader, version: FormulaVersion, market: str | None) -
     if market is not None:
         check_market(reader, version, market)
     materials = load_materials(reader, version)
-    shares = standard_shares(version, ingredient_lines(version, materials))
-    substances = explode(shares, materials)
+    lines = ingredient_lines(version, materials, reader_increment(reader))
+    return check_lines(reader, version, market, materials, lines)
+
+
+def check_lines(
+    reader: Reader,
+    version: FormulaVersion,
+    market: str | None,
+    materials: Mapping[str, Mapping[str, Any]],
+    lines: list[Line],
+) -> CheckResult:
+    """The check of lines already worked out (a substitution costs the same lines)."""
+    shares = standard_shares(version, lines)
+    substances = explode(shares, materials, reader_parts(reader))
     product = product_of(version, market)
     limits = [(record.id, record.data) for record in reader.limits()]
     breaches, declare = check_limits(substances, limits, product)

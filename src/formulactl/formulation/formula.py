@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from formulactl.errors import FormulaError
 from formulactl.formulation.scaling import Line, balance_percent, product_density
 from formulactl.formulation.source import FormulaVersion, Reader
-from formulactl.formulation.substances import Product
+from formulactl.formulation.substances import Part, Product, parts_of
 from formulactl.formulation.units import Quantity, decimal, quantity_of, to_kg
 
 
 def ingredient_lines(
-    version: FormulaVersion, materials: Mapping[str, Mapping[str, Any]]
+    version: FormulaVersion,
+    materials: Mapping[str, Mapping[str, Any]],
+    increment: Callable[[str, Mapping[str, Any]], Decimal | None] | None = None,
 ) -> list[Line]:
+    """The formula's lines; `increment` works out a material's weighing increment (once per
+    run, through `reader_increment`)."""
     where = version.ref
+    increment = increment or _increment
     lines = []
     for index, item in enumerate(version.data.get("ingredients") or []):
         material = str(item.get("material"))
@@ -29,7 +34,7 @@ def ingredient_lines(
                 phase=str(item.get("phase") or ""),
                 fixed=item.get("scale") == "fixed",
                 balance=item.get("balance") is True,
-                increment_kg=_increment(material, materials.get(material, {})),
+                increment_kg=increment(material, materials.get(material, {})),
             )
         )
     if not lines:
@@ -43,6 +48,20 @@ def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
         return None
     quantity = quantity_of(found, f"{material} weighing_increment")
     return to_kg(quantity, density_of(material, data), f"{material} weighing_increment")
+
+
+def reader_increment(reader: Reader) -> Callable[[str, Mapping[str, Any]], Decimal | None]:
+    """A material's weighing increment, worked out once per material this run."""
+    return lambda material, data: reader.derived(
+        "increment", material, data, lambda: _increment(material, data)
+    )
+
+
+def reader_parts(reader: Reader) -> Callable[[str, Mapping[str, Any]], list[Part]]:
+    """A material's substances, worked out once per material this run."""
+    return lambda material, data: reader.derived(
+        "parts", material, data, lambda: parts_of(material, data)
+    )
 
 
 def density_of(material: str, data: Mapping[str, Any]) -> Decimal | None:

@@ -3,7 +3,8 @@ that approved it), the materials, customer and limits it meets, opened for one r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
@@ -13,6 +14,9 @@ from formulactl.store.store import Record, Store
 
 if TYPE_CHECKING:
     from formulactl.crypto.crypto import Identity
+    from formulactl.store.cache import BlobCache
+
+T = TypeVar("T")
 
 
 class Basis(NamedTuple):
@@ -48,17 +52,30 @@ class Reader:
         self._opened: dict[str, dict[str, Any]] = {}
         self._limits: list[Record] | None = None
         self._records: dict[str, Record] = {}
+        self._derived: dict[tuple[str, str], tuple[object, Any]] = {}
 
-    def preload(self, kind: str) -> None:
+    def preload(self, kind: str, cache: BlobCache | None = None) -> None:
         """Every record of `kind` from the parsed-record cache, for work that reads most of
         them (a substitution across thousands of formulas meets most materials): one cache
-        read instead of a YAML parse per record."""
+        read instead of a YAML parse per record (`cache`: the one the caller already read;
+        the file holds every kind, and reading it twice costs a second of a large store)."""
         from formulactl.store.query import records_cache, select_records
 
-        cache = records_cache(self.store)
+        cache = cache or records_cache(self.store)
         for record in select_records(self.store, kind, [], cache).records:
             self._records[record.id] = record
         cache.save(prune=False)
+
+    def derived(self, what: str, record_id: str, data: object, compute: Callable[[], T]) -> T:
+        """`compute()` once per record as read (the same `data` object) in this run: the
+        thousands of formulas a substitution looks at share a few thousand materials, and
+        working out each one's substances or weighing increment again was most of its time."""
+        found = self._derived.get((what, record_id))
+        if found is None or found[0] is not data:
+            found = (data, compute())
+            self._derived[(what, record_id)] = found
+        result: T = found[1]
+        return result
 
     def limits(self) -> list[Record]:
         """The approved limits, read once for every formula this reader checks."""

@@ -8,7 +8,7 @@ Ranges count at their maximum for limits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -88,12 +88,16 @@ def parts_of(material_id: str, data: Mapping[str, Any]) -> list[Part]:
 
 
 def explode(
-    lines: Iterable[tuple[str, Decimal]], materials: Mapping[str, Mapping[str, Any]]
+    lines: Iterable[tuple[str, Decimal]],
+    materials: Mapping[str, Mapping[str, Any]],
+    parts: Callable[[str, Mapping[str, Any]], list[Part]] | None = None,
 ) -> dict[str, Substance]:
-    """Substances by CAS, summed over every line and material they come from."""
+    """Substances by CAS, summed over every line and material they come from (`parts`: a
+    material's substances, remembered across formulas by `reader_parts`)."""
+    parts = parts or parts_of
     found: dict[str, Substance] = {}
     for material_id, percent in lines:
-        for part in parts_of(material_id, materials[material_id]):
+        for part in parts(material_id, materials[material_id]):
             substance = found.setdefault(
                 part.key, Substance(part.key, part.name, part.inci, part.allergen)
             )
