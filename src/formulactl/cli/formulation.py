@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -102,6 +100,9 @@ def render_report(
 ) -> None:
     """One report as text, markdown or csv (csv puts the header lines as # comments)."""
     if fmt == "csv":
+        import csv
+        import io
+
         buffer = io.StringIO()
         for line in header + footer:
             buffer.write(f"# {line}\n")

@@ -93,16 +93,22 @@ def check_lines(
     materials: Mapping[str, Mapping[str, Any]],
     lines: list[Line],
 ) -> CheckResult:
-    """The check of lines already worked out (a substitution costs the same lines)."""
+    """The check of lines already worked out (a substitution costs the same lines). Only
+    the substances some applicable limit or restriction names are summed: a substitution
+    checks thousands of formulas, most of whose substances no rule mentions."""
     shares = standard_shares(version, lines)
-    substances = explode(shares, materials, reader_parts(reader))
     product = product_of(version, market)
     limits = [(record.id, record.data) for record in reader.limits()]
-    breaches, declare = check_limits(substances, limits, product)
+    applied = [(limit_id, limit) for limit_id, limit in limits if limit_applies(limit, product)]
     customer = version.data.get("customer")
+    restrictions: list[dict[str, Any]] = []
     if isinstance(customer, str) and customer:
         data = reader.load(customer, must_open=False)
         restrictions = [item for item in data.get("restrictions") or [] if isinstance(item, dict)]
+    named = {str(limit.get("cas")) for _id, limit in applied}
+    named.update(str(item["cas"]) for item in restrictions if "cas" in item)
+    substances = explode(shares, materials, reader_parts(reader), named)
+    breaches, declare = check_limits(substances, applied, product)
+    if isinstance(customer, str) and customer:
         breaches += check_restrictions(customer, restrictions, substances, shares)
-    applied = [limit_id for limit_id, limit in limits if limit_applies(limit, product)]
-    return CheckResult(version, product, substances, breaches, declare, applied)
+    return CheckResult(version, product, substances, breaches, declare, [i for i, _l in applied])

@@ -91,13 +91,17 @@ def explode(
     lines: Iterable[tuple[str, Decimal]],
     materials: Mapping[str, Mapping[str, Any]],
     parts: Callable[[str, Mapping[str, Any]], list[Part]] | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, Substance]:
     """Substances by CAS, summed over every line and material they come from (`parts`: a
-    material's substances, remembered across formulas by `reader_parts`)."""
+    material's substances, remembered across formulas by `reader_parts`; `only`: the CAS
+    numbers a check compares, each summed whole, the others left out)."""
     parts = parts or parts_of
     found: dict[str, Substance] = {}
     for material_id, percent in lines:
         for part in parts(material_id, materials[material_id]):
+            if only is not None and part.key not in only:
+                continue
             substance = found.setdefault(
                 part.key, Substance(part.key, part.name, part.inci, part.allergen)
             )
