@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Invoke, Member, commit_as, edit_record, head
+from conftest import Invoke, Member, commit_as, edit_record, git, head, new_customer, step
 from formulactl.formulation import source
 from formulactl.store.cache import BlobCache, code_version
 from formulactl.store.store import Store
@@ -114,3 +114,26 @@ def test_no_cache_file_when_the_run_trusts_none(
     found = source.formula_version(store, "F-000014", False, reader)
     assert (found.ref, found.approved_by) == ("F-000014@1", "陈静 Chen Jing (chen.jing)")
     assert not cache_file(sample_signed_store).exists()
+
+
+def test_every_formulas_approved_blob_is_kept_by_commit(
+    sample_signed_store: Store, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sample_signed_store
+    cold = source.approved_blobs(store)
+    assert cold == source._approved_blobs_from_history(store)
+    assert len(cold) == 9 and cold["F-000014"] == git_blob(store, "F-000014")
+    monkeypatch.setattr(source, "_approved_blobs_from_history", no_walk)
+    assert source.approved_blobs(store) == cold
+    monkeypatch.undo()
+    step(store, invoke, "new", "customer", *new_customer("华南涂料"))
+    assert source.approved_blobs(store) == cold  # walked again at the new commit
+    assert {name.split("\0")[0] for name in remembered(store)} == {head(store)}
+
+
+def git_blob(store: Store, formula: str) -> str:
+    return git(store.root, "rev-parse", f"HEAD:records/formulas/{formula}.yaml")
+
+
+def no_walk(_store: Store) -> dict[str, str]:
+    raise AssertionError("history was walked again")

@@ -173,14 +173,16 @@ class ApprovedVersions:
         return f"{self.head}\0{self.store.root}\0{ref}"
 
     def get(self, ref: str) -> Approved | None:
-        if not self.head:
-            return None
-        found = self.cache.get(self.key(ref))
+        found = self.kept(ref)
         if found is None:
             return None
         return (found[0], found[1], found[2], found[3], found[4])
 
-    def put(self, ref: str, found: Approved) -> None:
+    def kept(self, ref: str) -> Any:
+        """What was kept for `ref` (or EVERY) at this HEAD, or None."""
+        return self.cache.get(self.key(ref)) if self.head else None
+
+    def put(self, ref: str, found: Any) -> None:
         if not self.head:
             return
         prefix = f"{self.head}\0"
@@ -239,9 +241,23 @@ def approved_limits(store: Store) -> list[Record]:
     return found
 
 
+EVERY = "*"  # the key of every formula's latest approved blob
+
+
 def approved_blobs(store: Store) -> dict[str, str]:
-    """Every formula's latest approved version as the blob that holds it, from one walk of
-    the formulas' history (cheaper than one history per formula)."""
+    """Every formula's latest approved version as the blob that holds it, kept by HEAD
+    commit with the approved versions (a substitution asks on every run)."""
+    approvals = ApprovedVersions(store)
+    kept = approvals.kept(EVERY)
+    if isinstance(kept, dict):
+        return kept
+    found = _approved_blobs_from_history(store)
+    approvals.put(EVERY, found)
+    return found
+
+
+def _approved_blobs_from_history(store: Store) -> dict[str, str]:
+    """From one walk of the formulas' history (cheaper than one history per formula)."""
     from formulactl.audit.history import History, is_approval
     from formulactl.model.kinds import KINDS, RECORDS_DIR
 

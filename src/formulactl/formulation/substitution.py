@@ -239,6 +239,7 @@ def plan_substitution(
     ]
     reader.limits()  # read once here, so every worker inherits them
     reader.preload("material", cache)
+    reader.preload("customer", cache)  # each formula's restrictions
     prices: dict[str, Decimal | FormulaError] = {}
 
     def one(version: FormulaVersion) -> Impact | str:
