@@ -114,13 +114,20 @@ class Cost(NamedTuple):
         return self.total / self.product_kg
 
 
-def batch_cost(sheet: Sheet, prices: Mapping[str, Decimal], currency: str) -> Cost:
-    """Every weighed line at its price; per kg of product, so the loss is paid for."""
+def material_costs(
+    sheet: Sheet, prices: Mapping[str, Decimal]
+) -> tuple[dict[str, Decimal], dict[str, Decimal], Decimal]:
+    """Each material's kg (lines of one material merged) and cost, and the batch cost."""
     merged: dict[str, Decimal] = {}
     for weighed in sheet.lines:
         merged[weighed.line.material] = merged.get(weighed.line.material, Decimal(0)) + weighed.kg
     costs = {material: kg * prices[material] for material, kg in merged.items()}
-    total = sum(costs.values(), Decimal(0))
+    return merged, costs, sum(costs.values(), Decimal(0))
+
+
+def batch_cost(sheet: Sheet, prices: Mapping[str, Decimal], currency: str) -> Cost:
+    """Every weighed line at its price; per kg of product, so the loss is paid for."""
+    merged, costs, total = material_costs(sheet, prices)
     lines = tuple(
         sorted(
             (

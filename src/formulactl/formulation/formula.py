@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import FormulaError
 from formulactl.formulation.scaling import Line, balance_percent, product_density
 from formulactl.formulation.source import FormulaVersion, Reader
-from formulactl.formulation.substances import Part, Product, parts_of
 from formulactl.formulation.units import Quantity, decimal, quantity_of, to_kg
+
+if TYPE_CHECKING:
+    # scale and cost need no substances: imported by the functions that do
+    from formulactl.formulation.substances import Part, Product
 
 
 def ingredient_lines(
@@ -59,6 +62,8 @@ def reader_increment(reader: Reader) -> Callable[[str, Mapping[str, Any]], Decim
 
 def reader_parts(reader: Reader) -> Callable[[str, Mapping[str, Any]], list[Part]]:
     """A material's substances, worked out once per material this run."""
+    from formulactl.formulation.substances import parts_of
+
     return lambda material, data: reader.derived(
         "parts", material, data, lambda: parts_of(material, data)
     )
@@ -113,6 +118,8 @@ def loss_of(version: FormulaVersion, override: float | None) -> Decimal:
 
 
 def product_of(version: FormulaVersion, market: str | None) -> Product:
+    from formulactl.formulation.substances import Product
+
     markets = (market,) if market else tuple(version.data.get("markets") or ())
     return Product(
         markets,

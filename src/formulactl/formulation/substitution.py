@@ -12,7 +12,7 @@ on, and would not be what the dry run showed. Percentages and money are `Decimal
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,7 +24,7 @@ from formulactl.actions.signing import actor
 from formulactl.crypto.opening import open_many, open_record
 from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_lines
-from formulactl.formulation.costing import batch_cost, price_per_kg
+from formulactl.formulation.costing import material_costs, price_per_kg
 from formulactl.formulation.formula import (
     ingredient_lines,
     load_materials,
@@ -115,25 +115,30 @@ def cost_per_kg(
     """Per kg of product at the standard batch; None where a price or rate is missing.
     `prices` remembers each material's price per kg across the formulas of one run."""
     raw = reader.store.settings.raw
-    currency = str(raw.get("cost_currency") or "CNY")
+    currency, rates, today = reader.derived("costing", "", raw, lambda: _costing(raw))
+    known: dict[str, Decimal] = {}
+    for material, data in materials.items():
+        if material not in prices:
+            try:
+                prices[material] = price_per_kg(material, data, currency, rates, today)
+            except FormulaError as why:
+                prices[material] = why
+        price = prices[material]
+        if isinstance(price, FormulaError):
+            return None
+        known[material] = price
     try:
         standard = standard_kg(version, materials)
         sheet = weighing_sheet(lines, standard, standard, Decimal(0), version.ref)
-        rates = list(raw.get("exchange_rates") or [])
-        today = date.today().isoformat()
-        for material, data in materials.items():
-            if material not in prices:
-                try:
-                    prices[material] = price_per_kg(material, data, currency, rates, today)
-                except FormulaError as why:
-                    prices[material] = why
-        found = {material: prices[material] for material in materials}
     except FormulaError:
         return None
-    if any(isinstance(price, FormulaError) for price in found.values()):
-        return None
-    known = {material: price for material, price in found.items() if isinstance(price, Decimal)}
-    return batch_cost(sheet, known, currency).per_kg
+    return material_costs(sheet, known)[2] / sheet.product_kg
+
+
+def _costing(raw: Mapping[str, Any]) -> tuple[str, list[Any], str]:
+    """The cost currency, the exchange rates and today, read once per run."""
+    currency = str(raw.get("cost_currency") or "CNY")
+    return currency, list(raw.get("exchange_rates") or []), date.today().isoformat()
 
 
 def impact(
