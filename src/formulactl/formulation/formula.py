@@ -29,20 +29,31 @@ def ingredient_lines(
     for index, item in enumerate(version.data.get("ingredients") or []):
         material = str(item.get("material"))
         percent = item.get("percent")
-        what = f"{where} ingredients[{index}].percent"
+        if percent is not None:
+            percent = _percent(percent, where, index)
         lines.append(
             Line(
-                material=material,
-                percent=None if percent is None else decimal(percent, what),
-                phase=str(item.get("phase") or ""),
-                fixed=item.get("scale") == "fixed",
-                balance=item.get("balance") is True,
-                increment_kg=increment(material, materials.get(material, {})),
+                material,
+                percent,
+                str(item.get("phase") or ""),
+                item.get("scale") == "fixed",
+                item.get("balance") is True,
+                increment(material, materials.get(material, {})),
             )
         )
     if not lines:
         raise FormulaError(f"{where} has no ingredients", "add ingredient lines first")
     return lines
+
+
+def _percent(value: Any, where: str, index: int) -> Decimal:
+    """A line's percent; a plain number without building the message `decimal` would give
+    (a substitution reads hundreds of thousands of lines)."""
+    if type(value) is float or type(value) is int:
+        found = Decimal(str(value))
+        if found.is_finite():
+            return found
+    return decimal(value, f"{where} ingredients[{index}].percent")
 
 
 def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
