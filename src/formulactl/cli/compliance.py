@@ -77,7 +77,7 @@ def check(
     reader = reader_for(found, identity)
     version = version_of(found, ref, draft, reader)
     result = check_formula(reader, version, market)
-    computed = basis(found)
+    computed = basis(found, version.commit)
     if as_json:
         print_json({**computed.as_dict(), **result.as_dict()})
     else:
@@ -132,7 +132,7 @@ def declare(
     materials = load_materials(reader, version)
     shares = standard_shares(version, ingredient_lines(version, materials))
     entries = declaration(shares, materials, {item.key: item for item in result.declare})
-    computed = basis(found)
+    computed = basis(found, version.commit)
     if as_json:
         print_json(
             {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -102,6 +100,9 @@ def render_report(
 ) -> None:
     """One report as text, markdown or csv (csv puts the header lines as # comments)."""
     if fmt == "csv":
+        import csv
+        import io
+
         buffer = io.StringIO()
         for line in header + footer:
             buffer.write(f"# {line}\n")
@@ -189,7 +190,7 @@ def scale(
     reader = reader_for(found, identity)
     version = version_of(found, ref, draft, reader)
     materials, sheet = _sheet(reader, version, size, loss)
-    computed = basis(found)
+    computed = basis(found, version.commit)
     if as_json:
         print_json(
             {
@@ -319,7 +320,7 @@ def cost(
         for material, data in materials.items()
     }
     result = batch_cost(sheet, prices, currency)
-    computed = basis(found)
+    computed = basis(found, version.commit)
     if as_json:
         print_json(
             {

@@ -3,16 +3,19 @@ markets, product type and exposure, and against its customer's restrictions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from formulactl.errors import FormulaError
 from formulactl.formulation.formula import (
     ingredient_lines,
     load_materials,
     product_of,
+    reader_increment,
+    reader_parts,
     standard_shares,
 )
+from formulactl.formulation.scaling import Line
 from formulactl.formulation.source import FormulaVersion, Reader
 from formulactl.formulation.substances import (
     Breach,
@@ -27,8 +30,7 @@ from formulactl.formulation.substances import (
 from formulactl.formulation.units import plain
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     version: FormulaVersion
     product: Product
     substances: dict[str, Substance]
@@ -80,15 +82,33 @@ def check_formula(reader: Reader, version: FormulaVersion, market: str | None) -
     if market is not None:
         check_market(reader, version, market)
     materials = load_materials(reader, version)
-    shares = standard_shares(version, ingredient_lines(version, materials))
-    substances = explode(shares, materials)
+    lines = ingredient_lines(version, materials, reader_increment(reader))
+    return check_lines(reader, version, market, materials, lines)
+
+
+def check_lines(
+    reader: Reader,
+    version: FormulaVersion,
+    market: str | None,
+    materials: Mapping[str, Mapping[str, Any]],
+    lines: list[Line],
+) -> CheckResult:
+    """The check of lines already worked out (a substitution costs the same lines). Only
+    the substances some applicable limit or restriction names are summed: a substitution
+    checks thousands of formulas, most of whose substances no rule mentions."""
+    shares = standard_shares(version, lines)
     product = product_of(version, market)
     limits = [(record.id, record.data) for record in reader.limits()]
-    breaches, declare = check_limits(substances, limits, product)
+    applied = [(limit_id, limit) for limit_id, limit in limits if limit_applies(limit, product)]
     customer = version.data.get("customer")
+    restrictions: list[dict[str, Any]] = []
     if isinstance(customer, str) and customer:
         data = reader.load(customer, must_open=False)
         restrictions = [item for item in data.get("restrictions") or [] if isinstance(item, dict)]
+    named = {str(limit.get("cas")) for _id, limit in applied}
+    named.update(str(item["cas"]) for item in restrictions if "cas" in item)
+    substances = explode(shares, materials, reader_parts(reader), named)
+    breaches, declare = check_limits(substances, applied, product)
+    if isinstance(customer, str) and customer:
         breaches += check_restrictions(customer, restrictions, substances, shares)
-    applied = [limit_id for limit_id, limit in limits if limit_applies(limit, product)]
-    return CheckResult(version, product, substances, breaches, declare, applied)
+    return CheckResult(version, product, substances, breaches, declare, [i for i, _l in applied])

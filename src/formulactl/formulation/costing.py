@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.errors import FormulaError
 from formulactl.formulation.scaling import Sheet
@@ -95,8 +94,7 @@ def parse_what_if(texts: Sequence[str]) -> dict[str, Decimal]:
     return found
 
 
-@dataclass(frozen=True)
-class CostLine:
+class CostLine(NamedTuple):
     material: str
     kg: Decimal
     price: Decimal  # per kg, in the cost currency
@@ -104,8 +102,7 @@ class CostLine:
     share: Decimal  # of the batch cost, %
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     currency: str
     product_kg: Decimal
     weighed_kg: Decimal
@@ -117,13 +114,20 @@ class Cost:
         return self.total / self.product_kg
 
 
-def batch_cost(sheet: Sheet, prices: Mapping[str, Decimal], currency: str) -> Cost:
-    """Every weighed line at its price; per kg of product, so the loss is paid for."""
+def material_costs(
+    sheet: Sheet, prices: Mapping[str, Decimal]
+) -> tuple[dict[str, Decimal], dict[str, Decimal], Decimal]:
+    """Each material's kg (lines of one material merged) and cost, and the batch cost."""
     merged: dict[str, Decimal] = {}
     for weighed in sheet.lines:
         merged[weighed.line.material] = merged.get(weighed.line.material, Decimal(0)) + weighed.kg
     costs = {material: kg * prices[material] for material, kg in merged.items()}
-    total = sum(costs.values(), Decimal(0))
+    return merged, costs, sum(costs.values(), Decimal(0))
+
+
+def batch_cost(sheet: Sheet, prices: Mapping[str, Decimal], currency: str) -> Cost:
+    """Every weighed line at its price; per kg of product, so the loss is paid for."""
+    merged, costs, total = material_costs(sheet, prices)
     lines = tuple(
         sorted(
             (

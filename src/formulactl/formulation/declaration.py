@@ -10,7 +10,6 @@ apart. A material without its own INCI name is declared by its substances. Perce
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,13 +20,20 @@ WATER = "7732-18-5"
 ANY_ORDER_BELOW = Decimal(1)  # EU and China: ingredients under 1 % may follow in any order
 
 
-@dataclass
 class Entry:
-    inci: str
-    name: str
-    percent: Decimal = Decimal(0)
-    materials: list[str] = field(default_factory=list)
-    note: str = ""
+    """One line of the declaration (added to while the materials are read)."""
+
+    __slots__ = ("inci", "materials", "name", "note", "percent")
+
+    def __init__(self, inci: str, name: str) -> None:
+        self.inci = inci
+        self.name = name
+        self.percent = Decimal(0)
+        self.materials: list[str] = []
+        self.note = ""
+
+    def __repr__(self) -> str:
+        return f"Entry({self.inci!r}, {self.percent}, {self.note!r})"
 
 
 def _declared_as(

@@ -2,39 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import FormulaError
 from formulactl.formulation.scaling import Line, balance_percent, product_density
 from formulactl.formulation.source import FormulaVersion, Reader
-from formulactl.formulation.substances import Product
 from formulactl.formulation.units import Quantity, decimal, quantity_of, to_kg
+
+if TYPE_CHECKING:
+    # scale and cost need no substances: imported by the functions that do
+    from formulactl.formulation.substances import Part, Product
 
 
 def ingredient_lines(
-    version: FormulaVersion, materials: Mapping[str, Mapping[str, Any]]
+    version: FormulaVersion,
+    materials: Mapping[str, Mapping[str, Any]],
+    increment: Callable[[str, Mapping[str, Any]], Decimal | None] | None = None,
 ) -> list[Line]:
+    """The formula's lines; `increment` works out a material's weighing increment (once per
+    run, through `reader_increment`)."""
     where = version.ref
+    increment = increment or _increment
     lines = []
     for index, item in enumerate(version.data.get("ingredients") or []):
         material = str(item.get("material"))
         percent = item.get("percent")
-        what = f"{where} ingredients[{index}].percent"
+        if percent is not None:
+            percent = _percent(percent, where, index)
         lines.append(
             Line(
-                material=material,
-                percent=None if percent is None else decimal(percent, what),
-                phase=str(item.get("phase") or ""),
-                fixed=item.get("scale") == "fixed",
-                balance=item.get("balance") is True,
-                increment_kg=_increment(material, materials.get(material, {})),
+                material,
+                percent,
+                str(item.get("phase") or ""),
+                item.get("scale") == "fixed",
+                item.get("balance") is True,
+                increment(material, materials.get(material, {})),
             )
         )
     if not lines:
         raise FormulaError(f"{where} has no ingredients", "add ingredient lines first")
     return lines
+
+
+def _percent(value: Any, where: str, index: int) -> Decimal:
+    """A line's percent; a plain number without building the message `decimal` would give
+    (a substitution reads hundreds of thousands of lines)."""
+    if type(value) is float or type(value) is int:
+        found = Decimal(str(value))
+        if found.is_finite():
+            return found
+    return decimal(value, f"{where} ingredients[{index}].percent")
 
 
 def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
@@ -43,6 +62,22 @@ def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
         return None
     quantity = quantity_of(found, f"{material} weighing_increment")
     return to_kg(quantity, density_of(material, data), f"{material} weighing_increment")
+
+
+def reader_increment(reader: Reader) -> Callable[[str, Mapping[str, Any]], Decimal | None]:
+    """A material's weighing increment, worked out once per material this run."""
+    return lambda material, data: reader.derived(
+        "increment", material, data, lambda: _increment(material, data)
+    )
+
+
+def reader_parts(reader: Reader) -> Callable[[str, Mapping[str, Any]], list[Part]]:
+    """A material's substances, worked out once per material this run."""
+    from formulactl.formulation.substances import parts_of
+
+    return lambda material, data: reader.derived(
+        "parts", material, data, lambda: parts_of(material, data)
+    )
 
 
 def density_of(material: str, data: Mapping[str, Any]) -> Decimal | None:
@@ -94,6 +129,8 @@ def loss_of(version: FormulaVersion, override: float | None) -> Decimal:
 
 
 def product_of(version: FormulaVersion, market: str | None) -> Product:
+    from formulactl.formulation.substances import Product
+
     markets = (market,) if market else tuple(version.data.get("markets") or ())
     return Product(
         markets,

@@ -8,8 +8,8 @@ All weights are `Decimal` kg.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from formulactl.errors import FormulaError
 
@@ -17,8 +17,7 @@ HUNDRED = Decimal(100)
 GRAM = Decimal("0.001")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """An ingredient line as scaling needs it."""
 
     material: str
@@ -29,15 +28,13 @@ class Line:
     increment_kg: Decimal | None = None  # the material's weighing increment
 
 
-@dataclass(frozen=True)
-class Weighed:
+class Weighed(NamedTuple):
     line: Line
     percent: Decimal  # the line's share of the standard formula
     kg: Decimal
 
 
-@dataclass(frozen=True)
-class Sheet:
+class Sheet(NamedTuple):
     product_kg: Decimal  # what remains after the loss
     loss_percent: Decimal
     weighed_kg: Decimal  # what goes into the vessel

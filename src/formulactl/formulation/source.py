@@ -3,20 +3,23 @@ that approved it), the materials, customer and limits it meets, opened for one r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from formulactl.crypto import crypto
-from formulactl.crypto.opening import open_record
 from formulactl.errors import FormulaError
 from formulactl.git import gitio
 from formulactl.model.sealed import ENVELOPE
 from formulactl.model.settings import split_ref
 from formulactl.store.store import Record, Store
 
+if TYPE_CHECKING:
+    from formulactl.crypto.crypto import Identity
+    from formulactl.store.cache import BlobCache
 
-@dataclass(frozen=True)
-class Basis:
+T = TypeVar("T")
+
+
+class Basis(NamedTuple):
     """What every report names: the store and the commit it was computed at."""
 
     store_id: str
@@ -26,40 +29,53 @@ class Basis:
         return {"store_id": self.store_id, "commit": self.commit}
 
 
-@dataclass(frozen=True)
-class FormulaVersion:
+class FormulaVersion(NamedTuple):
     id: str
     version: int
     status: str
     data: dict[str, Any]  # opened: confidential values in plain text
     approved_by: str = ""  # the approval signature's line, empty for a draft
     approved_at: str = ""
+    commit: str = ""  # the HEAD commit an approved version was found at
 
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
 
-@dataclass
 class Reader:
     """One reader's view of the store: identities loaded once, records opened once."""
 
-    store: Store
-    identities: list[crypto.Identity]
-    _opened: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _limits: list[Record] | None = None
-    _records: dict[str, Record] = field(default_factory=dict)
+    def __init__(self, store: Store, identities: list[Identity]) -> None:
+        self.store = store
+        self.identities = identities
+        self._opened: dict[str, dict[str, Any]] = {}
+        self._limits: list[Record] | None = None
+        self._records: dict[str, Record] = {}
+        self._derived: dict[tuple[str, str], tuple[object, Any]] = {}
 
-    def preload(self, kind: str) -> None:
+    def preload(self, kind: str, cache: BlobCache | None = None) -> None:
         """Every record of `kind` from the parsed-record cache, for work that reads most of
         them (a substitution across thousands of formulas meets most materials): one cache
-        read instead of a YAML parse per record."""
+        read instead of a YAML parse per record (`cache`: the one the caller already read;
+        the file holds every kind, and reading it twice costs a second of a large store)."""
         from formulactl.store.query import records_cache, select_records
 
-        cache = records_cache(self.store)
+        cache = cache or records_cache(self.store)
         for record in select_records(self.store, kind, [], cache).records:
             self._records[record.id] = record
         cache.save(prune=False)
+
+    def derived(self, what: str, record_id: str, data: object, compute: Callable[[], T]) -> T:
+        """`compute()` once per record as read (the same `data` object) in this run: the
+        thousands of formulas a substitution looks at share a few thousand materials, and
+        working out each one's substances or weighing increment again was most of its time."""
+        found = self._derived.get((what, record_id))
+        if found is None or found[0] is not data:
+            found = (data, compute())
+            self._derived[(what, record_id)] = found
+        result: T = found[1]
+        return result
 
     def limits(self) -> list[Record]:
         """The approved limits, read once for every formula this reader checks."""
@@ -71,6 +87,8 @@ class Reader:
         """The record in plain text; one line naming its readers when this user is not one."""
         if ENVELOPE not in record.data:
             return record.data
+        from formulactl.crypto.opening import open_record
+
         try:
             return open_record(self.store, record, self.identities).plain
         except FormulaError as why:
@@ -102,8 +120,9 @@ def not_a_reader(record: Record) -> FormulaError:
     )
 
 
-def basis(store: Store) -> Basis:
-    return Basis(store.settings.store_id, gitio.head(store.repo) or "(no commit)")
+def basis(store: Store, commit: str = "") -> Basis:
+    """`commit`: HEAD when the caller has just read it (one git process fewer)."""
+    return Basis(store.settings.store_id, commit or gitio.head(store.repo) or "(no commit)")
 
 
 def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> FormulaVersion:
@@ -115,8 +134,71 @@ def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> Form
         record = store.load(record_id)
         data = reader.open(record)
         return FormulaVersion(record_id, int(data.get("version", 1)), str(data.get("status")), data)
+    path = store.record_path(record_id)
+    approvals = ApprovedVersions(store)
+    found = approvals.get(ref)
+    if found is None:
+        number, blob, who, when = _approved_from_history(store, record_id, version)
+        content = store.parse(path, _blob_bytes(store, path, blob)).data
+        found = (number, blob, who, when, content)
+        approvals.put(ref, found)
+    number, _blob, who, when, content = found
+    data = reader.open(Record(record_id, "formula", path, content))
+    return FormulaVersion(record_id, number, "approved", data, who, when, approvals.head)
+
+
+# version, blob, who approved it, when, and the blob's record as committed (sealed where
+# it was sealed: what git holds anyway, never an opened value)
+Approved = tuple[int, str, str, str, dict[str, Any]]
+
+
+class ApprovedVersions:
+    """Which blob holds `F-…` (its latest approved version) or `F-…@V`, who approved it,
+    and that blob parsed, kept in the store's cache folder by HEAD commit: history up to a
+    commit never changes, and finding an approval walks the formula's history and judges
+    each signature by the team of its day (most of a warm command's time); reading the blob
+    is a git process and a YAML parse. Only the current HEAD's entries are kept."""
+
+    FILE = "formula-approved.marshal"
+
+    def __init__(self, store: Store) -> None:
+        from formulactl.store.cache import BlobCache, code_version
+
+        self.store = store
+        self.head = gitio.head(store.repo) or ""
+        self.cache = BlobCache(store.cache_file(self.FILE), code_version())
+
+    def key(self, ref: str) -> str:
+        # the store's folder too: stores in two folders of one repository share the cache
+        return f"{self.head}\0{self.store.root}\0{ref}"
+
+    def get(self, ref: str) -> Approved | None:
+        found = self.kept(ref)
+        if found is None:
+            return None
+        return (found[0], found[1], found[2], found[3], found[4])
+
+    def kept(self, ref: str) -> Any:
+        """What was kept for `ref` (or EVERY) at this HEAD, or None."""
+        return self.cache.get(self.key(ref)) if self.head else None
+
+    def put(self, ref: str, found: Any) -> None:
+        if not self.head:
+            return
+        prefix = f"{self.head}\0"
+        kept = {key: value for key, value in self.cache.entries.items() if key.startswith(prefix)}
+        self.cache.entries = {**kept, self.key(ref): found}
+        self.cache.dirty = True
+        self.cache.save(prune=False)
+
+
+def _approved_from_history(
+    store: Store, record_id: str, version: int | None
+) -> tuple[int, str, str, str]:
+    """The approval of `version` (else of the latest approved version) from the formula's
+    signed history; refused, naming why, when there is none."""
     from formulactl.audit.history import History
-    from formulactl.audit.trail import Trail, version_text
+    from formulactl.audit.trail import Trail
 
     with History(store) as history:
         trail = Trail(store, history, record_id)
@@ -131,11 +213,22 @@ def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> Form
                 )
             version = approvals[-1].version or 1
         event = trail.approved(version)
-        raw = version_text(trail, event)
-    record = store.parse(store.record_path(record_id), raw)
     signature = event.signature
     who = f"{signature.name} ({signature.person})" if signature.name else signature.person
-    return FormulaVersion(record_id, version, "approved", reader.open(record), who, signature.when)
+    return version, event.blob or "", who, signature.when
+
+
+def _blob_bytes(store: Store, path: str, blob: str) -> bytes:
+    """A blob's bytes: from the file when it still holds them (no git process), else git."""
+    if not blob:
+        return b""
+    try:
+        current = store.read_bytes(path)
+    except FormulaError:
+        current = b""
+    if gitio.blob_id(current) == blob:
+        return current
+    return gitio.run(store.root, ["cat-file", "blob", blob]).stdout
 
 
 def approved_limits(store: Store) -> list[Record]:
@@ -148,9 +241,23 @@ def approved_limits(store: Store) -> list[Record]:
     return found
 
 
+EVERY = "*"  # the key of every formula's latest approved blob
+
+
 def approved_blobs(store: Store) -> dict[str, str]:
-    """Every formula's latest approved version as the blob that holds it, from one walk of
-    the formulas' history (cheaper than one history per formula)."""
+    """Every formula's latest approved version as the blob that holds it, kept by HEAD
+    commit with the approved versions (a substitution asks on every run)."""
+    approvals = ApprovedVersions(store)
+    kept = approvals.kept(EVERY)
+    if isinstance(kept, dict):
+        return kept
+    found = _approved_blobs_from_history(store)
+    approvals.put(EVERY, found)
+    return found
+
+
+def _approved_blobs_from_history(store: Store) -> dict[str, str]:
+    """From one walk of the formulas' history (cheaper than one history per formula)."""
     from formulactl.audit.history import History, is_approval
     from formulactl.model.kinds import KINDS, RECORDS_DIR
 

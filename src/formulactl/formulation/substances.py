@@ -8,10 +8,9 @@ Ranges count at their maximum for limits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.formulation.units import decimal, plain
 
@@ -19,8 +18,7 @@ HUNDRED = Decimal(100)
 PPM = Decimal(10000)  # ppm per percent
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One substance of a material, as a share of it."""
 
     key: str  # CAS, or the material's ID where it names none
@@ -32,8 +30,7 @@ class Part:
     own: bool = False  # the material itself (no composition, or what the listed ones leave)
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     material: str
     line_percent: Decimal  # the material's share of the formula
     part: Part
@@ -45,15 +42,22 @@ class Source:
         return f"{plain(self.line_percent)} % {self.material} × {share} %"
 
 
-@dataclass
 class Substance:
-    key: str
-    name: str
-    inci: str
-    allergen: bool = False
-    low: Decimal = Decimal(0)
-    high: Decimal = Decimal(0)
-    sources: list[Source] = field(default_factory=list)
+    """A substance summed over the lines it comes from (added to while exploding)."""
+
+    __slots__ = ("allergen", "high", "inci", "key", "low", "name", "sources")
+
+    def __init__(self, key: str, name: str, inci: str, allergen: bool = False) -> None:
+        self.key = key
+        self.name = name
+        self.inci = inci
+        self.allergen = allergen
+        self.low = Decimal(0)
+        self.high = Decimal(0)
+        self.sources: list[Source] = []
+
+    def __repr__(self) -> str:
+        return f"Substance({self.key!r}, {self.name!r}, low={self.low}, high={self.high})"
 
     def arithmetic(self) -> str:
         return " + ".join(source.arithmetic() for source in self.sources)
@@ -84,12 +88,20 @@ def parts_of(material_id: str, data: Mapping[str, Any]) -> list[Part]:
 
 
 def explode(
-    lines: Iterable[tuple[str, Decimal]], materials: Mapping[str, Mapping[str, Any]]
+    lines: Iterable[tuple[str, Decimal]],
+    materials: Mapping[str, Mapping[str, Any]],
+    parts: Callable[[str, Mapping[str, Any]], list[Part]] | None = None,
+    only: set[str] | None = None,
 ) -> dict[str, Substance]:
-    """Substances by CAS, summed over every line and material they come from."""
+    """Substances by CAS, summed over every line and material they come from (`parts`: a
+    material's substances, remembered across formulas by `reader_parts`; `only`: the CAS
+    numbers a check compares, each summed whole, the others left out)."""
+    parts = parts or parts_of
     found: dict[str, Substance] = {}
     for material_id, percent in lines:
-        for part in parts_of(material_id, materials[material_id]):
+        for part in parts(material_id, materials[material_id]):
+            if only is not None and part.key not in only:
+                continue
             substance = found.setdefault(
                 part.key, Substance(part.key, part.name, part.inci, part.allergen)
             )
@@ -100,8 +112,7 @@ def explode(
     return found
 
 
-@dataclass(frozen=True)
-class Product:
+class Product(NamedTuple):
     """What decides which limits apply."""
 
     markets: tuple[str, ...]
@@ -126,8 +137,7 @@ def limit_applies(limit: Mapping[str, Any], product: Product) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Breach:
+class Breach(NamedTuple):
     """A limit or restriction the formula does not keep, with the arithmetic that shows it."""
 
     kind: str  # limit or restriction
@@ -148,8 +158,7 @@ class Breach:
         }
 
 
-@dataclass(frozen=True)
-class Declare:
+class Declare(NamedTuple):
     """A substance above a label threshold: it must be named on the label."""
 
     limit: str

@@ -12,7 +12,7 @@ on, and would not be what the dry run showed. Percentages and money are `Decimal
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,11 +23,17 @@ from formulactl.actions.records import checked_change, refuse_uncommitted
 from formulactl.actions.signing import actor
 from formulactl.crypto.opening import open_many, open_record
 from formulactl.errors import FormulaError, Refused
-from formulactl.formulation.checking import check_formula
-from formulactl.formulation.costing import batch_cost, price_per_kg
-from formulactl.formulation.formula import ingredient_lines, load_materials, standard_kg
-from formulactl.formulation.scaling import weighing_sheet
+from formulactl.formulation.checking import check_lines
+from formulactl.formulation.costing import material_costs, price_per_kg
+from formulactl.formulation.formula import (
+    ingredient_lines,
+    load_materials,
+    reader_increment,
+    standard_kg,
+)
+from formulactl.formulation.scaling import Line, weighing_sheet
 from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs
+from formulactl.formulation.substances import Breach
 from formulactl.formulation.units import decimal, plain
 from formulactl.git import gitio
 from formulactl.model.workflow import STEPS, record_ref, require_role
@@ -100,32 +106,39 @@ def substituted(
 
 
 def cost_per_kg(
-    reader: Reader, version: FormulaVersion, prices: dict[str, Decimal | FormulaError]
+    reader: Reader,
+    version: FormulaVersion,
+    prices: dict[str, Decimal | FormulaError],
+    materials: dict[str, dict[str, Any]],
+    lines: list[Line],
 ) -> Decimal | None:
     """Per kg of product at the standard batch; None where a price or rate is missing.
     `prices` remembers each material's price per kg across the formulas of one run."""
     raw = reader.store.settings.raw
-    currency = str(raw.get("cost_currency") or "CNY")
+    currency, rates, today = reader.derived("costing", "", raw, lambda: _costing(raw))
+    known: dict[str, Decimal] = {}
+    for material, data in materials.items():
+        if material not in prices:
+            try:
+                prices[material] = price_per_kg(material, data, currency, rates, today)
+            except FormulaError as why:
+                prices[material] = why
+        price = prices[material]
+        if isinstance(price, FormulaError):
+            return None
+        known[material] = price
     try:
-        materials = load_materials(reader, version)
         standard = standard_kg(version, materials)
-        lines = ingredient_lines(version, materials)
         sheet = weighing_sheet(lines, standard, standard, Decimal(0), version.ref)
-        rates = list(raw.get("exchange_rates") or [])
-        today = date.today().isoformat()
-        for material, data in materials.items():
-            if material not in prices:
-                try:
-                    prices[material] = price_per_kg(material, data, currency, rates, today)
-                except FormulaError as why:
-                    prices[material] = why
-        found = {material: prices[material] for material in materials}
     except FormulaError:
         return None
-    if any(isinstance(price, FormulaError) for price in found.values()):
-        return None
-    known = {material: price for material, price in found.items() if isinstance(price, Decimal)}
-    return batch_cost(sheet, known, currency).per_kg
+    return material_costs(sheet, known)[2] / sheet.product_kg
+
+
+def _costing(raw: Mapping[str, Any]) -> tuple[str, list[Any], str]:
+    """The cost currency, the exchange rates and today, read once per run."""
+    currency = str(raw.get("cost_currency") or "CNY")
+    return currency, list(raw.get("exchange_rates") or []), date.today().isoformat()
 
 
 def impact(
@@ -138,10 +151,10 @@ def impact(
 ) -> Impact:
     after_data = substituted(version.data, old, new, ratio, version.ref)
     after = FormulaVersion(version.id, version.version, version.status, after_data)
-    before_check = check_formula(reader, version, None)
-    after_check = check_formula(reader, after, None)
-    known = {breach.message for breach in before_check.breaches}
-    remaining = {breach.message for breach in after_check.breaches}
+    before_breaches, cost_before = _checked_and_costed(reader, version, prices)
+    after_breaches, cost_after = _checked_and_costed(reader, after, prices)
+    known = {breach.message for breach in before_breaches}
+    remaining = {breach.message for breach in after_breaches}
     pairs = []
     for first, second in zip(
         version.data.get("ingredients") or [], after_data.get("ingredients") or [], strict=True
@@ -154,12 +167,24 @@ def impact(
         version.ref,
         version.status,
         tuple(pairs),
-        cost_per_kg(reader, version, prices),
-        cost_per_kg(reader, after, prices),
-        tuple(b.message for b in after_check.breaches if b.message not in known),
-        tuple(b.message for b in before_check.breaches if b.message not in remaining),
+        cost_before,
+        cost_after,
+        tuple(b.message for b in after_breaches if b.message not in known),
+        tuple(b.message for b in before_breaches if b.message not in remaining),
         after_data,
     )
+
+
+def _checked_and_costed(
+    reader: Reader, version: FormulaVersion, prices: dict[str, Decimal | FormulaError]
+) -> tuple[list[Breach], Decimal | None]:
+    """One side of a substitution: its findings (a formula that cannot be checked is refused)
+    and its cost per kg (None when it cannot be costed), from its materials and lines worked
+    out once."""
+    materials = load_materials(reader, version)
+    lines = ingredient_lines(version, materials, reader_increment(reader))
+    breaches = check_lines(reader, version, None, materials, lines).breaches
+    return breaches, cost_per_kg(reader, version, prices, materials, lines)
 
 
 def _pct(line: dict[str, Any]) -> str:
@@ -218,7 +243,8 @@ def plan_substitution(
         if all(condition.holds(version.data) for condition in where)
     ]
     reader.limits()  # read once here, so every worker inherits them
-    reader.preload("material")
+    reader.preload("material", cache)
+    reader.preload("customer", cache)  # each formula's restrictions
     prices: dict[str, Decimal | FormulaError] = {}
 
     def one(version: FormulaVersion) -> Impact | str:

@@ -6,9 +6,8 @@ Arithmetic is in `Decimal` so that weights add up exactly to the gram a user see
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.errors import FormulaError
 
@@ -17,8 +16,7 @@ VOLUME_L = {"mL": Decimal("0.001"), "L": Decimal(1)}
 _SIZE = re.compile(r"\s*(-?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z]+)\s*")
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
     amount: Decimal
     unit: str
 
