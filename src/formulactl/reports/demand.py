@@ -135,12 +135,13 @@ def demand(
     )
 
 
-@dataclass
 class _Reader(Reader):
     """A reader that notes whether it opened anything sealed: an answer made from opened
     percentages is one the caller must not remember on disk."""
 
-    opened: bool = False
+    def __init__(self, store: Store, identities: list[crypto.Identity]) -> None:
+        super().__init__(store, identities)
+        self.opened = False
 
     def open(self, record: Record) -> dict[str, Any]:
         self.opened = self.opened or ENVELOPE in record.data
