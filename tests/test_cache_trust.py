@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import marshal
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +122,17 @@ def test_settings_checked_once_are_checked_again_when_they_change_and_not_truste
     key = Store(root)._checked("settings", settings.read_bytes())[1]
     remembered.write_bytes(marshal.dumps((2, {key: True})))
     assert invoke("validate", cwd=root).code == 2
+
+
+def test_settings_remembered_are_what_they_parse_to(small_store: Store) -> None:
+    """A warm command takes the settings from the remembered check, parsing no YAML."""
+    root = small_store.root
+    first = Store(root).load_checked("formulactl.yaml", "settings")
+    assert Store(root).load_checked("formulactl.yaml", "settings") == first
+    code = (
+        "import sys\nfrom formulactl.store.store import Store\n"
+        f"Store({str(root)!r}).load_checked('formulactl.yaml', 'settings')\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "False\n"

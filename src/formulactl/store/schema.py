@@ -15,12 +15,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import FormulaError, Problem, pointer_part
 from formulactl.model.kinds import KINDS
 from formulactl.model.sealed import ENVELOPE, ENVELOPE_SCHEMA, SEALED_PATTERN, is_sealed
-from formulactl.store.yamlio import Shape
+
+if TYPE_CHECKING:
+    # Imported where a shape is made: a command that parses no YAML imports no YAML code.
+    from formulactl.store.yamlio import Shape
 
 # Keywords whose meaning is the same in draft 2020-12 (jsonschema) and draft-07
 # (fastjsonschema); a schema using anything else is refused, so the two never disagree.
@@ -263,6 +266,8 @@ def _resolve(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shape(root: dict[str, Any], node: dict[str, Any]) -> Shape:
+    from formulactl.store.yamlio import Shape
+
     node = _resolve(root, node)
     props = node.get("properties") or {}
     items = node.get("items")
