@@ -3,17 +3,20 @@ pydantic, and (on a Tab press) completion of values from the store.
 
 Typer 0.29 converts each parameter through a pydantic TypeAdapter, and importing pydantic
 and building the adapters costs more than the rest of a small command. formulactl's
-parameters are strings, paths, flags and lists of them: those are converted here exactly as
-typer's adapters would (a path still gets typer's own existence and permission checks), and
-anything else (numbers, choices) still goes through typer.
+parameters are strings, paths, flags, numbers and lists of them: those are converted here
+exactly as typer's adapters would (a path still gets typer's own existence and permission
+checks), and anything else (an unusual spelling of a number, a wrong value, choices) still
+goes through typer, which also words its errors.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 import typer.core
 from typer import _click
@@ -81,9 +84,40 @@ class _Plain(RuntimeParam):
             return items if many else items[0]
         if kind is bool and isinstance(value, bool):
             return value
+        number = _number(_optional(kind), value) if not many else None
+        if number is not None:
+            return number
         typer_own = build_runtime_param(
             TypeDescriptor(
                 annotation=annotation, parameter_info=self.parameter_info, file_annotation=None
             )
         )
         return typer_own._coerce_value(value, param=param, ctx=ctx)
+
+
+def _optional(annotation: Any) -> Any:
+    """`int | None` → `int` (None itself never reaches a conversion); anything else as is."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        others = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return others[0] if len(others) == 1 else annotation
+    return annotation
+
+
+_INT = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _number(kind: Any, value: Any) -> int | float | None:
+    """An int or float option's value as pydantic reads it, for the plain spellings (`12`,
+    `-3`, `2.5`, `1e3`) and the defaults; None for anything else, which typer converts (a
+    command with a number option otherwise imports pydantic: a sixth of a second)."""
+    if kind not in (int, float):
+        return None
+    if type(value) is kind:
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str):
+        if kind is int and _INT.fullmatch(value):
+            return int(value)
+        if kind is float and _FLOAT.fullmatch(value):
+            return float(value)
+    return None
