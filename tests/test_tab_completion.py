@@ -192,3 +192,50 @@ def test_a_record_id_tab_press_imports_no_typer(store: Store) -> None:
         [sys.executable, "-c", code], cwd=store.root, env=environ, capture_output=True, text=True
     )
     assert (done.stdout, done.stderr, done.returncode) == ("C-00001\nC-00002\n", "[]\n", 0)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "formulactl show C-\xa0",  # shlex splits at space, tab, CR and LF only
+        "formulactl show\u3000C-",  # an ideographic space, as a CJK input method types it
+        "formulactl approve C-00001\u3000",
+        "formulactl show C-\x0c",
+    ],
+)
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_other_white_space_is_part_of_a_word_as_for_typer(
+    line: str, shell: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environ = request(shell, line)
+    environ["COMP_CWORD"] = str(len(line.split(" ")) - 1)
+    monkeypatch.chdir(store.root)
+    quick = tab.answer(environ)
+    assert quick is None or quick == typer_answer(environ, store.root)  # None: typer answers
+
+
+def test_an_empty_store_option_and_odd_positions_are_left_to_typer(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    below = store.root / "records"
+    monkeypatch.chdir(below)
+    empty = request("bash", "formulactl show --store= C-")
+    assert tab.answer(empty) is None  # typer reads it as this folder, which is no store
+    assert typer_answer(empty, below) == ("\n", 0)
+    odd = request("bash", "formulactl show C-")
+    odd["COMP_CWORD"] = "\u00b2"  # a digit to str.isdigit, not to int()
+    assert tab.answer(odd) is None
+
+
+def test_a_failure_in_the_quick_path_is_typer_s_to_answer(tmp_path: Path) -> None:
+    """A folder removed under the shell: typer's own handling, never a traceback from here."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = (
+        "import os, sys\n"
+        f"os.chdir({str(gone)!r}); os.rmdir({str(gone)!r})\n"
+        "from formulactl.cli import main\nmain()\n"
+    )
+    environ = request("bash", "formulactl show C-")
+    done = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
+    assert "Traceback" not in done.stderr

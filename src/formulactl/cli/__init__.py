@@ -15,7 +15,10 @@ def main(argv: list[str] | None = None) -> None:
     if argv is None and os.environ.get(COMPLETE_VAR):
         from formulactl.cli import tab
 
-        answered = tab.answer(os.environ)
+        try:
+            answered = tab.answer(os.environ)
+        except Exception:  # a shortcut only: whatever goes wrong here, typer answers instead
+            answered = None
         if answered is not None:
             text, code = answered
             sys.stdout.write(text)

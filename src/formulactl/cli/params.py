@@ -116,8 +116,11 @@ def _number(kind: Any, value: Any) -> int | float | None:
     if type(value) is kind:
         return value  # type: ignore[no-any-return]
     if isinstance(value, str):
-        if kind is int and _INT.fullmatch(value):
-            return int(value)
-        if kind is float and _FLOAT.fullmatch(value):
-            return float(value)
+        try:
+            if kind is int and _INT.fullmatch(value):
+                return int(value)
+            if kind is float and _FLOAT.fullmatch(value):
+                return float(value)
+        except ValueError:  # more digits than int() takes: typer words the error
+            return None
     return None

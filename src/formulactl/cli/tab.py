@@ -103,8 +103,14 @@ def answer(environ: Mapping[str, str]) -> tuple[str, int] | None:
 
 # Values every shell takes as they are (no quoting or escaping in any of the formats).
 _PLAIN = re.compile(r"[A-Za-z0-9_.@-]+")
-# A command line with quoting or escapes is left to typer, which splits it as shlex does.
+# A command line with quoting or escapes is left to typer, which splits it as shlex does;
+# without them, shlex splits at these four characters only (not at U+3000 or U+00A0).
 _SIMPLE = re.compile(r"[^'\"\\]*")
+_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def _split(line: str) -> list[str]:
+    return [word for word in _SPACE.split(line) if word]
 
 
 def _request(instruction: str, environ: Mapping[str, str]) -> tuple[str, list[str], str] | None:
@@ -114,15 +120,15 @@ def _request(instruction: str, environ: Mapping[str, str]) -> tuple[str, list[st
         return None
     if shell == "bash":
         line, position = environ.get("COMP_WORDS", ""), environ.get("COMP_CWORD", "")
-        if not _SIMPLE.fullmatch(line) or not position.isdigit():
+        if not _SIMPLE.fullmatch(line) or not (position.isascii() and position.isdigit()):
             return None
-        words, cword = line.split(), int(position)
+        words, cword = _split(line), int(position)
         return shell, words[1:cword], words[cword] if cword < len(words) else ""
     if shell in ("zsh", "fish"):
         line = environ.get("_TYPER_COMPLETE_ARGS", "")
         if not _SIMPLE.fullmatch(line):
             return None
-        words = line.split()[1:]
+        words = _split(line)[1:]
         if words and not line.endswith(" "):
             return shell, words[:-1], words[-1]
         return shell, words, ""
@@ -156,8 +162,8 @@ def _values(words: list[str], incomplete: str, environ: Mapping[str, str]) -> li
         else:
             positional += 1
     completing = waiting or _argument(names.split(), positional)
-    if completing not in ID_PARAMS:
-        return None
+    if completing not in ID_PARAMS or given.get("store") == "":
+        return None  # (typer reads an empty --store= as the current folder, not upwards)
     root = store_root(given.get("store") or environ.get("FORMULACTL_STORE"))
     found = [] if root is None else ids(root, incomplete, ID_PARAMS[completing])
     return [value for value in found if value.startswith(incomplete)]
