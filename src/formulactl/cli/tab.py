@@ -196,7 +196,8 @@ def store_root(given: str | None) -> Path | None:
 
 
 def ids(root: Path, incomplete: str, prefix: str) -> list[str]:
-    """IDs starting with `prefix` and `incomplete`; after `ID@`, that record's versions."""
+    """IDs starting with `prefix`, listed from those that begin with what was typed; after
+    `ID@`, that record's versions. (The caller keeps the ones that begin with `incomplete`.)"""
     record, at, _ = incomplete.partition("@")
     paths = record_paths(root, record if at else max(prefix, incomplete, key=len))
     if at:
