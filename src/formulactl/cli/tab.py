@@ -187,11 +187,16 @@ def _argument(names: list[str], count: int) -> str | None:
 
 
 def store_root(given: str | None) -> Path | None:
-    """The store named by `--store` or FORMULACTL_STORE, else the nearest one upwards."""
-    start = Path(given) if given else Path.cwd()
-    for folder in [start] if given else [start, *start.parents]:
-        if (folder / "formulactl.yaml").is_file():
-            return folder
+    """The store named by `--store` or FORMULACTL_STORE, else the nearest one upwards; None
+    where there is none or it cannot be looked at (a folder removed under the shell, a name
+    too long): a Tab press then offers nothing, as outside a store."""
+    try:
+        start = Path(given) if given else Path.cwd()
+        for folder in [start] if given else [start, *start.parents]:
+            if (folder / "formulactl.yaml").is_file():
+                return folder
+    except OSError:
+        return None
     return None
 
 
