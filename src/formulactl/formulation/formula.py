@@ -97,7 +97,7 @@ def load_materials(
 ) -> dict[str, dict[str, Any]]:
     """The current materials of every line (sealed where this user cannot open them)."""
     ids = sorted({str(item.get("material")) for item in version.data.get("ingredients") or []})
-    return {material: reader.load(material, must_open) for material in ids}
+    return reader.load_all(ids, must_open)
 
 
 def standard_kg(version: FormulaVersion, materials: Mapping[str, Mapping[str, Any]]) -> Decimal:

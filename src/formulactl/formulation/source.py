@@ -77,6 +77,14 @@ class Reader:
         result: T = found[1]
         return result
 
+    def load_all(self, record_ids: list[str], must_open: bool) -> dict[str, dict[str, Any]]:
+        """`load` for each of these records, those not yet read taken from the store at once."""
+        read = self._opened.keys() | self._records.keys()
+        missing = [record_id for record_id in record_ids if record_id not in read]
+        if missing:
+            self._records.update(self.store.load_many(missing))
+        return {record_id: self.load(record_id, must_open) for record_id in record_ids}
+
     def limits(self) -> list[Record]:
         """The approved limits, read once for every formula this reader checks."""
         if self._limits is None:
@@ -99,7 +107,7 @@ class Reader:
     def load(self, record_id: str, must_open: bool = True) -> dict[str, Any]:
         """The current record, opened; with `must_open` off, sealed where it cannot be."""
         if record_id not in self._opened:
-            record = self._records.get(record_id) or self.store.load(record_id)
+            record = self._records.get(record_id) or self.store.load_many([record_id])[record_id]
             try:
                 self._opened[record_id] = self.open(record)
             except FormulaError:

@@ -6,6 +6,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -73,6 +74,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     },
 }
 SCHEMA_LIMIT = 1 << 22
+LOADED_KEPT = 512  # parsed records `load_many` keeps: a formula's materials, many times over
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,34 @@ class Store:
                 f"no record {record_id}", "check the ID with `formulactl list`", rule="missing"
             )
         return self.parse(path, self.read_bytes(path))
+
+    def load_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """Several records as they are now, each parsed once per content: a digest of its
+        bytes finds the parsed form an earlier command kept (`loaded.marshal`, the last
+        records read this way), so formula work on one formula and its dozen materials
+        imports no YAML parser while they are unchanged. A fresh cache per call: nothing
+        returned is shared with another call."""
+        import hashlib
+
+        from formulactl.store.cache import BlobCache, code_version
+
+        cache = BlobCache(self.cache_file("loaded.marshal"), code_version())
+        found: dict[str, Record] = {}
+        for record_id in dict.fromkeys(record_ids):
+            path = self.record_path(record_id)
+            if not files.is_present(self.root, path):
+                self.load(record_id)  # the one line saying it is missing
+            raw = self.read_bytes(path)
+            key = hashlib.sha256(raw).hexdigest()[:40] + ":" + path
+            data = cache.get(key)
+            if not isinstance(data, dict):
+                data = self.parse(path, raw).data
+                cache.put(key, data)
+            found[record_id] = Record(record_id, self.kind_of(record_id), path, data)
+        if cache.dirty and len(cache.entries) > LOADED_KEPT:
+            cache.entries = dict(list(cache.entries.items())[-LOADED_KEPT:])
+        cache.save(prune=False)
+        return found
 
     def parse(self, path: str, data: bytes) -> Record:
         """A record from a file's bytes; the kind comes from the folder, the ID from the name."""
