@@ -79,8 +79,8 @@ class Reader:
 
     def load_all(self, record_ids: list[str], must_open: bool) -> dict[str, dict[str, Any]]:
         """`load` for each of these records, those not yet read taken from the store at once."""
-        read = self._opened.keys() | self._records.keys()
-        missing = [record_id for record_id in record_ids if record_id not in read]
+        opened, records = self._opened, self._records
+        missing = [one for one in record_ids if one not in opened and one not in records]
         if missing:
             self._records.update(self.store.load_many(missing))
         return {record_id: self.load(record_id, must_open) for record_id in record_ids}
