@@ -153,9 +153,11 @@ def benchmark(formulas: int) -> dict[str, Any]:
         one_core = timed(lambda: [open_record(store, r, [identity]) for r in records])
         every_core = timed(lambda: open_many(store, records, [identity]))
         reader = Reader(store, [identity])
-        plan_substitution(reader, COMMON, "M-00002", Decimal(1), [])  # warms the record cache
+        plan_substitution(reader, COMMON, "M-00002", Decimal(1), [], False)  # warms the caches
         substitute = timed(
-            lambda: plan_substitution(Reader(store, [identity]), COMMON, "M-00002", Decimal(1), [])
+            lambda: plan_substitution(
+                Reader(store, [identity]), COMMON, "M-00002", Decimal(1), [], to_write=False
+            )
         )
         commands = command_seconds(root, key)
     return {

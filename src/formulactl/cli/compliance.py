@@ -206,7 +206,9 @@ def substitute(
     schema = found.schema("formula")
     conditions = [parse_condition(text, schema) for text in where or []]
     reader = reader_for(found, identity)
-    plan = plan_substitution(reader, replace, with_, Decimal(str(ratio)), conditions)
+    plan = plan_substitution(
+        reader, replace, with_, Decimal(str(ratio)), conditions, to_write=not dry_run
+    )
     computed = basis(found)
     if not dry_run:
         _write_substitution(found, reader, plan, reason)

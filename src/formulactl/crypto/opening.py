@@ -39,12 +39,17 @@ def open_many(
     """Each record in plain text, or why this reader cannot open it: identities are loaded
     once by the caller, and the records are opened on every core."""
 
-    def opened(record: Record) -> dict[str, Any] | FormulaError:
-        if ENVELOPE not in record.data and not holds_sealed(record.data):
-            return record.data
-        try:
-            return open_record(store, record, identities).plain
-        except FormulaError as why:
-            return why
+    return parallel_map(lambda record: open_or_why(store, record, identities), list(records))
 
-    return parallel_map(opened, list(records))
+
+def open_or_why(
+    store: Store, record: Record, identities: list[crypto.Identity]
+) -> dict[str, Any] | FormulaError:
+    """The record in plain text (as it is when nothing in it is sealed), or why this reader
+    cannot open it: for work that goes on over the records it can open."""
+    if ENVELOPE not in record.data and not holds_sealed(record.data):
+        return record.data
+    try:
+        return open_record(store, record, identities).plain
+    except FormulaError as why:
+        return why

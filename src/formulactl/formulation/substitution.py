@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from formulactl.actions.commits import commit_files
 from formulactl.actions.records import checked_change, refuse_uncommitted
 from formulactl.actions.signing import actor
-from formulactl.crypto.opening import open_many, open_record
+from formulactl.crypto.opening import open_or_why, open_record
 from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_lines
 from formulactl.formulation.costing import material_costs, price_per_kg
@@ -53,8 +53,17 @@ class Impact:
     cost_after: Decimal | None
     new_findings: tuple[str, ...]
     resolved: tuple[str, ...]  # findings the change would remove
-    plain_after: dict[str, Any]  # the formula with the substitution applied
+    plain_after: dict[str, Any] | None  # the formula with it applied, when it is to be written
     note: str = ""
+
+
+class _Outcome(NamedTuple):
+    """What one formula contributes to a plan (computed in a worker)."""
+
+    id: str
+    blocked: str = ""  # in use, but its next version is open
+    result: Impact | str | None = None  # None: not a formula the conditions choose
+    unreadable: bool = False
 
 
 @dataclass
@@ -148,6 +157,7 @@ def impact(
     new: str,
     ratio: Decimal,
     prices: dict[str, Decimal | FormulaError],
+    keep_after: bool = True,
 ) -> Impact:
     after_data = substituted(version.data, old, new, ratio, version.ref)
     after = FormulaVersion(version.id, version.version, version.status, after_data)
@@ -171,7 +181,7 @@ def impact(
         cost_after,
         tuple(b.message for b in after_breaches if b.message not in known),
         tuple(b.message for b in before_breaches if b.message not in remaining),
-        after_data,
+        after_data if keep_after else None,
     )
 
 
@@ -193,11 +203,18 @@ def _pct(line: dict[str, Any]) -> str:
 
 
 def plan_substitution(
-    reader: Reader, old: str, new: str, ratio: Decimal, where: Sequence[Condition]
+    reader: Reader,
+    old: str,
+    new: str,
+    ratio: Decimal,
+    where: Sequence[Condition],
+    to_write: bool = True,
 ) -> Plan:
     """Every formula in use that uses `old` and meets every condition: its latest approved
     version (a never-approved draft stands for itself). An approved formula whose next
-    version is already open is shown against the approved version and blocks the write."""
+    version is already open is shown against the approved version and blocks the write.
+    A dry run (`to_write` off) keeps no changed formula: sending each back from its worker
+    was a sixth of the time."""
     store = reader.store
     for material in (old, new):
         if store.kind_of(material) != "material":
@@ -206,59 +223,52 @@ def plan_substitution(
     plan = Plan(old, new, ratio)
     cache = records_cache(store)
     current, reopened = _users(store, old, cache)
-    opened = open_many(store, current, reader.identities)
-    versions: list[FormulaVersion] = []
-    for record, outcome in zip(current, opened, strict=True):
-        if isinstance(outcome, FormulaError):
-            plan.unreadable.append(record.id)
-            continue
-        status = str(outcome.get("status"))
-        versions.append(FormulaVersion(record.id, int(outcome.get("version", 1)), status, outcome))
     approved, known = _approved_users(store, [record.id for record in reopened], old, cache)
     # never approved: the file stands for itself; approved: the blob of its latest approval
     standing = [r for r in reopened if r.id not in known and _uses(r.data, old)]
     behind = [Record(r.id, r.kind, r.path, approved[r.id]) for r in reopened if r.id in approved]
     files = {record.id: record for record in reopened}
-    alone = {record.id for record in standing}
-    both = standing + behind
-    for record, outcome in zip(both, open_many(store, both, reader.identities), strict=True):
-        if isinstance(outcome, FormulaError):
-            plan.unreadable.append(record.id)
-            continue
-        number = int(outcome.get("version", 1))
-        if record.id in alone:
-            versions.append(FormulaVersion(record.id, number, str(outcome.get("status")), outcome))
-            continue
-        version = FormulaVersion(record.id, number, "approved", outcome)
-        if all(c.holds(version.data) for c in where):
-            versions.append(version)
-            open_file = files[record.id].data
-            plan.blocked.append(
-                f"{version.ref} is in use, and its next version "
-                f"{record.id}@{open_file.get('version')} is open ({open_file.get('status')})"
-            )
-    chosen = [
-        version
-        for version in sorted(versions, key=lambda found: found.id)
-        if all(condition.holds(version.data) for condition in where)
-    ]
     reader.limits()  # read once here, so every worker inherits them
     reader.preload("material", cache)
     reader.preload("customer", cache)  # each formula's restrictions
     prices: dict[str, Decimal | FormulaError] = {}
 
-    def one(version: FormulaVersion) -> Impact | str:
+    def one(candidate: tuple[Record, bool]) -> _Outcome:
+        record, is_behind = candidate
+        opened = open_or_why(store, record, reader.identities)
+        if isinstance(opened, FormulaError):
+            return _Outcome(record.id, unreadable=True)
+        status = "approved" if is_behind else str(opened.get("status"))
+        version = FormulaVersion(record.id, int(opened.get("version", 1)), status, opened)
+        if not all(condition.holds(version.data) for condition in where):
+            return _Outcome(record.id)
+        blocked = ""
+        if is_behind:
+            open_file = files[record.id].data
+            blocked = (
+                f"{version.ref} is in use, and its next version "
+                f"{record.id}@{open_file.get('version')} is open ({open_file.get('status')})"
+            )
         try:
-            return impact(reader, version, old, new, ratio, prices)
+            found = impact(reader, version, old, new, ratio, prices, to_write)
+            return _Outcome(record.id, blocked, found)
         except FormulaError as why:
-            return f"{version.ref}: {why.finding.message}"
+            return _Outcome(record.id, blocked, f"{version.ref}: {why.finding.message}")
 
-    # Each formula's impact is independent of the others': on every core, in order.
-    for result in parallel_map(one, chosen):
-        if isinstance(result, Impact):
-            plan.impacts.append(result)
-        else:
-            plan.refused.append(result)
+    # Each formula is opened and its impact worked out on its own: on every core, in one
+    # pass, so only the (small) outcomes travel back.
+    candidates = [(record, False) for record in current + standing]
+    outcomes = parallel_map(one, candidates + [(record, True) for record in behind])
+    for outcome in outcomes:
+        if outcome.unreadable:
+            plan.unreadable.append(outcome.id)
+        elif outcome.blocked:
+            plan.blocked.append(outcome.blocked)
+    for outcome in sorted(outcomes, key=lambda found: found.id):
+        if isinstance(outcome.result, Impact):
+            plan.impacts.append(outcome.result)
+        elif outcome.result:
+            plan.refused.append(outcome.result)
     plan.unreadable.sort()
     return plan
 
@@ -367,6 +377,7 @@ def _substituted_record(reader: Reader, item: Impact, reason: str, cache: BlobCa
         revised.pop("review_due", None)
         before = Record(before.id, before.kind, before.path, revised)
     opened = open_record(store, before, reader.identities)
+    assert item.plain_after is not None, "planned with to_write"
     data = dict(item.plain_after)
     for name in ("version", "status"):
         data[name] = before.data[name]
