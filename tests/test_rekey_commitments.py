@@ -235,7 +235,7 @@ def test_show_decrypt_of_sealed_values_without_their_envelope_is_an_error(
 
 
 def test_bulk_opening_finds_the_secrets_the_leak_guard_finds(empty_store: Store) -> None:
-    from formulactl.crypto.confidential import copy_with_secrets, secrets_in
+    from formulactl.crypto.confidential import sealed_in, secrets_in
 
     formula = {
         "id": "F-000009",
@@ -255,11 +255,14 @@ def test_bulk_opening_finds_the_secrets_the_leak_guard_finds(empty_store: Store)
     }
     for kind, data in (("formula", formula), ("customer", customer)):
         schema = empty_store.schema(kind)
-        copied, found = copy_with_secrets(schema, data)
-        assert copied == data and copied is not data
-        assert all(copied[key] is not data[key] for key in data if isinstance(data[key], list))
-        walked = sorted((secret.name, secret.value) for secret in secrets_in(schema, data))
-        assert sorted((name, parent[slot]) for parent, slot, name in found) == walked
+        walked = []
+        for number, secret in enumerate(secrets_in(schema, data)):
+            secret.parent[secret.slot] = f"fcx2:{number}"  # how a sealed value begins
+            walked.append((secret.name, f"fcx2:{number}"))
+        found = sealed_in(schema, data)
+        placed = sorted((name, parent[slot]) for parent, slot, name, _value in found)
+        assert placed == sorted(walked)
+        assert all(parent[slot] == value for parent, slot, _name, value in found)
         assert walked
 
 

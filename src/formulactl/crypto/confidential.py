@@ -105,39 +105,6 @@ def _walk(
             )
 
 
-def copy_with_secrets(
-    schema: KindSchema, data: dict[str, Any]
-) -> tuple[dict[str, Any], list[tuple[Any, Any, str]]]:
-    """A copy of the record and, in one walk, where each confidential value sits in the copy
-    (its mapping or list, key or index, stable name): what bulk opening needs, cheaply."""
-    found: list[tuple[Any, Any, str]] = []
-    return _copy_finding(data, schema.sensitive_tree, "", found), found
-
-
-def _copy_finding(node: Any, tree: SensitiveNode, name: str, found: list[Any]) -> Any:
-    children = tree.children
-    if isinstance(node, dict):
-        copied: dict[str, Any] = {}
-        star = children.get("*")
-        for key, value in node.items():
-            step = children.get(key)
-            if step is not None:
-                _copy_member(copied, key, value, step, f"{name}.{key}" if name else key, found)
-            elif star is not None:
-                _copy_member(copied, key, value, star, f"{name}.{key}", found)
-            else:
-                copied[key] = tree_copy(value) if isinstance(value, (dict, list)) else value
-        return copied
-    if isinstance(node, list) and "*" in children:
-        items: list[Any] = [None] * len(node)
-        step, keys = children["*"], tree.keys
-        for index, item in enumerate(node):
-            label = _item_label(item, keys, index)
-            _copy_member(items, index, item, step, f"{name}[{label}]", found)
-        return items
-    return tree_copy(node)
-
-
 def sealed_in(schema: KindSchema, data: Any) -> list[tuple[Any, Any, str, str]]:
     """Where each sealed confidential value sits in `data` (its mapping or list, key or index,
     stable name, the sealed text), in one walk along the sensitive paths that copies nothing:
@@ -182,17 +149,6 @@ def _find_sealed(node: Any, tree: SensitiveNode, name: str, found: list[Any]) ->
 
 
 _SEALED = ("fcx2:", "fcx1:")  # what `is_sealed` looks for, without a call per value
-
-
-def _copy_member(
-    parent: Any, slot: Any, value: Any, step: SensitiveNode, name: str, found: list[Any]
-) -> None:
-    if step.children:
-        parent[slot] = _copy_finding(value, step, name, found)
-    else:
-        parent[slot] = tree_copy(value) if isinstance(value, (dict, list)) else value
-    if step.leaf:
-        found.append((parent, slot, name))
 
 
 def _item_label(item: Any, keys: tuple[str, ...], index: int) -> str:
