@@ -139,7 +139,7 @@ def formula_version(store: Store, ref: str, draft: bool, reader: Reader) -> Form
     if store.kind_of(record_id) != "formula":
         raise FormulaError(f"{record_id} is not a formula", "give a formula ID such as F-000014")
     if version is None and draft:
-        record = store.load(record_id)
+        record = store.load_many([record_id])[record_id]
         data = reader.open(record)
         return FormulaVersion(record_id, int(data.get("version", 1)), str(data.get("status")), data)
     path = store.record_path(record_id)
