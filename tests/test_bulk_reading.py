@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import Invoke, Member, make_key
+from formulactl.errors import FormulaError
 from formulactl.store.store import Store
 
 
@@ -74,3 +77,35 @@ def test_show_decrypt_tells_a_non_reader_who_the_readers_are(
     )
     assert done.code == 2
     assert "is not a reader of F-000014" in done.err
+
+
+def test_list_decrypt_json_is_the_text_of_the_whole_list_when_written_on_every_core(
+    sample_signed_store: Store,
+    invoke: Invoke,
+    team_keys: dict[str, Member],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each record is opened and written as JSON in a worker; the joined text must be what
+    one json.dumps of the whole list gives, for a reader and for someone who reads none."""
+    import formulactl.parallel
+    from formulactl.cli.common import json_text
+    from formulactl.crypto import crypto
+    from formulactl.crypto.opening import open_or_why
+
+    monkeypatch.setattr(formulactl.parallel, "WORTH_IT", 2)  # forked workers even for a few
+    store = sample_signed_store
+    records = [store.load(record_id) for record_id in store.ids("formula")]
+    assert len(records) > 2
+    stranger = make_key(tmp_path / "stranger", "stranger")
+    for key in (team_keys["zhang.min"].key, stranger):
+        done = invoke("list", "formula", "--decrypt", "--identity", key, "--json", cwd=store.root)
+        assert done.code == 0, done.err
+        who = [crypto.load_identity(key)]
+        opened = [open_or_why(store, record, who) for record in records]
+        expected = [
+            record.data if isinstance(found, FormulaError) else found
+            for record, found in zip(records, opened, strict=True)
+        ]
+        assert done.out == json_text(expected) + "\n"
+        assert ("shown sealed" in done.err) == ("fcx2:" in done.out) == (key == stranger)
