@@ -77,6 +77,7 @@ def check(
     reader = reader_for(found, identity)
     version = version_of(found, ref, draft, reader)
     result = check_formula(reader, version, market)
+    found.keep_loaded()
     computed = basis(found, version.commit)
     if as_json:
         print_json({**computed.as_dict(), **result.as_dict()})
@@ -132,6 +133,7 @@ def declare(
     materials = load_materials(reader, version)
     shares = standard_shares(version, ingredient_lines(version, materials))
     entries = declaration(shares, materials, {item.key: item for item in result.declare})
+    found.keep_loaded()
     computed = basis(found, version.commit)
     if as_json:
         print_json(

@@ -190,6 +190,7 @@ def scale(
     reader = reader_for(found, identity)
     version = version_of(found, ref, draft, reader)
     materials, sheet = _sheet(reader, version, size, loss)
+    found.keep_loaded()
     computed = basis(found, version.commit)
     if as_json:
         print_json(
@@ -302,6 +303,7 @@ def cost(
     reader = reader_for(found, identity)
     version = version_of(found, ref, draft, reader)
     materials, sheet = _sheet(reader, version, size, None)
+    found.keep_loaded()
     unknown = sorted(set(changes) - set(materials))
     if unknown:
         raise FormulaError(

@@ -377,7 +377,8 @@ def _substituted_record(reader: Reader, item: Impact, reason: str, cache: BlobCa
         revised.pop("review_due", None)
         before = Record(before.id, before.kind, before.path, revised)
     opened = open_record(store, before, reader.identities)
-    assert item.plain_after is not None, "planned with to_write"
+    if item.plain_after is None:
+        raise ValueError("a plan made with to_write=False cannot be written")
     data = dict(item.plain_after)
     for name in ("version", "status"):
         data[name] = before.data[name]

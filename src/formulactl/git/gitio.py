@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,24 +107,32 @@ def git_dir(root: Path, common: bool = True) -> Path | None:
 
 def _own_git_folder(root: Path) -> Path | None:
     """`root/.git` when it is plainly this work tree's repository, git folder and common
-    folder alike: a folder with a HEAD, ours (git would refuse another user's), not a linked
+    folder alike: the work tree and a `.git` folder both ours (git refuses another user's),
+    holding HEAD, objects and refs (git passes over a folder without them), not a linked
     worktree's (no `commondir`), and no GIT_COMMON_DIR naming another. Every command asks
     where its cache is, and starting git to answer cost a tenth of a small command's time;
     anything less plain is left to `git rev-parse`."""
     if "GIT_COMMON_DIR" in os.environ:
         return None
-    folder = Path(os.path.abspath(root)) / ".git"
+    top = Path(os.path.abspath(root))
+    folder = top / ".git"
+    me = os.geteuid()
     try:
-        facts = os.lstat(folder)
         plain = (
-            stat.S_ISDIR(facts.st_mode)
-            and facts.st_uid == os.getuid()
-            and stat.S_ISREG(os.lstat(folder / "HEAD").st_mode)
+            os.lstat(top).st_uid == me
+            and _is(os.lstat(folder), stat.S_ISDIR, me)
+            and _is(os.lstat(folder / "HEAD"), stat.S_ISREG, me)
+            and _is(os.lstat(folder / "objects"), stat.S_ISDIR, me)
+            and _is(os.lstat(folder / "refs"), stat.S_ISDIR, me)
             and not os.path.lexists(folder / "commondir")
         )
     except OSError:
         return None
     return folder if plain else None
+
+
+def _is(facts: os.stat_result, kind: Callable[[int], bool], owner: int) -> bool:
+    return kind(facts.st_mode) and facts.st_uid == owner
 
 
 def blob_id(data: bytes) -> str:

@@ -258,40 +258,59 @@ class Store:
             ) from None
 
     def load(self, record_id: str) -> Record:
+        path = self._present(record_id)
+        return self.parse(path, self.read_bytes(path))
+
+    def _present(self, record_id: str) -> str:
+        """The path of a record that exists; one line saying so when it does not."""
         path = self.record_path(record_id)
         if not files.is_present(self.root, path):
             raise FormulaError(
                 f"no record {record_id}", "check the ID with `formulactl list`", rule="missing"
             )
-        return self.parse(path, self.read_bytes(path))
+        return path
 
     def load_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
         """Several records as they are now, each parsed once per content: a digest of its
-        bytes finds the parsed form an earlier command kept (`loaded.marshal`, the last
-        records read this way), so formula work on one formula and its dozen materials
-        imports no YAML parser while they are unchanged. A fresh cache per call: nothing
-        returned is shared with another call."""
+        bytes finds the parsed form this run or an earlier command kept (`keep_loaded`), so
+        formula work on one formula and its dozen materials imports no YAML parser while
+        they are unchanged. Each record returned is a copy of its own: what a caller does
+        with it never reaches the kept form."""
         import hashlib
+        import marshal
 
-        from formulactl.store.cache import BlobCache, code_version
-
-        cache = BlobCache(self.cache_file("loaded.marshal"), code_version())
         found: dict[str, Record] = {}
         for record_id in dict.fromkeys(record_ids):
-            path = self.record_path(record_id)
-            if not files.is_present(self.root, path):
-                self.load(record_id)  # the one line saying it is missing
+            path = self._present(record_id)
             raw = self.read_bytes(path)
             key = hashlib.sha256(raw).hexdigest()[:40] + ":" + path
-            data = cache.get(key)
+            data = self._loaded.get(key)
             if not isinstance(data, dict):
                 data = self.parse(path, raw).data
-                cache.put(key, data)
-            found[record_id] = Record(record_id, self.kind_of(record_id), path, data)
-        if cache.dirty and len(cache.entries) > LOADED_KEPT:
-            cache.entries = dict(list(cache.entries.items())[-LOADED_KEPT:])
-        cache.save(prune=False)
+                self._loaded.put(key, data)
+            kind = FOLDERS[path.split("/")[-2]].name
+            found[record_id] = Record(record_id, kind, path, marshal.loads(marshal.dumps(data)))
         return found
+
+    @cached_property
+    def _loaded(self) -> BlobCache:
+        from formulactl.store.cache import BlobCache, code_version
+
+        return BlobCache(self.cache_file("loaded.marshal"), code_version())
+
+    def keep_loaded(self) -> None:
+        """Write what `load_many` parsed in this run to `loaded.marshal`, for the next
+        command: a command that works on a few records calls it once at its end (one that
+        reads thousands does not, and keeps them in memory only). The file keeps the
+        LOADED_KEPT records used most recently, this run's last."""
+        cache = self.__dict__.get("_loaded")
+        if cache is None or not cache.dirty:
+            return
+        entries = cache.entries
+        order = [key for key in entries if key not in cache.used]
+        order += [key for key in entries if key in cache.used]
+        cache.entries = {key: entries[key] for key in order[-LOADED_KEPT:]}
+        cache.save(prune=False)
 
     def parse(self, path: str, data: bytes) -> Record:
         """A record from a file's bytes; the kind comes from the folder, the ID from the name."""
