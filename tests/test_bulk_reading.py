@@ -109,3 +109,27 @@ def test_list_decrypt_json_is_the_text_of_the_whole_list_when_written_on_every_c
         ]
         assert done.out == json_text(expected) + "\n"
         assert ("shown sealed" in done.err) == ("fcx2:" in done.out) == (key == stranger)
+
+
+def test_list_decrypt_names_a_damaged_record_as_damaged_not_as_unreadable(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    """Two sealed percentages swapped between lines: the record does not open for anyone.
+    Listing it must say so (and exit 1), never pass it off as not this user's to read."""
+    from conftest import raw, write_raw
+
+    store = sample_signed_store
+    data = raw(store, "formulas/F-000014.yaml")
+    lines = data["ingredients"]
+    lines[0]["percent"], lines[1]["percent"] = lines[1]["percent"], lines[0]["percent"]
+    write_raw(store, "formulas/F-000014.yaml", data)
+    key = team_keys["zhang.min"].key
+    for form in (["--json"], []):
+        done = invoke("list", "formula", "--decrypt", "--identity", key, *form, cwd=store.root)
+        assert done.code == 1, done.err
+        assert "F-000014.yaml: F-000014: the sealed value of" in done.err
+        assert "shown sealed" in done.err and "not a reader" not in done.err
+        assert "F-000013" in done.out  # the others are listed, opened
+    listed = invoke("list", "formula", "--decrypt", "--identity", key, "--json", cwd=store.root)
+    damaged = next(item for item in json.loads(listed.out) if item["id"] == "F-000014")
+    assert str(damaged["ingredients"][0]["percent"]).startswith("fcx2:")

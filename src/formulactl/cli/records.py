@@ -241,7 +241,7 @@ def show(
         records.append(record)
         versions.append(version)
     if decrypt:
-        records = _decrypted(found, records, identity, strict=True)
+        records, _damaged = _decrypted(found, records, identity, strict=True)  # or raises
     if as_json:
         print_json(records[0].data if len(records) == 1 else [r.data for r in records])
         return
@@ -259,56 +259,71 @@ def show(
 
 def _decrypted(
     store: Store, records: list[Record], identity: Path | None, strict: bool
-) -> list[Record]:
-    """The records opened with one identity load on every core; without `strict`, those this
-    user cannot read stay sealed and are named on stderr."""
+) -> tuple[list[Record], bool]:
+    """The records opened with one identity load on every core; without `strict`, those
+    that do not open stay sealed and are named on stderr, and the flag says whether any of
+    them is damaged (rather than not this user's to read)."""
     from formulactl.crypto.opening import open_many
     from formulactl.store.store import Record
 
     loaded = identities(identity)
     opened: list[Record] = []
-    sealed: list[str] = []
+    unopened: list[tuple[Record, FormulaError]] = []
     for record, outcome in zip(records, open_many(store, records, loaded), strict=True):
         if isinstance(outcome, FormulaError):
             if strict:
                 raise outcome
-            sealed.append(record.id)
+            unopened.append((record, outcome))
             opened.append(record)
         else:
             opened.append(Record(record.id, record.kind, record.path, outcome, ""))
-    _shown_sealed(sealed)
-    return opened
+    return opened, _shown_sealed(store, unopened)
 
 
-def _decrypted_json(store: Store, records: list[Record], identity: Path | None) -> str:
+def _decrypted_json(store: Store, records: list[Record], identity: Path | None) -> tuple[str, bool]:
     """What `print_json` prints for these records opened, each opened and written as JSON
     on every core: for 10,000 formulas writing the JSON took as long as opening them, and
-    sending back text costs less than sending back the opened records. Those this user
-    cannot read stay sealed and are named on stderr."""
+    sending back text costs less than sending back the opened records. Those that do not
+    open stay sealed and are named on stderr, as by `_decrypted`."""
     from formulactl.cli.common import json_text
     from formulactl.crypto.opening import open_or_why
     from formulactl.parallel import parallel_map
 
     loaded = identities(identity)
 
-    def one(record: Record) -> tuple[bool, str]:
+    def one(record: Record) -> tuple[FormulaError | None, str]:
         outcome = open_or_why(store, record, loaded)
         if isinstance(outcome, FormulaError):
-            return True, json_text(record.data)
-        return False, json_text(outcome)
+            return outcome, json_text(record.data)
+        return None, json_text(outcome)
 
     done = parallel_map(one, records)
-    _shown_sealed([r.id for r, (sealed, _text) in zip(records, done, strict=True) if sealed])
+    damaged = _shown_sealed(
+        store, [(r, why) for r, (why, _text) in zip(records, done, strict=True) if why is not None]
+    )
     if not done:
-        return json_text([])
+        return json_text([]), damaged
     # json.dumps(indent=2) of the list: each item's own text, two spaces further in (a
     # JSON text has no line break inside a string)
-    return "[\n" + ",\n".join("  " + text.replace("\n", "\n  ") for _s, text in done) + "\n]"
+    items = ",\n".join("  " + text.replace("\n", "\n  ") for _why, text in done)
+    return "[\n" + items + "\n]", damaged
 
 
-def _shown_sealed(sealed: list[str]) -> None:
+UNREADABLE = ("not-a-reader", "identity")  # why a record stays sealed for this user alone
+
+
+def _shown_sealed(store: Store, unopened: list[tuple[Record, FormulaError]]) -> bool:
+    """Name on stderr the records shown sealed: those this user may not read in one line,
+    and each one that did not open for another reason (a value altered or moved, the key
+    envelope lost) in a line of its own, so damage is never taken for a missing key."""
+    sealed = [record.id for record, why in unopened if why.finding.rule in UNREADABLE]
     if sealed:
         err(f"not a reader of {len(sealed)} records, shown sealed: {', '.join(sealed)}")
+    damaged = [(record, why) for record, why in unopened if why.finding.rule not in UNREADABLE]
+    for record, why in damaged:
+        hint = f" — {why.finding.hint}" if why.finding.hint else ""
+        err(f"{shown_path(store, record.path)}: {why.finding.message}{hint}; shown sealed")
+    return bool(damaged)
 
 
 def list_records(
@@ -351,13 +366,17 @@ def list_records(
             "validate` for details"
         )
     shown = selection.records
+    damaged = False  # a record that did not open for another reason than this user's key
     if decrypt and not matching_sealed and as_json:
-        out(_decrypted_json(found, shown, identity))
+        text, damaged = _decrypted_json(found, shown, identity)
+        out(text)
+        _exit_if(damaged)
         return
     if decrypt and not matching_sealed:
-        shown = _decrypted(found, shown, identity, strict=False)
+        shown, damaged = _decrypted(found, shown, identity, strict=False)
     if as_json:
         print_json([record.data for record in shown])
+        _exit_if(damaged)
         return
     from rich.console import Console
     from rich.table import Table
@@ -372,6 +391,13 @@ def list_records(
     console.print(
         counted(len(selection.records), record_kind.name, record_kind.folder), style="dim"
     )
+    _exit_if(damaged)
+
+
+def _exit_if(damaged: bool) -> None:
+    """Exit 1 (findings) once the listing is out when a record in it is damaged."""
+    if damaged:
+        raise typer.Exit(1)
 
 
 def set_fields(
