@@ -77,14 +77,14 @@ def _opened(
 ) -> list[dict[str, Any]]:
     """The customers as this reader sees them: opened where the key opens them, sealed
     (names still compared, contacts not) where it does not."""
-    from formulactl.crypto.opening import open_many
+    from formulactl.crypto.opening import open_readable
     from formulactl.store.store import Record
 
     records = [
         Record(record_id, "customer", found.record_path(record_id), data)
         for record_id, data in customers.items()
     ]
-    opened = open_many(found, records, identities(identity))
+    opened = open_readable(found, records, identities(identity))
     return [
         record.data if isinstance(plain, FormulaError) else dict(plain, id=record.id)
         for record, plain in zip(records, opened, strict=True)

@@ -309,21 +309,20 @@ def _decrypted_json(store: Store, records: list[Record], identity: Path | None) 
     return "[\n" + items + "\n]", damaged
 
 
-UNREADABLE = ("not-a-reader", "identity")  # why a record stays sealed for this user alone
-
-
 def _shown_sealed(store: Store, unopened: list[tuple[Record, FormulaError]]) -> bool:
     """Name on stderr the records shown sealed: those this user may not read in one line,
     and each one that did not open for another reason (a value altered or moved, the key
     envelope lost) in a line of its own, so damage is never taken for a missing key."""
-    sealed = [record.id for record, why in unopened if why.finding.rule in UNREADABLE]
+    from formulactl.crypto.opening import damaged
+
+    broken = [(record, why) for record, why in unopened if damaged(why)]
+    sealed = [record.id for record, why in unopened if not damaged(why)]
     if sealed:
         err(f"not a reader of {len(sealed)} records, shown sealed: {', '.join(sealed)}")
-    damaged = [(record, why) for record, why in unopened if why.finding.rule not in UNREADABLE]
-    for record, why in damaged:
+    for record, why in broken:
         hint = f" — {why.finding.hint}" if why.finding.hint else ""
         err(f"{shown_path(store, record.path)}: {why.finding.message}{hint}; shown sealed")
-    return bool(damaged)
+    return bool(broken)
 
 
 def list_records(

@@ -38,8 +38,29 @@ def open_many(
 ) -> list[dict[str, Any] | FormulaError]:
     """Each record in plain text, or why this reader cannot open it: identities are loaded
     once by the caller, and the records are opened on every core."""
-
     return parallel_map(lambda record: open_or_why(store, record, identities), list(records))
+
+
+def open_readable(
+    store: Store, records: Sequence[Record], identities: list[crypto.Identity]
+) -> list[dict[str, Any] | FormulaError]:
+    """`open_many` for work whose result is evidence (reports, exports, matching): a record
+    this user may not read comes back as why, to be left sealed and named; a damaged one (a
+    value altered or moved, its key envelope gone) stops the work with its own line, rather
+    than being counted as merely unreadable."""
+    opened = open_many(store, records, identities)
+    for outcome in opened:
+        if isinstance(outcome, FormulaError) and damaged(outcome):
+            raise outcome
+    return opened
+
+
+NOT_A_READER = ("not-a-reader", "identity")  # why a record stays sealed for this user alone
+
+
+def damaged(outcome: object) -> bool:
+    """Did a record fail to open for another reason than this user's key?"""
+    return isinstance(outcome, FormulaError) and outcome.finding.rule not in NOT_A_READER
 
 
 def open_or_why(

@@ -350,7 +350,7 @@ def gather(
 def _opened(
     store: Store, kind: str, records: Mapping[str, dict[str, Any]], identities: list[Any]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    from formulactl.crypto.opening import open_many
+    from formulactl.crypto.opening import open_readable
 
     folder = KINDS[kind].folder
     listed = [
@@ -359,7 +359,7 @@ def _opened(
     ]
     opened: dict[str, dict[str, Any]] = {}
     closed: list[str] = []
-    for record, outcome in zip(listed, open_many(store, listed, identities), strict=True):
+    for record, outcome in zip(listed, open_readable(store, listed, identities), strict=True):
         if isinstance(outcome, FormulaError):
             closed.append(record.id)
             opened[record.id] = record.data

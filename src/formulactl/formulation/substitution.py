@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from formulactl.actions.commits import commit_files
 from formulactl.actions.records import checked_change, refuse_uncommitted
 from formulactl.actions.signing import actor
-from formulactl.crypto.opening import open_or_why, open_record
+from formulactl.crypto.opening import damaged, open_or_why, open_record
 from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_lines
 from formulactl.formulation.costing import material_costs, price_per_kg
@@ -236,6 +236,8 @@ def plan_substitution(
     def one(candidate: tuple[Record, bool]) -> _Outcome:
         record, is_behind = candidate
         opened = open_or_why(store, record, reader.identities)
+        if isinstance(opened, FormulaError) and damaged(opened):  # named; it stops a write
+            return _Outcome(record.id, result=f"{record.id}: {opened.finding.message}")
         if isinstance(opened, FormulaError):
             return _Outcome(record.id, unreadable=True)
         status = "approved" if is_behind else str(opened.get("status"))

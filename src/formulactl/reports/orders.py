@@ -106,11 +106,11 @@ def order_book(
         return book
     orders = sorted(snapshot.of("order").items())
     if identities and any(ENVELOPE in data for _, data in orders):
-        from formulactl.crypto.opening import open_many  # only a reader opening prices
+        from formulactl.crypto.opening import open_readable  # only a reader opening prices
 
         folder = f"{RECORDS_DIR}/{KINDS['order'].folder}"
         records = [Record(oid, "order", f"{folder}/{oid}.yaml", data) for oid, data in orders]
-        opened: list[dict[str, Any] | FormulaError] = open_many(store, records, identities)
+        opened: list[dict[str, Any] | FormulaError] = open_readable(store, records, identities)
     else:
         opened = [data for _, data in orders]
     rows = order_rows(
