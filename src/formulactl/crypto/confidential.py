@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.errors import Problem, pointer_part
 from formulactl.model.sealed import (
@@ -21,10 +21,11 @@ from formulactl.model.sealed import (
     wrapped_copy_intact,
 )
 from formulactl.model.settings import Settings
-from formulactl.model.team import Team
-from formulactl.model.workflow import customer_of
 from formulactl.store.paths import line_label
 from formulactl.store.schema import FieldPath, KindSchema, SensitiveNode
+
+if TYPE_CHECKING:  # the team and the workflow only where a record is sealed: openers skip them
+    from formulactl.model.team import Team
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ def readers(
 ) -> dict[str, list[str]]:
     """Who may read this record's secrets → the recipients its data key is wrapped to."""
     policy = settings.encryption
+    from formulactl.model.workflow import customer_of
+
     customer = customer_of(kind, record_id, data)
     roles = policy.readers.get(kind, ())
     named = policy.people.get(kind, ())

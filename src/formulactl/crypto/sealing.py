@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulactl.crypto import crypto
 from formulactl.crypto.confidential import (
@@ -23,8 +23,10 @@ from formulactl.crypto.confidential import (
 from formulactl.errors import FormulaError
 from formulactl.model.sealed import ENVELOPE, is_legacy, is_sealed, place
 from formulactl.model.settings import Settings
-from formulactl.model.team import Team
 from formulactl.store.schema import KindSchema
+
+if TYPE_CHECKING:  # only a type here: opening a record needs no team
+    from formulactl.model.team import Team
 
 _MISSING = object()
 

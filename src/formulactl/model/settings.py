@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -69,6 +68,8 @@ class IdFormat:
             ]
             return self.render(day, max(seqs, default=0) + 1, lambda width: "")
         while True:
+            import secrets  # only for a new ID: every command reads settings
+
             candidate = self.render(day, 0, lambda width: secrets.token_hex(width)[:width])
             if candidate not in taken:
                 return candidate

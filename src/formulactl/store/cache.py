@@ -19,9 +19,7 @@ import hashlib
 import hmac
 import marshal
 import os
-import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +139,8 @@ def _key(folder: Path, create: bool) -> bytes | None:
         return found
     if not create:
         return None
+    import secrets  # only for a new clone's key
+
     fresh = secrets.token_bytes(_TAG)
     replace_file(folder, KEY_FILE, fresh)
     return fresh
@@ -148,6 +148,8 @@ def _key(folder: Path, create: bool) -> bytes | None:
 
 def replace_file(folder: Path, name: str, data: bytes) -> None:
     """Write through a private temporary file and a rename: readers see old or new, whole."""
+    import tempfile  # only when a cache changed: a warm command writes none
+
     handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -342,6 +338,8 @@ class Store:
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8") if isinstance(text, str) else text
+        import tempfile  # here: a command that only reads never needs it
+
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -410,6 +408,10 @@ def refuse_existing(root: Path) -> None:
 def create_store(root: Path, recovery: str | None = None) -> Store:
     """`formulactl init`: settings with a fresh store ID and the recovery recipient, team
     skeleton, schemas, folders, and `.gitattributes` naming the diff driver for records."""
+    import secrets
+    import shutil
+    from importlib import resources  # `init` only: it imports tempfile, random…
+
     refuse_existing(root)
     root.mkdir(parents=True, exist_ok=True)
     if gitio.git_dir(root) is None:
