@@ -160,9 +160,9 @@ def readers(
     settings: Settings, team: Team, kind: str, record_id: str, data: dict[str, Any]
 ) -> dict[str, list[str]]:
     """Who may read this record's secrets → the recipients its data key is wrapped to."""
-    policy = settings.encryption
     from formulactl.model.workflow import customer_of
 
+    policy = settings.encryption
     customer = customer_of(kind, record_id, data)
     roles = policy.readers.get(kind, ())
     named = policy.people.get(kind, ())

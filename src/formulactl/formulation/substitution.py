@@ -378,9 +378,9 @@ def _substituted_record(reader: Reader, item: Impact, reason: str, cache: BlobCa
         revised = dict(before.data, status="draft", version=int(before.data.get("version", 1)) + 1)
         revised.pop("review_due", None)
         before = Record(before.id, before.kind, before.path, revised)
-    opened = open_record(store, before, reader.identities)
     if item.plain_after is None:
         raise ValueError("a plan made with to_write=False cannot be written")
+    opened = open_record(store, before, reader.identities)
     data = dict(item.plain_after)
     for name in ("version", "status"):
         data[name] = before.data[name]

@@ -67,9 +67,9 @@ class IdFormat:
                 if found and found.groupdict().get("date", stamp) == stamp
             ]
             return self.render(day, max(seqs, default=0) + 1, lambda width: "")
-        while True:
-            import secrets  # only for a new ID: every command reads settings
+        import secrets  # only for a new ID: every command reads settings
 
+        while True:
             candidate = self.render(day, 0, lambda width: secrets.token_hex(width)[:width])
             if candidate not in taken:
                 return candidate

@@ -334,12 +334,12 @@ class Store:
 
     def write_text(self, path: str, text: str | bytes) -> None:
         """Write through a temporary file and a rename, so a crash leaves old or new, never half."""
+        import tempfile  # here: a command that only reads never needs it
+
         files.refuse_linked_folders(self.root, path)
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8") if isinstance(text, str) else text
-        import tempfile  # here: a command that only reads never needs it
-
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
             with os.fdopen(handle, "wb") as stream:
