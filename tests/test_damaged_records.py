@@ -54,3 +54,20 @@ def test_an_export_with_a_damaged_record_stops_with_its_line(
     assert "F-000002: the sealed value of" in done.err
     assert "Traceback" not in done.err
     assert not list(tmp_path.glob("out*"))
+
+
+def test_a_damaged_customer_stops_a_check_of_its_formula(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    """The customer is read only for its restrictions, and left sealed for someone who may
+    not read it; a damaged one is named instead of being read as if sealed."""
+    store = sample_signed_store
+    data = raw(store, "customers/C-00001.yaml")
+    contact = data["contacts"][0]
+    contact["phone"], contact["email"] = contact["email"], contact["phone"]
+    write_raw(store, "customers/C-00001.yaml", data)
+    key = team_keys["zhang.min"].key
+    done = invoke("check", "F-000002", "--draft", "--identity", key, cwd=store.root)
+    assert done.code == 2
+    assert "C-00001: the sealed value of contacts[" in done.err
+    assert "Traceback" not in done.err

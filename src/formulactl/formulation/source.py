@@ -105,13 +105,14 @@ class Reader:
             raise not_a_reader(record) from None
 
     def load(self, record_id: str, must_open: bool = True) -> dict[str, Any]:
-        """The current record, opened; with `must_open` off, sealed where it cannot be."""
+        """The current record, opened; with `must_open` off, sealed where this user may not
+        read it (a damaged record is never passed off as that: its line stops the work)."""
         if record_id not in self._opened:
             record = self._records.get(record_id) or self.store.load_many([record_id])[record_id]
             try:
                 self._opened[record_id] = self.open(record)
-            except FormulaError:
-                if must_open:
+            except FormulaError as why:
+                if must_open or why.finding.rule != "not-a-reader":
                     raise
                 return record.data
         return self._opened[record_id]
