@@ -100,15 +100,16 @@ def check_lines(
     product = product_of(version, market)
     limits = [(record.id, record.data) for record in reader.limits()]
     applied = [(limit_id, limit) for limit_id, limit in limits if limit_applies(limit, product)]
-    customer = version.data.get("customer")
+    found = version.data.get("customer")
+    customer = found if isinstance(found, str) else ""
     restrictions: list[dict[str, Any]] = []
-    if isinstance(customer, str) and customer:
+    if customer:
         data = reader.load(customer, must_open=False)
         restrictions = [item for item in data.get("restrictions") or [] if isinstance(item, dict)]
     named = {str(limit.get("cas")) for _id, limit in applied}
     named.update(str(item["cas"]) for item in restrictions if "cas" in item)
     substances = explode(shares, materials, reader_parts(reader), named)
     breaches, declare = check_limits(substances, applied, product)
-    if isinstance(customer, str) and customer:
+    if customer:
         breaches += check_restrictions(customer, restrictions, substances, shares)
     return CheckResult(version, product, substances, breaches, declare, [i for i, _l in applied])

@@ -237,7 +237,7 @@ def _blob_bytes(store: Store, path: str, blob: str) -> bytes:
         current = b""
     if gitio.blob_id(current) == blob:
         return current
-    return gitio.run(store.root, ["cat-file", "blob", blob]).stdout
+    return gitio.run(store.repo, ["cat-file", "blob", blob]).stdout
 
 
 def approved_limits(store: Store) -> list[Record]:

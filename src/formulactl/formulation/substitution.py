@@ -157,7 +157,7 @@ def impact(
     new: str,
     ratio: Decimal,
     prices: dict[str, Decimal | FormulaError],
-    keep_after: bool = True,
+    to_write: bool = True,
 ) -> Impact:
     after_data = substituted(version.data, old, new, ratio, version.ref)
     after = FormulaVersion(version.id, version.version, version.status, after_data)
@@ -181,7 +181,7 @@ def impact(
         cost_after,
         tuple(b.message for b in after_breaches if b.message not in known),
         tuple(b.message for b in before_breaches if b.message not in remaining),
-        after_data if keep_after else None,
+        after_data if to_write else None,
     )
 
 
