@@ -286,24 +286,20 @@ def _decrypted_json(store: Store, records: list[Record], identity: Path | None) 
     sending back text costs less than sending back the opened records. Those that do not
     open stay sealed and are named on stderr, as by `_decrypted`."""
     from formulactl.cli.common import json_text
-    from formulactl.crypto.opening import open_or_why
-    from formulactl.parallel import parallel_map
+    from formulactl.crypto.opening import Opening, open_each
 
-    loaded = identities(identity)
-
-    def one(record: Record) -> tuple[FormulaError | None, str]:
-        outcome = open_or_why(store, record, loaded)
+    def one(record: Record, outcome: Opening) -> tuple[FormulaError | None, str]:
         if isinstance(outcome, FormulaError):
             return outcome, json_text(record.data)
         return None, json_text(outcome)
 
-    done = parallel_map(one, records)
+    done = open_each(store, records, identities(identity), one)
     damaged = _shown_sealed(
         store, [(r, why) for r, (why, _text) in zip(records, done, strict=True) if why is not None]
     )
     if not done:
         return json_text([]), damaged
-    # json.dumps(indent=2) of the list: each item's own text, two spaces further in (a
+    # `json_text` of the list: each item's own text, two spaces further in (a
     # JSON text has no line break inside a string)
     items = ",\n".join("  " + text.replace("\n", "\n  ") for _why, text in done)
     return "[\n" + items + "\n]", damaged

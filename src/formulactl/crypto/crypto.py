@@ -16,7 +16,7 @@ import functools
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +214,21 @@ def _open_legacy(key: DataKey, where: bytes, sealed: str) -> Any:
     return json.loads(plain)
 
 
+def seal_bytes(secret: bytes, plaintext: bytes, context: bytes) -> bytes:
+    """nonce ‖ `plaintext` sealed under a 32-byte secret, bound to `context` (a file of this
+    clone's, such as a reader's keyring, that only the secret's holder can write or read)."""
+    nonce = os.urandom(12)
+    return nonce + ChaCha20Poly1305(secret).encrypt(nonce, plaintext, context)
+
+
+def open_bytes(secret: bytes, sealed: bytes, context: bytes) -> bytes | None:
+    """What `seal_bytes` sealed with this secret and context; None for anything else."""
+    try:
+        return ChaCha20Poly1305(secret).decrypt(sealed[:12], sealed[12:], context)
+    except (InvalidTag, ValueError):
+        return None
+
+
 @functools.lru_cache(maxsize=1024)
 def recipient(text: str) -> Any:
     """An age recipient from `age1…` or an SSH public key line."""
@@ -286,6 +301,7 @@ class Identity:
     source: str
     secret: Any
     public: str  # `age1…` or `ssh-ed25519 AAAA…`
+    keep: bytes = field(default=b"", repr=False)  # derived from the secret: see keyring.py
 
 
 def load_identity(path: Path) -> Identity:
@@ -308,7 +324,7 @@ def load_identity(path: Path) -> Identity:
             raise FormulaError(
                 f"{path} is not a valid age identity: {error}", "", str(path), rule="identity"
             ) from None
-        return Identity(str(path), age, str(age.to_public()))
+        return Identity(str(path), age, str(age.to_public()), _keep(line.strip().encode()))
     try:
         ssh = pyrage.ssh.Identity.from_buffer(data)
     except pyrage.IdentityError as error:
@@ -323,7 +339,13 @@ def load_identity(path: Path) -> Identity:
         raise FormulaError(
             f"{path} is not an age identity or SSH private key", "", str(path), rule="identity"
         ) from None
-    return Identity(str(path), ssh, public_key_of(path))
+    return Identity(str(path), ssh, public_key_of(path), _keep(data))
+
+
+def _keep(secret: bytes) -> bytes:
+    """Secret bytes of one identity, from which its keyring's key is derived: only its
+    holder can work them out, and they change when the identity does."""
+    return hashlib.sha256(b"formulactl-identity-keep\0" + secret).digest()
 
 
 def new_identity() -> tuple[str, str]:

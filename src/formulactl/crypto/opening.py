@@ -1,5 +1,6 @@
 """Opening a sealed record for its readers: the record's data key from a reader's
-identity, then its confidential values in plain text, one record or many on every core.
+identity (or their keyring), then its confidential values in plain text, one record or many
+on every core.
 
 Reports and formula work only read; they need this and none of the machinery that writes
 records (signing, commit checks), so it lives with the encryption rather than the actions.
@@ -7,16 +8,20 @@ records (signing, commit checks), so it lives with the encryption rather than th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from formulactl.crypto import crypto
+from formulactl.crypto.keyring import Entry, Keyring
 from formulactl.crypto.sealing import data_key, open_secrets
 from formulactl.errors import FormulaError
 from formulactl.model.sealed import ENVELOPE, holds_sealed
 from formulactl.parallel import parallel_map
 from formulactl.store.store import Record, Store
+
+T = TypeVar("T")
+Opening = dict[str, Any] | FormulaError  # a record in plain text, or why it did not open
 
 
 @dataclass(frozen=True)
@@ -27,23 +32,52 @@ class Opened:
     plain: dict[str, Any]
 
 
-def open_record(store: Store, record: Record, identities: list[crypto.Identity]) -> Opened:
-    key = data_key(record.id, record.data, identities)
+def open_record(
+    store: Store,
+    record: Record,
+    identities: list[crypto.Identity],
+    keyring: Keyring | None = None,
+) -> Opened:
+    key = data_key(record.id, record.data, identities, keyring)
     schema = store.schema(record.kind)
     return Opened(key, open_secrets(store.settings, schema, record.id, record.data, key))
 
 
 def open_many(
     store: Store, records: Sequence[Record], identities: list[crypto.Identity]
-) -> list[dict[str, Any] | FormulaError]:
+) -> list[Opening]:
     """Each record in plain text, or why this reader cannot open it: identities are loaded
     once by the caller, and the records are opened on every core."""
-    return parallel_map(lambda record: open_or_why(store, record, identities), list(records))
+    return open_each(store, records, identities, lambda _record, outcome: outcome)
+
+
+def open_each(
+    store: Store,
+    records: Sequence[Record],
+    identities: list[crypto.Identity],
+    then: Callable[[Record, Opening], T],
+) -> list[T]:
+    """`then(record, the record in plain text or why this reader cannot open it)` for each
+    record, on every core, so that only what `then` makes travels back (work on many records
+    spends as long on them as on opening). The data keys unwrapped on the way are kept in
+    this reader's keyring for the next run."""
+    keyring = Keyring.of(store, identities)
+
+    def one(record: Record) -> tuple[T, list[Entry]]:
+        done = then(record, open_or_why(store, record, identities, keyring))
+        return done, keyring.take_new() if keyring is not None else []
+
+    results = parallel_map(one, list(records))
+    if keyring is not None:
+        for _done, learned in results:  # a forked worker learned into its own copy
+            keyring.absorb(learned)
+        keyring.save()
+    return [done for done, _learned in results]
 
 
 def open_readable(
     store: Store, records: Sequence[Record], identities: list[crypto.Identity]
-) -> list[dict[str, Any] | FormulaError]:
+) -> list[Opening]:
     """`open_many` for work whose result is evidence (reports, exports, matching): a record
     this user may not read comes back as why, to be left sealed and named; a damaged one (a
     value altered or moved, its key envelope gone) stops the work with its own line, rather
@@ -64,13 +98,16 @@ def damaged(outcome: object) -> bool:
 
 
 def open_or_why(
-    store: Store, record: Record, identities: list[crypto.Identity]
-) -> dict[str, Any] | FormulaError:
+    store: Store,
+    record: Record,
+    identities: list[crypto.Identity],
+    keyring: Keyring | None = None,
+) -> Opening:
     """The record in plain text (as it is when nothing in it is sealed), or why this reader
     cannot open it: for work that goes on over the records it can open."""
     if ENVELOPE not in record.data and not holds_sealed(record.data):
         return record.data
     try:
-        return open_record(store, record, identities).plain
+        return open_record(store, record, identities, keyring).plain
     except FormulaError as why:
         return why

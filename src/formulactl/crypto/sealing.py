@@ -25,7 +25,8 @@ from formulactl.model.sealed import ENVELOPE, is_legacy, is_sealed, place
 from formulactl.model.settings import Settings
 from formulactl.store.schema import KindSchema
 
-if TYPE_CHECKING:  # only a type here: opening a record needs no team
+if TYPE_CHECKING:  # only types here: opening a record needs no team
+    from formulactl.crypto.keyring import Keyring
     from formulactl.model.team import Team
 
 _MISSING = object()
@@ -127,8 +128,10 @@ def data_key(
     record_id: str,
     data: dict[str, Any],
     identities: list[crypto.Identity],
+    keyring: Keyring | None = None,
 ) -> crypto.DataKey:
-    """The record's data key, opened with the first identity that is one of its readers."""
+    """The record's data key, opened with the first identity that is one of its readers
+    (from `keyring` when these identities opened this very copy before)."""
     envelope = data.get(ENVELOPE)
     if not isinstance(envelope, dict):
         raise FormulaError(
@@ -142,10 +145,20 @@ def data_key(
             "pass --identity FILE, set FORMULACTL_IDENTITY, or make one with `formulactl keygen`",
             rule="identity",
         )
+    key_id = str(envelope.get("key_id"))
+    copies = [str(entry).rpartition(":")[2] for entry in envelope.get("recipients", {}).values()]
+    if keyring is not None:
+        for wrapped in copies:
+            secret = keyring.get(wrapped)
+            if secret is not None:
+                return crypto.DataKey(key_id, secret)
     secrets = [identity.secret for identity in identities]
-    for wrapped in _likely_first(envelope.get("recipients", {}).values(), identities):
-        key = crypto.unwrap(str(envelope.get("key_id")), wrapped, secrets)
+    publics = [identity.public for identity in identities]
+    for wrapped in crypto.own_copies_first(copies, publics):
+        key = crypto.unwrap(key_id, wrapped, secrets)
         if key is not None:
+            if keyring is not None:
+                keyring.learn(wrapped, key.secret)
             return key
     names = ", ".join(envelope.get("recipients", {})) or "nobody"
     raise FormulaError(
@@ -153,13 +166,6 @@ def data_key(
         f"its data key is wrapped for {names}; an admin adds readers with `formulactl rekey`",
         rule="not-a-reader",
     )
-
-
-def _likely_first(entries: Any, identities: list[crypto.Identity]) -> list[str]:
-    """The wrapped copies, those carrying one of our SSH keys' stanza tags first: one age
-    decryption usually suffices."""
-    wrapped = [str(entry).rpartition(":")[2] for entry in entries]
-    return crypto.own_copies_first(wrapped, [identity.public for identity in identities])
 
 
 def open_secrets(

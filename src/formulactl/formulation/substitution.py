@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from formulactl.actions.commits import commit_files
 from formulactl.actions.records import checked_change, refuse_uncommitted
 from formulactl.actions.signing import actor
-from formulactl.crypto.opening import damaged, open_or_why, open_record
+from formulactl.crypto.opening import Opening, damaged, open_each, open_record
 from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_lines
 from formulactl.formulation.costing import material_costs, price_per_kg
@@ -37,7 +37,6 @@ from formulactl.formulation.substances import Breach
 from formulactl.formulation.units import decimal, plain
 from formulactl.git import gitio
 from formulactl.model.workflow import STEPS, record_ref, require_role
-from formulactl.parallel import parallel_map
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
 from formulactl.store.query import Condition, records_cache, select_records
@@ -232,10 +231,10 @@ def plan_substitution(
     reader.preload("material", cache)
     reader.preload("customer", cache)  # each formula's restrictions
     prices: dict[str, Decimal | FormulaError] = {}
+    shown_behind = {record.id for record in behind}
 
-    def one(candidate: tuple[Record, bool]) -> _Outcome:
-        record, is_behind = candidate
-        opened = open_or_why(store, record, reader.identities)
+    def one(record: Record, opened: Opening) -> _Outcome:
+        is_behind = record.id in shown_behind
         if isinstance(opened, FormulaError) and damaged(opened):  # named; it stops a write
             return _Outcome(record.id, result=f"{record.id}: {opened.finding.message}")
         if isinstance(opened, FormulaError):
@@ -259,8 +258,7 @@ def plan_substitution(
 
     # Each formula is opened and its impact worked out on its own: on every core, in one
     # pass, so only the (small) outcomes travel back.
-    candidates = [(record, False) for record in current + standing]
-    outcomes = parallel_map(one, candidates + [(record, True) for record in behind])
+    outcomes = open_each(store, current + standing + behind, reader.identities, one)
     for outcome in outcomes:
         if outcome.unreadable:
             plan.unreadable.append(outcome.id)

@@ -83,6 +83,7 @@ class EncryptionPolicy:
     recovery: str | None
     readers: Mapping[str, tuple[str, ...]]  # kind → roles
     people: Mapping[str, tuple[str, ...]]  # kind → person IDs
+    keep_data_keys: bool = True  # a reader's opened data keys kept, sealed, on their machine
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> EncryptionPolicy:
@@ -91,6 +92,7 @@ class EncryptionPolicy:
             recovery=data.get("recovery"),
             readers={kind: tuple(roles) for kind, roles in data.get("readers", {}).items()},
             people={kind: tuple(ids) for kind, ids in data.get("people", {}).items()},
+            keep_data_keys=bool(data.get("keep_data_keys", True)),
         )
 
 

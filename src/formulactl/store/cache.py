@@ -118,15 +118,19 @@ def _read(path: Path, context: str) -> dict[str, Any]:
 
 
 def _write(path: Path, context: str, entries: dict[str, Any]) -> None:
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    if not stat.S_ISDIR(os.lstat(folder).st_mode):
-        return  # the cache folder is a link: never write through it
-    key = _key(folder, create=True)
+    if not cache_folder(path):
+        return
+    key = _key(path.parent, create=True)
     if key is None:
         return
     payload = marshal.dumps((FORMAT, entries))
-    replace_file(folder, path.name, _signature(key, path, context, payload) + payload)
+    replace_file(path.parent, path.name, _signature(key, path, context, payload) + payload)
+
+
+def cache_folder(path: Path) -> bool:
+    """Make the folder of cache file `path`; False when it is a link, never written through."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return stat.S_ISDIR(os.lstat(path.parent).st_mode)
 
 
 def _key(folder: Path, create: bool) -> bytes | None:

@@ -1,0 +1,170 @@
+"""A reader's keyring: the data keys their identity unwrapped, kept sealed in the clone's
+cache folder, so the next bulk opening needs no age decryption. It must give exactly what
+unwrapping gives: never a key to someone who is no longer a reader, never a key from a file
+someone else wrote, nothing readable without the identity."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Invoke, Member, act_as, make_key
+from formulactl.crypto import crypto
+from formulactl.crypto.keyring import Keyring
+from formulactl.store.store import Store
+
+
+def keyrings(store: Store) -> list[Path]:
+    return sorted(store.cache_dir.glob("keys-*"))
+
+
+def listed(invoke: Invoke, store: Store, key: Path) -> tuple[int, list[dict[str, Any]], str]:
+    done = invoke("list", "formula", "--decrypt", "--identity", key, "--json", cwd=store.root)
+    return done.code, json.loads(done.out or "[]"), done.err
+
+
+@pytest.fixture
+def unwraps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every age decryption of a data key made in this process (the sample store's few
+    formulas are opened here, not in workers)."""
+    made: list[str] = []
+    real = crypto.unwrap
+
+    def counted(key_id: str, wrapped: str, identities: list[object]) -> crypto.DataKey | None:
+        made.append(key_id)
+        return real(key_id, wrapped, identities)
+
+    monkeypatch.setattr(crypto, "unwrap", counted)
+    return made
+
+
+def test_a_second_listing_opens_every_formula_with_the_kept_keys(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], unwraps: list[str]
+) -> None:
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    code, first, _err = listed(invoke, store, key)
+    assert code == 0 and unwraps, "the first listing unwraps each data key"
+    assert len(keyrings(store)) == 1
+    unwraps.clear()
+    code, second, _err = listed(invoke, store, key)
+    assert code == 0 and second == first
+    assert unwraps == [], "every data key came from the keyring"
+
+
+def test_the_keyring_is_private_and_holds_no_data_key_in_plain(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    listed(invoke, store, key)
+    [path] = keyrings(store)
+    assert os.stat(path).st_mode & 0o077 == 0
+    identity = crypto.load_identity(key)
+    record = store.load("F-000014")
+    envelope = record.data["encryption"]
+    secret = next(
+        found.secret
+        for entry in envelope["recipients"].values()
+        if (found := crypto.unwrap("k", entry.rpartition(":")[2], [identity.secret]))
+    )
+    assert secret not in path.read_bytes()
+
+
+def test_a_reader_removed_by_a_rekey_is_refused_though_their_keyring_is_warm(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    store, leaving = sample_signed_store, team_keys["li.wei"].key
+    code, _before, err = listed(invoke, store, leaving)
+    assert code == 0 and "shown sealed" not in err
+    act_as(store, team_keys["chen.jing"])
+    assert invoke("team", "remove", "li.wei", "--reason", "left", cwd=store.root).code == 0
+    done = invoke("rekey", "--all", "--identity", team_keys["chen.jing"].key, cwd=store.root)
+    assert done.code == 0, done.err
+    code, after, err = listed(invoke, store, leaving)
+    assert code == 0
+    sealed = [item["id"] for item in after if "fcx2:" in json.dumps(item)]
+    assert sealed and f"not a reader of {len(sealed)} records" in err
+    show = invoke("show", sealed[0], "--decrypt", "--identity", leaving, cwd=store.root)
+    assert show.code == 2 and "not a reader" in show.err
+
+
+def test_a_keyring_written_by_someone_else_or_altered_is_ignored_and_replaced(
+    sample_signed_store: Store,
+    invoke: Invoke,
+    team_keys: dict[str, Member],
+    tmp_path: Path,
+    unwraps: list[str],
+) -> None:
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    code, expected, _err = listed(invoke, store, key)
+    [path] = keyrings(store)
+    # Another person's keyring under this user's name: made with their identity, it does
+    # not open with this one's.
+    other = make_key(tmp_path / "other", "other")
+    foreign = Keyring(path.with_name("foreign"), b"\1" * 32, store.settings.store_id)
+    foreign.absorb([(b"\0" * 16, b"\2" * 32)])
+    foreign.save()
+    for forged in (
+        path.with_name("foreign").read_bytes(),
+        path.read_bytes()[:-1] + bytes([path.read_bytes()[-1] ^ 1]),
+        b"garbage",
+    ):
+        path.write_bytes(forged)
+        unwraps.clear()
+        code, found, _err = listed(invoke, store, key)
+        assert code == 0 and found == expected
+        assert unwraps, "nothing was taken from a keyring that does not open"
+        replaced = Keyring.of(store, [crypto.load_identity(key)])
+        assert replaced is not None and len(replaced.known) == len(unwraps)
+    assert crypto.load_identity(other).keep != crypto.load_identity(key).keep
+
+
+def test_a_keyring_that_is_a_link_is_never_read_or_written_through(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], tmp_path: Path
+) -> None:
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    code, expected, _err = listed(invoke, store, key)
+    [path] = keyrings(store)
+    outside = tmp_path / "outside"
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+    before = outside.read_bytes()
+    code, found, _err = listed(invoke, store, key)
+    assert code == 0 and found == expected
+    assert outside.read_bytes() == before
+
+
+def test_a_store_that_keeps_no_keys_and_a_run_that_trusts_no_cache_keep_none(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    assert Keyring.of(store.without_cache(), [crypto.load_identity(key)]) is None
+    settings = store.root / "formulactl.yaml"
+    text = settings.read_text()
+    settings.write_text(text.replace("encryption:\n", "encryption:\n  keep_data_keys: false\n", 1))
+    assert "keep_data_keys: false" in settings.read_text()
+    code, found, err = listed(invoke, Store(store.root), key)
+    assert code == 0 and "shown sealed" not in err, err
+    assert found and keyrings(store) == []
+
+
+def test_forked_workers_hand_back_what_they_learned(
+    sample_signed_store: Store,
+    invoke: Invoke,
+    team_keys: dict[str, Member],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import formulactl.parallel
+
+    monkeypatch.setattr(formulactl.parallel, "WORTH_IT", 2)
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    code, _first, _err = listed(invoke, store, key)
+    assert code == 0
+    kept = Keyring.of(store, [crypto.load_identity(key)])
+    assert kept is not None
+    sealed = [r for r in map(store.load, store.ids("formula")) if "encryption" in r.data]
+    assert len(kept.known) == len(sealed)
