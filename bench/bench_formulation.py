@@ -5,9 +5,12 @@
 
 Measures (ratios in one run):
 - bulk opening of every formula (as `list formula --decrypt --json` does), one core and
-  every core, against one pyrage decryption per formula;
+  every core, against one pyrage decryption per formula: the first time (each data key
+  unwrapped) and again (the keys from this reader's keyring, reading it counted);
+- `list formula --decrypt --json` end to end, warm, pinned to one core and on every core,
+  best of three (wall and CPU), against the same floor;
 - `substitute --dry-run` in one process for a material that every formula uses, against
-  the same floor;
+  the same floor, one core and every core, with the keys kept and the first time;
 - `scale`, `cost`, `check`, `declare` on one formula, end to end (process start included),
   warm (after one run), best of five, wall and CPU, with and without --draft.
 Results are printed and written to bench/out/formulation.json.
@@ -28,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import formulactl.parallel
 from bench_validate import machine
 from formulactl.cli.root import collect_seldom
 from formulactl.crypto import crypto
+from formulactl.crypto.keyring import Keyring
 from formulactl.crypto.opening import open_many, open_record
 from formulactl.crypto.sealing import seal
 from formulactl.formulation.source import Reader
@@ -42,8 +47,10 @@ from generate import GIT_IDENTITY, generate
 OUT = Path(__file__).resolve().parent / "out" / "formulation.json"
 COMMON = "M-00001"  # put on every formula, so substitute touches them all
 TARGETS = {
-    "bulk_open_one_core_over_floor": 1.2,
+    "bulk_open_one_core_kept_over_floor": 1.2,
+    "list_decrypt_json_one_core_over_floor": 1.2,
     "substitute_over_floor": 1.5,
+    "substitute_one_core_over_floor": 1.5,
     "command_seconds": 0.3,
 }
 
@@ -107,13 +114,48 @@ def timed(action: Any) -> float:
     return time.perf_counter() - started
 
 
+def warm_env(key: Path) -> dict[str, str]:
+    """As installed: compiled bytecode kept (PYTHONDONTWRITEBYTECODE would time the
+    compiler), the reader's identity set."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["FORMULACTL_IDENTITY"] = str(key)
+    return env
+
+
+def run_seconds(
+    args: list[str], env: dict[str, str], cores: set[int] | None
+) -> tuple[float, float]:
+    """(wall, CPU of the process and its workers) of one run, pinned to `cores` if given."""
+    pin = None if cores is None else (lambda: os.sched_setaffinity(0, cores))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed(
+        lambda: subprocess.run(
+            args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=pin
+        )
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def list_seconds(root: Path, key: Path) -> dict[str, float]:
+    """`list formula --decrypt --json`, warm, best of three, on one core and on every core."""
+    env = warm_env(key)
+    args = [sys.executable, "-m", "formulactl", "list", "formula", "--decrypt", "--json"]
+    args += ["--store", str(root)]
+    run_seconds(args, env, None)
+    found = {}
+    for name, cores in (("one_core", {min(os.sched_getaffinity(0))}), ("every_core", None)):
+        runs = [run_seconds(args, env, cores) for _run in range(3)]
+        found[f"list_decrypt_json_{name}"] = min(wall for wall, _cpu in runs)
+        found[f"list_decrypt_json_{name}_cpu"] = min(cpu for _wall, cpu in runs)
+    return found
+
+
 def command_seconds(root: Path, key: Path) -> dict[str, float]:
     """Each report on one formula, end to end, warm (after one run): the best wall time and
     the best CPU time (this process's children) of five runs, on the latest approved version
     (found from history, the default) and with --draft (the file as it is)."""
-    # As installed: compiled bytecode kept (PYTHONDONTWRITEBYTECODE would time the compiler).
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["FORMULACTL_IDENTITY"] = str(key)
+    env = warm_env(key)
     found = {}
     for command in ("scale", "cost", "check", "declare"):
         for draft in ([], ["--draft"]):
@@ -151,29 +193,53 @@ def benchmark(formulas: int) -> dict[str, Any]:
         wrapped = [r.data["encryption"]["recipients"]["zhang.min"].split(":")[1] for r in records]
         floor = timed(lambda: [crypto.unwrap("floor", w, [identity.secret]) for w in wrapped])
         one_core = timed(lambda: [open_record(store, r, [identity]) for r in records])
-        every_core = timed(lambda: open_many(store, records, [identity]))
-        reader = Reader(store, [identity])
-        plan_substitution(reader, COMMON, "M-00002", Decimal(1), [], False)  # warms the caches
-        substitute = timed(
-            lambda: plan_substitution(
-                Reader(store, [identity]), COMMON, "M-00002", Decimal(1), [], to_write=False
-            )
-        )
-        commands = command_seconds(root, key)
+        every_core = timed(lambda: open_many(store, records, [identity]))  # keeps the keys
+
+        def kept_opening() -> None:
+            keyring = Keyring.of(store, [identity])
+            for record in records:
+                open_record(store, record, [identity], keyring)
+
+        one_core_kept = timed(kept_opening)
+
+        def substitution() -> None:
+            reader = Reader(store, [identity])
+            plan_substitution(reader, COMMON, "M-00002", Decimal(1), [], to_write=False)
+
+        substitution()  # warms the caches
+        substitute = timed(substitution)
+        every, formulactl.parallel.WORTH_IT = formulactl.parallel.WORTH_IT, 1 << 62
+        substitute_one_core = timed(substitution)
+        formulactl.parallel.WORTH_IT = every
+        for keyring in store.cache_dir.glob("keys-*"):
+            keyring.unlink()
+        substitute_first = timed(substitution)
+        commands = command_seconds(root, key) | list_seconds(root, key)
     return {
         "machine": machine(),
         "formulas": formulas,
         "seconds": {
             "floor_one_decryption_per_formula": floor,
             "bulk_open_one_core": one_core,
+            "bulk_open_one_core_kept": one_core_kept,
             "bulk_open_every_core": every_core,
             "substitute_dry_run": substitute,
+            "substitute_dry_run_one_core": substitute_one_core,
+            "substitute_dry_run_first_time": substitute_first,
             **commands,
         },
         "ratios": {
             "bulk_open_one_core_over_floor": one_core / floor,
+            "bulk_open_one_core_kept_over_floor": one_core_kept / floor,
             "bulk_open_every_core_over_floor": every_core / floor,
+            "list_decrypt_json_one_core_over_floor": commands["list_decrypt_json_one_core"] / floor,
+            "list_decrypt_json_one_core_cpu_over_floor": commands["list_decrypt_json_one_core_cpu"]
+            / floor,
+            "list_decrypt_json_every_core_over_floor": commands["list_decrypt_json_every_core"]
+            / floor,
             "substitute_over_floor": substitute / floor,
+            "substitute_one_core_over_floor": substitute_one_core / floor,
+            "substitute_first_time_over_floor": substitute_first / floor,
         },
         "targets": TARGETS,
     }

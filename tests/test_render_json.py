@@ -1,5 +1,6 @@
 """`to_json` tells plain data apart by exact type first; the result must be what walking every
-node gives: tuples as lists, keys as text, dataclasses by their fields, paths as text."""
+node gives: tuples as lists, keys as text, dataclasses by their fields, paths as text. And
+`json_text`, which hands plain data to orjson, must write what Python's json writes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from formulactl.cli.common import _ascii_escaped, json_text
 from formulactl.cli.render import to_json
 
 
@@ -54,3 +56,39 @@ def test_to_json_equals_converting_every_node(value: Any) -> None:
     converted = to_json(value)
     assert converted == walked(value)
     assert json.dumps(converted, indent=2) == json.dumps(walked(value), indent=2)
+
+
+def nodes(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.lists(inner, max_size=3).map(tuple)
+            | st.dictionaries(KEYS, inner, max_size=4)
+            | st.builds(Row, st.text(max_size=3), st.lists(inner, max_size=2).map(tuple))
+            | st.builds(Path, st.text("abc/", min_size=1, max_size=6))
+        ),
+        max_leaves=30,
+    )
+
+
+WITHOUT_FLOATS = st.none() | st.booleans() | st.integers() | st.text()
+
+
+@settings(max_examples=300, deadline=None)
+@given(nodes(WITHOUT_FLOATS))
+def test_json_text_is_the_text_python_json_writes(value: Any) -> None:
+    """orjson writes what json.dumps(indent=2) writes, byte for byte (integers beyond 64
+    bits and keys that are not text go through json.dumps itself)."""
+    assert json_text(value) == json.dumps(to_json(value), ensure_ascii=False, indent=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(nodes(SCALARS.filter(lambda v: v not in (float("inf"), float("-inf")))))
+def test_json_text_holds_the_same_values_escaped_or_not(value: Any) -> None:
+    """Floats may be spelled differently (0.00001 for 1e-05), never valued differently; on a
+    terminal that cannot show every character, everything beyond ASCII is a \\u escape."""
+    expected = json.loads(json.dumps(to_json(value)))
+    assert json.loads(json_text(value)) == expected
+    escaped = _ascii_escaped(json_text(value))
+    assert escaped.isascii() and json.loads(escaped) == expected
