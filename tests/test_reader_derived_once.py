@@ -16,16 +16,17 @@ def test_the_same_material_data_is_worked_out_once(tmp_path: Path) -> None:
     reader = Reader(Store(tmp_path), [])
     calls: list[str] = []
 
-    def compute() -> int:
+    def compute(_record_id: str, _data: object) -> int:
         calls.append("x")
         return len(calls)
 
+    parts, increment = reader.remembered("parts", compute), reader.remembered("increment", compute)
     first: dict[str, object] = {"name": "water"}
-    assert reader.derived("parts", "M-1", first, compute) == 1
-    assert reader.derived("parts", "M-1", first, compute) == 1
-    assert reader.derived("increment", "M-1", first, compute) == 2  # another question
+    assert parts("M-1", first) == 1
+    assert reader.remembered("parts", compute)("M-1", first) == 1  # the same memory
+    assert increment("M-1", first) == 2  # another question
     again = dict(first)  # equal, but read anew
-    assert reader.derived("parts", "M-1", again, compute) == 3
+    assert parts("M-1", again) == 3
     assert len(calls) == 3
 
 

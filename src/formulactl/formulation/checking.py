@@ -25,7 +25,6 @@ from formulactl.formulation.substances import (
     check_limits,
     check_restrictions,
     explode,
-    limit_applies,
 )
 from formulactl.formulation.units import plain
 
@@ -98,8 +97,7 @@ def check_lines(
     checks thousands of formulas, most of whose substances no rule mentions."""
     shares = standard_shares(version, lines)
     product = product_of(version, market)
-    limits = [(record.id, record.data) for record in reader.limits()]
-    applied = [(limit_id, limit) for limit_id, limit in limits if limit_applies(limit, product)]
+    applied = reader.limits_for(product)
     found = version.data.get("customer")
     customer = found if isinstance(found, str) else ""
     restrictions: list[dict[str, Any]] = []

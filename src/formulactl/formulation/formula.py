@@ -66,18 +66,14 @@ def _increment(material: str, data: Mapping[str, Any]) -> Decimal | None:
 
 def reader_increment(reader: Reader) -> Callable[[str, Mapping[str, Any]], Decimal | None]:
     """A material's weighing increment, worked out once per material this run."""
-    return lambda material, data: reader.derived(
-        "increment", material, data, lambda: _increment(material, data)
-    )
+    return reader.remembered("increment", _increment)
 
 
 def reader_parts(reader: Reader) -> Callable[[str, Mapping[str, Any]], list[Part]]:
     """A material's substances, worked out once per material this run."""
     from formulactl.formulation.substances import parts_of
 
-    return lambda material, data: reader.derived(
-        "parts", material, data, lambda: parts_of(material, data)
-    )
+    return reader.remembered("parts", parts_of)
 
 
 def density_of(material: str, data: Mapping[str, Any]) -> Decimal | None:

@@ -14,6 +14,7 @@ from formulactl.store.store import Record, Store
 
 if TYPE_CHECKING:
     from formulactl.crypto.crypto import Identity
+    from formulactl.formulation.substances import Product
     from formulactl.store.cache import BlobCache
 
 T = TypeVar("T")
@@ -52,7 +53,8 @@ class Reader:
         self._opened: dict[str, dict[str, Any]] = {}
         self._limits: list[Record] | None = None
         self._records: dict[str, Record] = {}
-        self._derived: dict[tuple[str, str], tuple[object, Any]] = {}
+        self._derived: dict[str, dict[str, tuple[object, Any]]] = {}
+        self._applied: dict[Any, list[tuple[str, dict[str, Any]]]] = {}
 
     def preload(self, kind: str, cache: BlobCache | None = None) -> None:
         """Every record of `kind` from the parsed-record cache, for work that reads most of
@@ -66,16 +68,35 @@ class Reader:
             self._records[record.id] = record
         cache.save(prune=False)
 
-    def derived(self, what: str, record_id: str, data: object, compute: Callable[[], T]) -> T:
-        """`compute()` once per record as read (the same `data` object) in this run: the
-        thousands of formulas a substitution looks at share a few thousand materials, and
-        working out each one's substances or weighing increment again was most of its time."""
-        found = self._derived.get((what, record_id))
-        if found is None or found[0] is not data:
-            found = (data, compute())
-            self._derived[(what, record_id)] = found
-        result: T = found[1]
-        return result
+    def remembered(self, what: str, compute: Callable[[str, Any], T]) -> Callable[[str, Any], T]:
+        """`compute(record_id, data)`, worked out once per record as read (the same `data`
+        object) in this run: the thousands of formulas a substitution looks at share a few
+        thousand materials, and working out each one's substances or weighing increment again
+        was most of its time. `what` names the question: one memory per question."""
+        memory = self._derived.setdefault(what, {})
+
+        def answer(record_id: str, data: Any) -> T:
+            found = memory.get(record_id)
+            if found is None or found[0] is not data:
+                found = memory[record_id] = (data, compute(record_id, data))
+            result: T = found[1]
+            return result
+
+        return answer
+
+    def limits_for(self, product: Product) -> list[tuple[str, dict[str, Any]]]:
+        """(ID, data) of the approved limits that apply to `product` (its markets, type and
+        exposure), worked out once per product in this run."""
+        found = self._applied.get(product)
+        if found is None:
+            from formulactl.formulation.substances import limit_applies
+
+            found = self._applied[product] = [
+                (record.id, record.data)
+                for record in self.limits()
+                if limit_applies(record.data, product)
+            ]
+        return found
 
     def load_all(self, record_ids: list[str], must_open: bool) -> dict[str, dict[str, Any]]:
         """`load` for each of these records, those not yet read taken from the store at once."""

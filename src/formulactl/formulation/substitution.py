@@ -123,7 +123,7 @@ def cost_per_kg(
     """Per kg of product at the standard batch; None where a price or rate is missing.
     `prices` remembers each material's price per kg across the formulas of one run."""
     raw = reader.store.settings.raw
-    currency, rates, today = reader.derived("costing", "", raw, lambda: _costing(raw))
+    currency, rates, today = reader.remembered("costing", lambda _none, raw: _costing(raw))("", raw)
     known: dict[str, Decimal] = {}
     for material, data in materials.items():
         if material not in prices:
