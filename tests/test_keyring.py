@@ -14,7 +14,9 @@ import pytest
 
 from conftest import Invoke, Member, act_as, make_key
 from formulactl.crypto import crypto
-from formulactl.crypto.keyring import Keyring
+from formulactl.crypto.keyring import Keyring, index, secret_of
+from formulactl.crypto.sealing import data_key
+from formulactl.errors import FormulaError
 from formulactl.store.store import Store
 
 
@@ -101,14 +103,15 @@ def test_a_keyring_written_by_someone_else_or_altered_is_ignored_and_replaced(
     store, key = sample_signed_store, team_keys["zhang.min"].key
     code, expected, _err = listed(invoke, store, key)
     [path] = keyrings(store)
-    # Another person's keyring under this user's name: made with their identity, it does
-    # not open with this one's.
-    other = make_key(tmp_path / "other", "other")
-    foreign = Keyring(path.with_name("foreign"), b"\1" * 32, store.settings.store_id)
-    foreign.absorb([(b"\0" * 16, b"\2" * 32)])
+    # Another person's keyring in this user's file, sealed with the key derived from their
+    # own identity (anyone may have written it there): it does not open with this one's.
+    other = secret_of([crypto.load_identity(make_key(tmp_path / "other", "other"))])
+    assert other is not None
+    foreign = Keyring(path, other, store.settings.store_id)
+    foreign.absorb([(index("a copy"), b"\2" * 32)])
     foreign.save()
     for forged in (
-        path.with_name("foreign").read_bytes(),
+        path.read_bytes(),
         path.read_bytes()[:-1] + bytes([path.read_bytes()[-1] ^ 1]),
         b"garbage",
     ):
@@ -119,11 +122,33 @@ def test_a_keyring_written_by_someone_else_or_altered_is_ignored_and_replaced(
         assert unwraps, "nothing was taken from a keyring that does not open"
         replaced = Keyring.of(store, [crypto.load_identity(key)])
         assert replaced is not None and len(replaced.known) == len(unwraps)
-    assert crypto.load_identity(other).keep != crypto.load_identity(key).keep
+
+
+def test_a_kept_key_is_given_only_for_the_very_copy_it_was_unwrapped_from(
+    sample_signed_store: Store, team_keys: dict[str, Member], tmp_path: Path
+) -> None:
+    """The same data key ID with this reader's copy gone (an envelope edited by hand, or a
+    rekey that kept the key ID): refused, as unwrapping would refuse it."""
+    store = sample_signed_store
+    identity = crypto.load_identity(team_keys["zhang.min"].key)
+    record = store.load("F-000014")
+    keyring = Keyring(tmp_path / "keys", b"\3" * 32, store.settings.store_id)
+    key = data_key(record.id, record.data, [identity], keyring)
+    assert len(keyring.known) == 1
+    assert data_key(record.id, record.data, [identity], keyring) == key
+    envelope = record.data["encryption"]
+    others = {name: copy for name, copy in envelope["recipients"].items() if name != "zhang.min"}
+    without = dict(record.data, encryption=dict(envelope, recipients=others))
+    with pytest.raises(FormulaError, match="not a reader of F-000014"):
+        data_key(record.id, without, [identity], keyring)
 
 
 def test_a_keyring_that_is_a_link_is_never_read_or_written_through(
-    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], tmp_path: Path
+    sample_signed_store: Store,
+    invoke: Invoke,
+    team_keys: dict[str, Member],
+    tmp_path: Path,
+    unwraps: list[str],
 ) -> None:
     store, key = sample_signed_store, team_keys["zhang.min"].key
     code, expected, _err = listed(invoke, store, key)
@@ -133,8 +158,10 @@ def test_a_keyring_that_is_a_link_is_never_read_or_written_through(
     path.unlink()
     path.symlink_to(outside)
     before = outside.read_bytes()
+    unwraps.clear()
     code, found, _err = listed(invoke, store, key)
     assert code == 0 and found == expected
+    assert unwraps, "no key was read through the link"
     assert outside.read_bytes() == before
 
 
@@ -143,13 +170,14 @@ def test_a_store_that_keeps_no_keys_and_a_run_that_trusts_no_cache_keep_none(
 ) -> None:
     store, key = sample_signed_store, team_keys["zhang.min"].key
     assert Keyring.of(store.without_cache(), [crypto.load_identity(key)]) is None
+    assert listed(invoke, store, key)[0] == 0 and keyrings(store)
     settings = store.root / "formulactl.yaml"
     text = settings.read_text()
     settings.write_text(text.replace("encryption:\n", "encryption:\n  keep_data_keys: false\n", 1))
     assert "keep_data_keys: false" in settings.read_text()
     code, found, err = listed(invoke, Store(store.root), key)
     assert code == 0 and "shown sealed" not in err, err
-    assert found and keyrings(store) == []
+    assert found and keyrings(store) == [], "the keyring kept before is removed"
 
 
 def test_forked_workers_hand_back_what_they_learned(
@@ -161,6 +189,7 @@ def test_forked_workers_hand_back_what_they_learned(
     import formulactl.parallel
 
     monkeypatch.setattr(formulactl.parallel, "WORTH_IT", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # workers even on a one-core machine
     store, key = sample_signed_store, team_keys["zhang.min"].key
     code, _first, _err = listed(invoke, store, key)
     assert code == 0

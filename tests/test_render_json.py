@@ -92,3 +92,14 @@ def test_json_text_holds_the_same_values_escaped_or_not(value: Any) -> None:
     assert json.loads(json_text(value)) == expected
     escaped = _ascii_escaped(json_text(value))
     assert escaped.isascii() and json.loads(escaped) == expected
+
+
+def test_numbers_json_cannot_hold_are_null_and_delete_is_escaped_for_an_ascii_terminal() -> None:
+    assert json.loads(json_text([float("inf"), float("-inf"), float("nan"), 1.5])) == [
+        None,
+        None,
+        None,
+        1.5,
+    ]
+    text = json_text({"name": "a\x7fb 华 😀"})
+    assert _ascii_escaped(text) == json.dumps({"name": "a\x7fb 华 😀"}, indent=2)

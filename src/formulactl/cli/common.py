@@ -142,8 +142,10 @@ def print_json(value: Any) -> None:
 def json_text(value: Any) -> str:
     """The JSON `print_json` prints, as text (a remembered report answer keeps it): indented
     by two spaces, written by orjson (Python's json writes indented text in Python, as long
-    as opening 10,000 formulas took); a value orjson refuses (an integer beyond 64 bits, a
-    key that is not text) by Python's json, which writes the same values."""
+    as opening 10,000 formulas took). A value orjson refuses (an integer beyond 64 bits, a
+    key that is not text) is written by Python's json, which writes the same values. A number
+    JSON cannot hold (infinite, not a number) is written as null, never as the `Infinity`
+    or `NaN` that JSON readers refuse."""
     import orjson
 
     from formulactl.cli.render import to_json
@@ -151,16 +153,17 @@ def json_text(value: Any) -> str:
     try:  # plain data as it is; `to_json` for what orjson does not know (dataclasses…)
         option = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS
         text = orjson.dumps(value, default=to_json, option=option).decode("utf-8")
-    except (orjson.JSONEncodeError, TypeError):
+    except TypeError:  # orjson.JSONEncodeError is one
         text = json.dumps(to_json(value), ensure_ascii=False, indent=2)
     # \u escapes keep every character where the terminal cannot show it, and are still JSON.
     return _ascii_escaped(text) if stdout_ascii() else text
 
 
 def _ascii_escaped(text: str) -> str:
-    """JSON text with every character beyond ASCII (found only inside strings) as `\\uXXXX`,
-    those beyond the BMP as a surrogate pair, as `json.dumps(ensure_ascii=True)` writes."""
-    if text.isascii():
+    """JSON text with every character beyond printable ASCII (found only inside strings) as
+    `\\uXXXX`, those beyond the BMP as a surrogate pair, as `json.dumps(ensure_ascii=True)`
+    writes."""
+    if text.isascii() and "\x7f" not in text:
         return text
     import re
 
@@ -171,7 +174,7 @@ def _ascii_escaped(text: str) -> str:
         code -= 0x10000
         return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
 
-    return re.sub(r"[^\x00-\x7f]", escape, text)
+    return re.sub(r"[^\x00-\x7e]", escape, text)
 
 
 def stdout_ascii() -> bool:

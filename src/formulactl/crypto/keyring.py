@@ -18,8 +18,11 @@ identities do not open already. A store whose policy forbids keeping keys on dis
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +33,7 @@ from formulactl.store.files import TooBig, read_regular
 from formulactl.store.store import Store
 
 FORMAT = b"fck1"
+PREFIX = "keys-"  # the keyrings' file names in the cache folder
 KEPT = 200_000  # keys kept at most, the most recently learned (about 10 MB)
 _LIMIT = 64 << 20
 
@@ -37,8 +41,27 @@ Entry = tuple[bytes, bytes]  # (digest of a wrapped copy, the data key inside)
 
 
 def index(wrapped: str) -> bytes:
-    """What a wrapped copy is known by: 16 bytes of its sha256."""
-    return hashlib.sha256(wrapped.encode("utf-8", "surrogatepass")).digest()[:16]
+    """What a wrapped copy is known by: its sha256 (whole: two copies that collide would
+    give one the other's key)."""
+    return hashlib.sha256(wrapped.encode("utf-8", "surrogatepass")).digest()
+
+
+def secret_of(identities: list[Identity]) -> bytes | None:
+    """The key a keyring of these identities is sealed under: only their holder has it."""
+    if not identities or not all(identity.keep for identity in identities):
+        return None
+    seed = b"".join(sorted(identity.keep for identity in identities))
+    return hashlib.sha256(b"formulactl-keyring\0" + seed).digest()
+
+
+def forget_all(store: Store) -> None:
+    """Remove every keyring from this clone's cache folder (a policy of keeping no keys)."""
+    if store.cache_file(PREFIX) is None:
+        return
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(store.cache_dir).st_mode):  # never through a link
+            for path in store.cache_dir.glob(f"{PREFIX}*"):
+                path.unlink()
 
 
 class Keyring:
@@ -54,17 +77,19 @@ class Keyring:
 
     @classmethod
     def of(cls, store: Store, identities: list[Identity]) -> Keyring | None:
-        """This reader's keyring for `store`; None when the store's policy or this run keeps
-        none, or an identity has no secret bytes to derive its key from."""
-        if not identities or not store.settings.encryption.keep_data_keys:
+        """This reader's keyring for `store`; None when this run keeps none, or an identity
+        has no secret bytes to derive its key from. A store whose policy is to keep no keys
+        has every keyring kept before removed from this clone."""
+        if not store.settings.encryption.keep_data_keys:
+            forget_all(store)
             return None
-        if not all(identity.keep for identity in identities):
+        secret = secret_of(identities)
+        if secret is None:
             return None
-        seed = b"".join(sorted(identity.keep for identity in identities))
-        secret = hashlib.sha256(b"formulactl-keyring\0" + seed).digest()
-        name = hashlib.sha256(b"formulactl-keyring-name\0" + secret).hexdigest()[:16]
-        path = store.cache_file(f"keys-{name}")
-        return None if path is None else cls(path, secret, store.settings.store_id)
+        store_id = store.settings.store_id
+        name = hashlib.sha256(b"formulactl-keyring-name\0" + secret + store_id.encode())
+        path = store.cache_file(f"{PREFIX}{name.hexdigest()[:16]}")
+        return None if path is None else cls(path, secret, store_id)
 
     def get(self, wrapped: str) -> bytes | None:
         return self.known.get(index(wrapped))
@@ -108,8 +133,13 @@ class Keyring:
             data = read_regular(folder.parent, f"{folder.name}/{self.path.name}", _LIMIT)
         except (OSError, FormulaError, TooBig):
             return {}
-        plain = open_bytes(self._secret, data[len(FORMAT) :], self._context)
-        if not data.startswith(FORMAT) or plain is None:
+        if not data.startswith(FORMAT):
             return {}
-        known = marshal.loads(plain)  # authenticated: only these identities' holder wrote it
+        plain = open_bytes(self._secret, data[len(FORMAT) :], self._context)
+        if plain is None:
+            return {}
+        try:  # authenticated: only these identities' holder wrote it
+            known = marshal.loads(plain)
+        except (EOFError, ValueError, TypeError):
+            return {}
         return known if isinstance(known, dict) else {}

@@ -87,16 +87,22 @@ class Reader:
     def limits_for(self, product: Product) -> list[tuple[str, dict[str, Any]]]:
         """(ID, data) of the approved limits that apply to `product` (its markets, type and
         exposure), worked out once per product in this run."""
-        found = self._applied.get(product)
+        try:
+            found = self._applied.get(product)
+        except TypeError:  # a market that is not text (validate names it): not remembered
+            return self._applying(product)
         if found is None:
-            from formulactl.formulation.substances import limit_applies
-
-            found = self._applied[product] = [
-                (record.id, record.data)
-                for record in self.limits()
-                if limit_applies(record.data, product)
-            ]
+            found = self._applied[product] = self._applying(product)
         return found
+
+    def _applying(self, product: Product) -> list[tuple[str, dict[str, Any]]]:
+        from formulactl.formulation.substances import limit_applies
+
+        return [
+            (record.id, record.data)
+            for record in self.limits()
+            if limit_applies(record.data, product)
+        ]
 
     def load_all(self, record_ids: list[str], must_open: bool) -> dict[str, dict[str, Any]]:
         """`load` for each of these records, those not yet read taken from the store at once."""

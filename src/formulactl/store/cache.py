@@ -9,6 +9,9 @@ by hand, copied from another clone or restored by a CI cache step, and a file th
 link, a FIFO or garbage, are ignored and rebuilt. Whoever can write `.git` can read that key
 too, so runs that must not trust the disk (`ci`, `audit verify --strict`, `--no-cache`) use
 no cache file at all (`Store.without_cache`).
+
+A reader's keyring (`keys-…`, `crypto/keyring.py`) lives beside these files but is sealed
+under a key derived from the reader's identity, not under `cache.key`: it holds data keys.
 """
 
 from __future__ import annotations
