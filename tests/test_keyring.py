@@ -197,3 +197,20 @@ def test_forked_workers_hand_back_what_they_learned(
     assert kept is not None
     sealed = [r for r in map(store.load, store.ids("formula")) if "encryption" in r.data]
     assert len(kept.known) == len(sealed)
+
+
+def test_a_keyring_that_cannot_be_written_only_costs_speed(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    """The clone's cache folder is a plain file (a disk full, a read-only folder): the
+    listing opens every formula all the same, and says nothing about the keyring."""
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    code, expected, _err = listed(invoke, store, key)
+    folder = store.cache_dir
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("not a folder")
+    code, found, err = listed(invoke, Store(store.root), key)
+    assert code == 0 and found == expected
+    assert "Traceback" not in err and "keys-" not in err
