@@ -220,7 +220,11 @@ def benchmark(formulas: int) -> dict[str, Any]:
         identity = crypto.load_identity(key)
         records = [store.load(record_id) for record_id in store.ids("formula")]
         wrapped = [r.data["encryption"]["recipients"]["zhang.min"].split(":")[1] for r in records]
-        floor = timed(lambda: [crypto.unwrap("floor", w, [identity.secret]) for w in wrapped])
+        # The floor's best of three: the ratios against it are then the conservative ones.
+        floor = min(
+            timed(lambda: [crypto.unwrap("floor", w, [identity.secret]) for w in wrapped])
+            for _run in range(3)
+        )
         every_core = timed(lambda: open_many(store, records, [identity]))  # keeps the keys
         floor_cpu, one_core, one_core_kept = opening_cpu(store, records, identity, wrapped)
 
