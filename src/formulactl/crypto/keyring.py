@@ -13,7 +13,8 @@ ChaCha20-Poly1305 under a key derived from the identity files' secret bytes: onl
 of the identities can read it or write one that opens. A file that does not open (other
 identities, altered, a link, garbage) is ignored and replaced. It discloses nothing that the
 identities do not open already. A store whose policy forbids keeping keys on disk sets
-`encryption.keep_data_keys: false`; runs that trust no cache (`--no-cache`, `ci`) keep none.
+`encryption.keep_data_keys: false`; runs that trust no cache (`ci`, `audit verify --strict`)
+keep none.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from formulactl.store.store import Store
 
 FORMAT = b"fck1"
 PREFIX = "keys-"  # the keyrings' file names in the cache folder
-KEPT = 200_000  # keys kept at most, the most recently learned (about 10 MB)
+KEPT = 200_000  # keys kept at most, the most recently learned (about 14 MB)
 _LIMIT = 64 << 20
 
 Entry = tuple[bytes, bytes]  # (digest of a wrapped copy, the data key inside)
