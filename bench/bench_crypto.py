@@ -35,7 +35,7 @@ from typing import Any
 import pyrage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_validate import machine
+from bench_validate import cpu_in_blocks, machine
 from formulactl.crypto import crypto
 from formulactl.crypto.confidential import readers, sealed_in
 from formulactl.crypto.keyring import Keyring
@@ -159,25 +159,17 @@ def benchmark(formulas: int) -> dict[str, Any]:
 
         mine = [data["encryption"]["recipients"]["zhang.min"].split(":")[1] for data in sealed]
         bare = [bare_values(settings, schema, data) for data in sealed]
-        opening = floor = format_floor = 0.0
-        for start in range(0, formulas, BLOCK):  # alternating blocks: both see the same machine
-            block = range(start, min(start + BLOCK, formulas))
-            started = time.process_time()
-            for n in block:
-                crypto.unwrap("floor", mine[n], [identity.secret])
-            floor += time.process_time() - started
-            started = time.process_time()
-            for n in block:
-                open_one(sealed[n])
-            opening += time.process_time() - started
-            started = time.process_time()
-            for n in block:
-                open_one(sealed[n], keyring)
-            kept += time.process_time() - started
-            started = time.process_time()
-            for n in block:
-                open_bare(crypto.unwrap("floor", mine[n], [identity.secret]), bare[n])
-            format_floor += time.process_time() - started
+        floor, opening, kept_opening, format_floor = cpu_in_blocks(
+            formulas,
+            BLOCK,
+            [
+                lambda n: crypto.unwrap("floor", mine[n], [identity.secret]),
+                lambda n: open_one(sealed[n]),
+                lambda n: open_one(sealed[n], keyring),
+                lambda n: open_bare(crypto.unwrap("floor", mine[n], [identity.secret]), bare[n]),
+            ],
+        )
+        kept += kept_opening
         started = time.perf_counter()
         parallel_map(open_one, sealed)
         opening_all_cores = time.perf_counter() - started

@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import formulactl.parallel
-from bench_validate import machine
+from bench_validate import cpu_in_blocks, machine
 from formulactl.cli.root import collect_seldom
 from formulactl.crypto import crypto
 from formulactl.crypto.keyring import Keyring
@@ -124,23 +124,17 @@ def opening_cpu(
     records, so that a machine shared with other work weighs on the three alike."""
     started = time.process_time()
     keyring = Keyring.of(store, [identity])
-    kept = time.process_time() - started
-    floor = first = 0.0
-    for start in range(0, len(records), BLOCK):
-        block = range(start, min(start + BLOCK, len(records)))
-        started = time.process_time()
-        for n in block:
-            crypto.unwrap("floor", wrapped[n], [identity.secret])
-        floor += time.process_time() - started
-        started = time.process_time()
-        for n in block:
-            open_record(store, records[n], [identity])
-        first += time.process_time() - started
-        started = time.process_time()
-        for n in block:
-            open_record(store, records[n], [identity], keyring)
-        kept += time.process_time() - started
-    return floor, first, kept
+    reading = time.process_time() - started
+    floor, first, kept = cpu_in_blocks(
+        len(records),
+        BLOCK,
+        [
+            lambda n: crypto.unwrap("floor", wrapped[n], [identity.secret]),
+            lambda n: open_record(store, records[n], [identity]),
+            lambda n: open_record(store, records[n], [identity], keyring),
+        ],
+    )
+    return floor, first, reading + kept
 
 
 def warm_env(key: Path) -> dict[str, str]:

@@ -62,6 +62,19 @@ def best_of(repeat: int, action: Callable[[], float]) -> float:
     return min(action() for _ in range(repeat))
 
 
+def cpu_in_blocks(count: int, block: int, measures: list[Callable[[int], Any]]) -> list[float]:
+    """CPU seconds of each measure over items 0…count-1, the measures taking turns block by
+    block, so that a machine shared with other work weighs on all of them alike."""
+    spent = [0.0] * len(measures)
+    for start in range(0, count, block):
+        for which, measure in enumerate(measures):
+            started = time.process_time()
+            for item in range(start, min(start + block, count)):
+                measure(item)
+            spent[which] += time.process_time() - started
+    return spent
+
+
 def cache_dir(store: Path) -> Path:
     """formulactl's cache: `formulactl/` inside the store's git folder."""
     done = subprocess.run(

@@ -28,9 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from formulactl.crypto.crypto import Identity, open_bytes, seal_bytes
-from formulactl.errors import FormulaError
-from formulactl.store.cache import cache_folder, replace_file
-from formulactl.store.files import TooBig, read_regular
+from formulactl.store.cache import cache_folder, read_cache_file, replace_file
 from formulactl.store.store import Store
 
 FORMAT = b"fck1"
@@ -129,12 +127,8 @@ class Keyring:
         self.dirty = False
 
     def _read(self) -> dict[bytes, bytes]:
-        folder = self.path.parent
-        try:
-            data = read_regular(folder.parent, f"{folder.name}/{self.path.name}", _LIMIT)
-        except (OSError, FormulaError, TooBig):
-            return {}
-        if not data.startswith(FORMAT):
+        data = read_cache_file(self.path, _LIMIT)
+        if data is None or not data.startswith(FORMAT):
             return {}
         plain = open_bytes(self._secret, data[len(FORMAT) :], self._context)
         if plain is None:

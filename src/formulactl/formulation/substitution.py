@@ -123,7 +123,7 @@ def cost_per_kg(
     """Per kg of product at the standard batch; None where a price or rate is missing.
     `prices` remembers each material's price per kg across the formulas of one run."""
     raw = reader.store.settings.raw
-    currency, rates, today = reader.remembered("costing", lambda _none, raw: _costing(raw))("", raw)
+    currency, rates, today = reader.remembered("costing", _costing)("", raw)
     known: dict[str, Decimal] = {}
     for material, data in materials.items():
         if material not in prices:
@@ -143,7 +143,7 @@ def cost_per_kg(
     return material_costs(sheet, known)[2] / sheet.product_kg
 
 
-def _costing(raw: Mapping[str, Any]) -> tuple[str, list[Any], str]:
+def _costing(_store: str, raw: Mapping[str, Any]) -> tuple[str, list[Any], str]:
     """The cost currency, the exchange rates and today, read once per run."""
     currency = str(raw.get("cost_currency") or "CNY")
     return currency, list(raw.get("exchange_rates") or []), date.today().isoformat()

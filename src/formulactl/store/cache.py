@@ -105,10 +105,9 @@ def _read(path: Path, context: str) -> dict[str, Any]:
     key = _key(path.parent, create=False)
     if key is None:
         return {}
-    try:
-        # One read then `loads`: `marshal.load` on a stream reads in small pieces, 4× slower.
-        data = read_regular(path.parent.parent, f"{path.parent.name}/{path.name}", _LIMIT)
-    except (OSError, FormulaError, TooBig):
+    # One read then `loads`: `marshal.load` on a stream reads in small pieces, 4× slower.
+    data = read_cache_file(path, _LIMIT)
+    if data is None:
         return {}
     tag, payload = data[:_TAG], data[_TAG:]
     if not hmac.compare_digest(tag, _signature(key, path, context, payload)):
@@ -128,6 +127,15 @@ def _write(path: Path, context: str, entries: dict[str, Any]) -> None:
         return
     payload = marshal.dumps((FORMAT, entries))
     replace_file(path.parent, path.name, _signature(key, path, context, payload) + payload)
+
+
+def read_cache_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of cache file `path`; None when it is missing, over `limit`, a link, a FIFO
+    or anything but a regular file in a real folder (a cache that cannot be read is rebuilt)."""
+    try:
+        return read_regular(path.parent.parent, f"{path.parent.name}/{path.name}", limit)
+    except (OSError, FormulaError, TooBig):
+        return None
 
 
 def cache_folder(path: Path) -> bool:
