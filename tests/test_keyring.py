@@ -1,7 +1,9 @@
-"""A reader's keyring: the data keys their identity unwrapped, kept sealed in the clone's
-cache folder, so the next bulk opening needs no age decryption. It must give exactly what
-unwrapping gives: never a key to someone who is no longer a reader, never a key from a file
-someone else wrote, nothing readable without the identity."""
+"""A reader's keyring: the data keys their identity unwrapped and the records they opened,
+kept sealed in the clone's cache folder, so the next bulk opening needs no age decryption
+and opens no value again. It must give exactly what unwrapping and opening give: never a
+key or a record to someone who is no longer a reader, never a record whose file changed or
+moved, never anything from a file someone else wrote, nothing readable without the
+identity."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ import pytest
 from conftest import Invoke, Member, act_as, make_key
 from formulactl.crypto import crypto
 from formulactl.crypto.keyring import Keyring, index, secret_of
+from formulactl.crypto.opening import open_or_why
 from formulactl.crypto.sealing import data_key
 from formulactl.errors import FormulaError
-from formulactl.store.store import Store
+from formulactl.store.query import records_cache, select_records
+from formulactl.store.store import Record, Store
 
 
 def keyrings(store: Store) -> list[Path]:
@@ -44,6 +48,20 @@ def unwraps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
+@pytest.fixture
+def openings(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every record whose values were opened one by one in this process (its AAD prefix)."""
+    made: list[bytes] = []
+    real = crypto.open_values
+
+    def counted(key: crypto.DataKey, prefix: bytes, sealed: list[tuple[str, str]]) -> list[Any]:
+        made.append(prefix)
+        return real(key, prefix, sealed)
+
+    monkeypatch.setattr(crypto, "open_values", counted)
+    return made
+
+
 def test_a_second_listing_opens_every_formula_with_the_kept_keys(
     sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], unwraps: list[str]
 ) -> None:
@@ -55,6 +73,69 @@ def test_a_second_listing_opens_every_formula_with_the_kept_keys(
     code, second, _err = listed(invoke, store, key)
     assert code == 0 and second == first
     assert unwraps == [], "every data key came from the keyring"
+
+
+def test_a_second_listing_recalls_every_formula_as_it_opened(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], openings: list[bytes]
+) -> None:
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    code, first, _err = listed(invoke, store, key)
+    assert code == 0 and openings, "the first listing opens each formula's values"
+    kept = Keyring.of(store, [crypto.load_identity(key)])
+    assert kept is not None and len(kept.opened) == len(openings)
+    openings.clear()
+    code, second, _err = listed(invoke, store, key)
+    assert code == 0 and second == first
+    assert openings == [], "every formula came from the keyring, as it opened"
+
+
+def test_a_formula_changed_on_disk_is_opened_again_and_its_damage_named(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member], openings: list[bytes]
+) -> None:
+    """Two sealed percentages swapped between lines: the file is another blob, so the kept
+    opening is not used and the move is found, as on a first opening."""
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    listed(invoke, store, key)
+    path = store.root / "records/formulas/F-000014.yaml"
+    text = path.read_text()
+    first, second = [
+        line.split("percent: ", 1)[1] for line in text.splitlines() if "percent: fcx2:" in line
+    ][:2]
+    path.write_text(text.replace(first, "SWAP").replace(second, first).replace("SWAP", second))
+    openings.clear()
+    code, found, err = listed(invoke, Store(store.root), key)
+    assert code == 1, err  # a finding: the listing goes on, the damaged record shown sealed
+    assert "F-000014.yaml" in err and "cannot be opened" in err and "shown sealed" in err
+    assert len(openings) == 1, "only the changed formula is opened again"
+    assert "fcx2:" in json.dumps(next(item for item in found if item["id"] == "F-000014"))
+
+
+def test_a_kept_opening_is_given_only_for_the_same_record_blob_and_schema(
+    sample_signed_store: Store, team_keys: dict[str, Member], tmp_path: Path
+) -> None:
+    """The same bytes under another record ID (a file copied), or opened against another
+    schema (another field made confidential): opened again, as they would be the first
+    time, never recalled."""
+    store = sample_signed_store
+    identity = crypto.load_identity(team_keys["zhang.min"].key)
+    keyring = Keyring(tmp_path / "keys", b"\3" * 32, store.settings.store_id)
+    record = next(
+        r
+        for r in select_records(store, "formula", [], records_cache(store)).records
+        if r.id == "F-000014"
+    )
+    assert record.blob
+    plain = open_or_why(store, record, [identity], keyring)
+    assert isinstance(plain, dict) and len(keyring.opened) == 1
+    digest = store.schema("formula").digest
+    assert keyring.recall(record, digest) == plain
+    assert keyring.recall(record, digest) is not keyring.recall(record, digest), "a copy each"
+    copied = Record("F-000015", record.kind, record.path, record.data, blob=record.blob)
+    assert keyring.recall(copied, digest) is None
+    moved = open_or_why(store, copied, [identity], keyring)
+    assert isinstance(moved, FormulaError) and "cannot be opened" in moved.finding.message
+    assert keyring.recall(record, "another schema") is None
+    assert keyring.recall(Record(record.id, record.kind, record.path, record.data), digest) is None
 
 
 def test_the_keyring_is_private_and_holds_no_data_key_in_plain(
@@ -108,7 +189,7 @@ def test_a_keyring_written_by_someone_else_or_altered_is_ignored_and_replaced(
     other = secret_of([crypto.load_identity(make_key(tmp_path / "other", "other"))])
     assert other is not None
     foreign = Keyring(path, other, store.settings.store_id)
-    foreign.absorb([(index("a copy"), b"\2" * 32)])
+    foreign.absorb([(index("a copy"), b"\2" * 32)], [])
     foreign.save()
     for forged in (
         path.read_bytes(),
@@ -196,7 +277,7 @@ def test_forked_workers_hand_back_what_they_learned(
     kept = Keyring.of(store, [crypto.load_identity(key)])
     assert kept is not None
     sealed = [r for r in map(store.load, store.ids("formula")) if "encryption" in r.data]
-    assert len(kept.known) == len(sealed)
+    assert len(kept.known) == len(kept.opened) == len(sealed)
 
 
 def test_a_keyring_that_cannot_be_written_only_costs_speed(

@@ -1,20 +1,25 @@
-"""A reader's data keys kept between runs: opening thousands of records again needs no age
-decryption, the X25519 work that is most of what bulk opening costs.
+"""A reader's data keys, and the records they opened, kept between runs: opening thousands
+of records again needs no age decryption (the X25519 work that is most of what a first
+bulk opening costs) and no value opened one by one (most of what is left).
 
-The keyring is a memo of `crypto.unwrap`. It maps a digest of each wrapped copy of a data
-key that this user's identities opened to the key inside. Unwrapping is a pure function of
-the copy and the identities, so a hit gives exactly what unwrapping would give:
-- a record whose envelope no longer holds that exact copy misses, and is unwrapped, or
-  refused, as before: a rekey that removes this reader takes effect at once;
-- copies wrapped for other people are never in it.
+The keyring is a memo of two pure functions:
+- `crypto.unwrap`: it maps a digest of each wrapped copy of a data key that this user's
+  identities opened to the key inside. A hit gives exactly what unwrapping would give: a
+  record whose envelope no longer holds that exact copy misses, and is unwrapped, or
+  refused, as before (a rekey that removes this reader takes effect at once); copies
+  wrapped for other people are never in it.
+- opening a record: it maps a digest of the record's ID, its Git blob ID (the exact bytes,
+  envelope included) and its kind's schema to the record as it opened, every value checked
+  against its commitment. Changing any byte of the file, moving it to another ID or
+  changing which fields are sealed misses, and the record is opened (or refused) as before.
 
 It lives in the clone's cache folder (`keys-<name>` beside the other caches), sealed with
 ChaCha20-Poly1305 under a key derived from the identity files' secret bytes: only the holder
 of the identities can read it or write one that opens. A file that does not open (other
 identities, altered, a link, garbage) is ignored and replaced. It discloses nothing that the
-identities do not open already. A store whose policy forbids keeping keys on disk sets
-`encryption.keep_data_keys: false`; runs that trust no cache (`ci`, `audit verify --strict`)
-keep none.
+identities do not open already. A store whose policy forbids keeping keys or opened values on
+disk sets `encryption.keep_data_keys: false`; runs that trust no cache (`ci`,
+`audit verify --strict`) keep none.
 """
 
 from __future__ import annotations
@@ -26,17 +31,19 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from formulactl.crypto.crypto import Identity, open_bytes, seal_bytes
 from formulactl.store.cache import cache_folder, read_cache_file, replace_file
-from formulactl.store.store import Store
+from formulactl.store.store import Record, Store
 
-FORMAT = b"fck1"
+FORMAT = b"fck2"  # (keys, opened records); a keyring of another format is replaced
 PREFIX = "keys-"  # the keyrings' file names in the cache folder
 KEPT = 200_000  # keys kept at most, the most recently learned (about 14 MB)
-_LIMIT = 64 << 20
+KEPT_OPENED = 256 << 20  # bytes of opened records kept at most, the most recently learned
+_LIMIT = KEPT_OPENED + (32 << 20)
 
-Entry = tuple[bytes, bytes]  # (digest of a wrapped copy, the data key inside)
+Entry = tuple[bytes, bytes]  # (digest of a wrapped copy or a record, its key or opened record)
 
 
 def index(wrapped: str) -> bytes:
@@ -63,15 +70,24 @@ def forget_all(store: Store) -> None:
                 path.unlink()
 
 
+def opened_index(record: Record, schema_digest: str) -> bytes:
+    """What an opened record is known by: everything its opening depends on but the key
+    (the store ID is in the keyring's context)."""
+    named = f"{record.kind}\0{record.id}\0{record.blob}\0{schema_digest}"
+    return hashlib.sha256(named.encode("utf-8", "surrogatepass")).digest()
+
+
 class Keyring:
-    """The data keys these identities opened before, and those learned in this run."""
+    """The data keys these identities opened before and the records opened with them, and
+    those learned in this run."""
 
     def __init__(self, path: Path, secret: bytes, store_id: str) -> None:
         self.path = path
         self._secret = secret
         self._context = FORMAT + b"\0" + store_id.encode() + b"\0" + path.name.encode()
-        self.known = self._read()
+        self.known, self.opened = self._read()
         self._new: list[Entry] = []
+        self._new_opened: list[Entry] = []
         self.dirty = False
 
     @classmethod
@@ -98,17 +114,43 @@ class Keyring:
         keyring is its own copy; what it learns travels back with its results)."""
         entry = (index(wrapped), secret)
         self._new.append(entry)
-        self.absorb([entry])
+        self.absorb([entry], [])
 
-    def take_new(self) -> list[Entry]:
-        new, self._new = self._new, []
+    def recall(self, record: Record, schema_digest: str) -> dict[str, Any] | None:
+        """The record as it opened before (a fresh copy), if these very bytes did; only a
+        record read from a known blob (`Record.blob`) can be recalled."""
+        if not record.blob:
+            return None
+        kept = self.opened.get(opened_index(record, schema_digest))
+        if kept is None:
+            return None
+        plain: dict[str, Any] = marshal.loads(kept)
+        return plain
+
+    def remember(self, record: Record, schema_digest: str, plain: dict[str, Any]) -> None:
+        """A record just opened, every value checked: kept as it is now (the caller's work
+        may change its copy), and handed back by `take_new` like a key."""
+        if not record.blob:
+            return
+        try:
+            entry = (opened_index(record, schema_digest), marshal.dumps(plain))
+        except ValueError:  # a value marshal does not know: opened again next time
+            return
+        self._new_opened.append(entry)
+        self.absorb([], [entry])
+
+    def take_new(self) -> tuple[list[Entry], list[Entry]]:
+        """The keys and the opened records learned since the last call."""
+        new = (self._new, self._new_opened)
+        self._new, self._new_opened = [], []
         return new
 
-    def absorb(self, entries: Iterable[Entry]) -> None:
-        for digest, secret in entries:
-            if self.known.get(digest) != secret:
-                self.known[digest] = secret
-                self.dirty = True
+    def absorb(self, keys: Iterable[Entry], opened: Iterable[Entry]) -> None:
+        for kept, learned in ((self.known, keys), (self.opened, opened)):
+            for digest, value in learned:
+                if kept.get(digest) != value:
+                    kept[digest] = value
+                    self.dirty = True
 
     def save(self) -> None:
         """Write the keyring if it learned anything (a keyring that cannot be written only
@@ -118,7 +160,8 @@ class Keyring:
         known = self.known
         if len(known) > KEPT:
             known = dict(list(known.items())[-KEPT:])
-        sealed = seal_bytes(self._secret, marshal.dumps(known), self._context)
+        kept = marshal.dumps((known, _newest(self.opened)))
+        sealed = seal_bytes(self._secret, kept, self._context)
         try:
             if cache_folder(self.path):
                 replace_file(self.path.parent, self.path.name, FORMAT + sealed)
@@ -126,15 +169,28 @@ class Keyring:
             return
         self.dirty = False
 
-    def _read(self) -> dict[bytes, bytes]:
+    def _read(self) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
         data = read_cache_file(self.path, _LIMIT)
         if data is None or not data.startswith(FORMAT):
-            return {}
+            return {}, {}
         plain = open_bytes(self._secret, data[len(FORMAT) :], self._context)
         if plain is None:
-            return {}
+            return {}, {}
         try:  # authenticated: only these identities' holder wrote it
-            known = marshal.loads(plain)
+            known, opened = marshal.loads(plain)
         except (EOFError, ValueError, TypeError):
-            return {}
-        return known if isinstance(known, dict) else {}
+            return {}, {}
+        if not isinstance(known, dict) or not isinstance(opened, dict):
+            return {}, {}
+        return known, opened
+
+
+def _newest(opened: dict[bytes, bytes]) -> dict[bytes, bytes]:
+    """The most recently learned opened records that fit in KEPT_OPENED bytes."""
+    total, kept = 0, []
+    for digest, value in reversed(opened.items()):
+        total += len(value)
+        if total > KEPT_OPENED:
+            break
+        kept.append((digest, value))
+    return opened if len(kept) == len(opened) else dict(reversed(kept))

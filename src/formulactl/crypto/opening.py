@@ -63,14 +63,14 @@ def open_each(
     this reader's keyring for the next run."""
     keyring = Keyring.of(store, identities)
 
-    def one(record: Record) -> tuple[T, list[Entry]]:
+    def one(record: Record) -> tuple[T, tuple[list[Entry], list[Entry]]]:
         done = then(record, open_or_why(store, record, identities, keyring))
-        return done, keyring.take_new() if keyring is not None else []
+        return done, keyring.take_new() if keyring is not None else ([], [])
 
     results = parallel_map(one, list(records))
     if keyring is not None:
         for _done, learned in results:  # a forked worker learned into its own copy
-            keyring.absorb(learned)
+            keyring.absorb(*learned)
         keyring.save()
     return [done for done, _learned in results]
 
@@ -107,7 +107,13 @@ def open_or_why(
     cannot open it: for work that goes on over the records it can open."""
     if ENVELOPE not in record.data and not holds_sealed(record.data):
         return record.data
+    digest = store.schema(record.kind).digest
+    if keyring is not None and (kept := keyring.recall(record, digest)) is not None:
+        return kept
     try:
-        return open_record(store, record, identities, keyring).plain
+        plain = open_record(store, record, identities, keyring).plain
     except FormulaError as why:
         return why
+    if keyring is not None:
+        keyring.remember(record, digest, plain)
+    return plain

@@ -160,8 +160,15 @@ def impact(
 ) -> Impact:
     after_data = substituted(version.data, old, new, ratio, version.ref)
     after = FormulaVersion(version.id, version.version, version.status, after_data)
-    before_breaches, cost_before = _checked_and_costed(reader, version, prices)
-    after_breaches, cost_after = _checked_and_costed(reader, after, prices)
+    materials = load_materials(reader, version)
+    lines = ingredient_lines(version, materials, reader_increment(reader))
+    before_breaches, cost_before = _checked_and_costed(reader, version, prices, materials, lines)
+    # the same materials but `old`, which no line uses any more, and `new`
+    materials = {material: data for material, data in materials.items() if material != old}
+    materials[new] = reader.load(new, must_open=False)
+    made_from = (version.data.get("ingredients") or [], lines)
+    lines = ingredient_lines(after, materials, reader_increment(reader), made_from)
+    after_breaches, cost_after = _checked_and_costed(reader, after, prices, materials, lines)
     known = {breach.message for breach in before_breaches}
     remaining = {breach.message for breach in after_breaches}
     pairs = []
@@ -185,13 +192,15 @@ def impact(
 
 
 def _checked_and_costed(
-    reader: Reader, version: FormulaVersion, prices: dict[str, Decimal | FormulaError]
+    reader: Reader,
+    version: FormulaVersion,
+    prices: dict[str, Decimal | FormulaError],
+    materials: dict[str, dict[str, Any]],
+    lines: list[Line],
 ) -> tuple[list[Breach], Decimal | None]:
     """One side of a substitution: its findings (a formula that cannot be checked is refused)
     and its cost per kg (None when it cannot be costed), from its materials and lines worked
     out once."""
-    materials = load_materials(reader, version)
-    lines = ingredient_lines(version, materials, reader_increment(reader))
     breaches = check_lines(reader, version, None, materials, lines).breaches
     return breaches, cost_per_kg(reader, version, prices, materials, lines)
 
@@ -225,7 +234,11 @@ def plan_substitution(
     approved, known = _approved_users(store, [record.id for record in reopened], old, cache)
     # never approved: the file stands for itself; approved: the blob of its latest approval
     standing = [r for r in reopened if r.id not in known and _uses(r.data, old)]
-    behind = [Record(r.id, r.kind, r.path, approved[r.id]) for r in reopened if r.id in approved]
+    behind = [
+        Record(r.id, r.kind, r.path, approved[r.id][1], blob=approved[r.id][0])
+        for r in reopened
+        if r.id in approved
+    ]
     files = {record.id: record for record in reopened}
     reader.limits()  # read once here, so every worker inherits them
     reader.preload("material", cache)
@@ -275,9 +288,9 @@ def plan_substitution(
 
 def _approved_users(
     store: Store, formula_ids: list[str], material: str, cache: BlobCache
-) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """The latest approved versions (as stored, sealed) of these formulas that use
-    `material`, and which of them have an approved version at all: one walk of the
+) -> tuple[dict[str, tuple[str, dict[str, Any]]], set[str]]:
+    """The latest approved versions (blob and data, as stored: sealed) of these formulas
+    that use `material`, and which of them have an approved version at all: one walk of the
     formulas' history finds each approval's blob, parsed through the record cache (material
     IDs are never sealed, so nothing is opened here)."""
     if not formula_ids:
@@ -297,7 +310,7 @@ def _approved_users(
     for formula_id, blob in wanted.items():
         data = cache.get(blob)
         if isinstance(data, dict) and _uses(data, material):
-            uses[formula_id] = data
+            uses[formula_id] = (blob, data)
     return uses, set(wanted)
 
 

@@ -11,7 +11,8 @@ too, so runs that must not trust the disk (`ci`, `audit verify --strict`, `--no-
 no cache file at all (`Store.without_cache`).
 
 A reader's keyring (`keys-…`, `crypto/keyring.py`) lives beside these files but is sealed
-under a key derived from the reader's identity, not under `cache.key`: it holds data keys.
+under a key derived from the reader's identity, not under `cache.key`: it holds data keys and
+the records they opened.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def select_records(
         refuse_sealed(conditions)
     prefix = f"{RECORDS_DIR}/{KINDS[kind].folder}/"
     selection = Selection()
-    for path, blob in sorted(store.listing().items()):
+    for path, blob in sorted(store.listing(prefix.rstrip("/")).items()):
         if not path.startswith(prefix) or not path.endswith(".yaml"):
             continue
         data = cache.get(blob) if blob else None
@@ -125,8 +125,9 @@ def select_records(
             except FormulaError as error:
                 selection.skipped.append(error.finding)
                 continue
-            cache.put(blob or gitio.blob_id(raw), data)
-        record = Record(path.rsplit("/", 1)[-1][:-5], kind, path, data)
+            blob = blob or gitio.blob_id(raw)
+            cache.put(blob, data)
+        record = Record(path.rsplit("/", 1)[-1][:-5], kind, path, data, blob=blob or "")
         if reveal is not None:
             try:
                 record = Record(record.id, kind, path, reveal(record))

@@ -80,6 +80,7 @@ class Record:
     path: str  # relative to the store root, with `/`
     data: dict[str, Any]
     raw: str = ""  # the exact text it was read from, where that matters (approved versions)
+    blob: str = ""  # the Git blob ID of exactly these contents, where the reader knows it
 
 
 class Store:
@@ -352,15 +353,16 @@ class Store:
             Path(temporary).unlink(missing_ok=True)
             raise
 
-    def listing(self) -> dict[str, str | None]:
-        """Record files → blob id (None where only reading the file can tell).
+    def listing(self, under: str = RECORDS_DIR) -> dict[str, str | None]:
+        """Record files (those `under` a folder of `records/`: one kind's) → blob id (None
+        where only reading the file can tell).
 
         Hidden files (`.gitkeep`, editor swap files) are not records and are left out.
         """
-        listed = gitio.list_blobs(self.root, RECORDS_DIR)
+        listed = gitio.list_blobs(self.root, under)
         if listed is None:
             listed = {}
-            for folder, _dirs, files in os.walk(self.root / RECORDS_DIR):
+            for folder, _dirs, files in os.walk(self.root / under):
                 relative = Path(folder).relative_to(self.root).as_posix()
                 listed.update((f"{relative}/{name}", None) for name in files)
         return {
