@@ -4,6 +4,7 @@ markets, product type and exposure, and against its customer's restrictions."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from formulactl.errors import FormulaError
@@ -91,11 +92,13 @@ def check_lines(
     market: str | None,
     materials: Mapping[str, Mapping[str, Any]],
     lines: list[Line],
+    shares: list[tuple[str, Decimal]] | None = None,
 ) -> CheckResult:
-    """The check of lines already worked out (a substitution costs the same lines). Only
-    the substances some applicable limit or restriction names are summed: a substitution
-    checks thousands of formulas, most of whose substances no rule mentions."""
-    shares = standard_shares(version, lines)
+    """The check of lines already worked out (a substitution costs the same lines; `shares`:
+    their `standard_shares`, where the caller worked them out already). Only the substances
+    some applicable limit or restriction names are summed: a substitution checks thousands
+    of formulas, most of whose substances no rule mentions."""
+    shares = standard_shares(version, lines) if shares is None else shares
     product = product_of(version, market)
     applied = reader.limits_for(product)
     found = version.data.get("customer")

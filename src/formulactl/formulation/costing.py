@@ -7,7 +7,7 @@ formulactl.yaml), and a missing cost or rate stops with the material it was need
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -115,19 +115,20 @@ class Cost(NamedTuple):
 
 
 def material_costs(
-    sheet: Sheet, prices: Mapping[str, Decimal]
+    weighed: Iterable[tuple[str, Decimal]], prices: Mapping[str, Decimal]
 ) -> tuple[dict[str, Decimal], dict[str, Decimal], Decimal]:
-    """Each material's kg (lines of one material merged) and cost, and the batch cost."""
+    """Each material's kg (lines of one material merged) and cost, and the batch cost, from
+    each weighed line's (material, kg)."""
     merged: dict[str, Decimal] = {}
-    for weighed in sheet.lines:
-        merged[weighed.line.material] = merged.get(weighed.line.material, Decimal(0)) + weighed.kg
+    for material, kg in weighed:
+        merged[material] = merged.get(material, Decimal(0)) + kg
     costs = {material: kg * prices[material] for material, kg in merged.items()}
     return merged, costs, sum(costs.values(), Decimal(0))
 
 
 def batch_cost(sheet: Sheet, prices: Mapping[str, Decimal], currency: str) -> Cost:
     """Every weighed line at its price; per kg of product, so the loss is paid for."""
-    merged, costs, total = material_costs(sheet, prices)
+    merged, costs, total = material_costs(((w.line.material, w.kg) for w in sheet.lines), prices)
     lines = tuple(
         sorted(
             (

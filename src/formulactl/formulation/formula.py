@@ -24,15 +24,15 @@ def ingredient_lines(
 ) -> list[Line]:
     """The formula's lines; `increment` works out a material's weighing increment (once per
     run, through `reader_increment`); `known`: the items and lines of the formula this one
-    was made from, whose lines are taken as they were where the item is equal (a
-    substitution changes two lines in twenty, of ten thousand formulas) and the material is
-    the same record in `materials`."""
+    was made from, whose lines are taken as they were where the item is the very same
+    object (a substitution copies the two lines in twenty it changes, of ten thousand
+    formulas) and its material the same record in `materials`."""
     where = version.ref
     increment = increment or _increment
     known_items, known_lines = known or ([], [])
     lines = []
     for index, item in enumerate(version.data.get("ingredients") or []):
-        if index < len(known_items) and known_items[index] == item:
+        if index < len(known_items) and known_items[index] is item:
             lines.append(known_lines[index])
             continue
         material = str(item.get("material"))

@@ -85,10 +85,13 @@ def balance_percent(lines: list[Line], where: str) -> list[Decimal]:
     return percents
 
 
+ONE = Decimal(1)
+
+
 def rounded(kg: Decimal, increment: Decimal | None) -> Decimal:
     """To the nearest weighing increment (1 g where the material names none), half up."""
     step = increment if increment and increment > 0 else GRAM
-    return (kg / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+    return (kg / step).quantize(ONE, rounding=ROUND_HALF_UP) * step
 
 
 def weighing_sheet(
@@ -97,10 +100,29 @@ def weighing_sheet(
     standard_kg: Decimal,
     loss_percent: Decimal,
     where: str,
+    percents: list[Decimal] | None = None,
 ) -> Sheet:
-    """The sheet for `product_kg` of product; fixed lines keep percent × standard batch."""
+    """The sheet for `product_kg` of product; fixed lines keep percent × standard batch.
+    `percents`: the lines' `balance_percent`, where the caller worked them out already."""
+    weighed, percents, kgs = weighed_kgs(
+        lines, product_kg, standard_kg, loss_percent, where, percents
+    )
+    return Sheet(product_kg, loss_percent, weighed, tuple(map(Weighed, lines, percents, kgs)))
+
+
+def weighed_kgs(
+    lines: list[Line],
+    product_kg: Decimal,
+    standard_kg: Decimal,
+    loss_percent: Decimal,
+    where: str,
+    percents: list[Decimal] | None = None,
+) -> tuple[Decimal, list[Decimal], list[Decimal]]:
+    """The weighed total, each line's percent and kg: the arithmetic of `weighing_sheet`
+    without the sheet (a substitution costs ten thousand formulas twice and needs only the
+    kgs)."""
     weighed = rounded(weighed_total(product_kg, loss_percent, where), None)
-    percents = balance_percent(lines, where)
+    percents = balance_percent(lines, where) if percents is None else percents
     kgs: list[Decimal | None] = []
     for line, percent in zip(lines, percents, strict=True):
         base = standard_kg if line.fixed else weighed
@@ -115,15 +137,7 @@ def weighing_sheet(
                 rule="negative-balance",
             )
         kgs = [rest if kg is None else kg for kg in kgs]
-    return Sheet(
-        product_kg,
-        loss_percent,
-        weighed,
-        tuple(
-            Weighed(line, percent, kg or Decimal(0))
-            for line, percent, kg in zip(lines, percents, kgs, strict=True)
-        ),
-    )
+    return weighed, percents, [kg or Decimal(0) for kg in kgs]
 
 
 def product_density(shares: list[tuple[str, Decimal, Decimal | None]], where: str) -> Decimal:

@@ -30,8 +30,9 @@ from formulactl.formulation.formula import (
     load_materials,
     reader_increment,
     standard_kg,
+    standard_shares,
 )
-from formulactl.formulation.scaling import Line, weighing_sheet
+from formulactl.formulation.scaling import Line, weighed_kgs
 from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs
 from formulactl.formulation.substances import Breach
 from formulactl.formulation.units import decimal, plain
@@ -79,10 +80,14 @@ class Plan:
 def substituted(
     data: dict[str, Any], old: str, new: str, ratio: Decimal, ref: str
 ) -> dict[str, Any]:
-    """The formula with `new` for `old` at percent × ratio; the balance line takes the rest."""
-    after = dict(data)  # only the ingredient lines change: copy just those
+    """The formula with `new` for `old` at percent × ratio; the balance line takes the rest.
+    Only the lines that change are copies: the others are the very lines of `data`."""
+    after = dict(data)
     after["ingredients"] = [
-        dict(line) if isinstance(line, dict) else line for line in data.get("ingredients") or []
+        dict(line)
+        if isinstance(line, dict) and (line.get("material") == old or line.get("balance") is True)
+        else line
+        for line in data.get("ingredients") or []
     ]
     lines = [line for line in after["ingredients"] if isinstance(line, dict)]
     delta = Decimal(0)
@@ -119,9 +124,11 @@ def cost_per_kg(
     prices: dict[str, Decimal | FormulaError],
     materials: dict[str, dict[str, Any]],
     lines: list[Line],
+    percents: list[Decimal],
 ) -> Decimal | None:
     """Per kg of product at the standard batch; None where a price or rate is missing.
-    `prices` remembers each material's price per kg across the formulas of one run."""
+    `prices` remembers each material's price per kg across the formulas of one run;
+    `percents`: the lines' shares of the standard formula."""
     raw = reader.store.settings.raw
     currency, rates, today = reader.remembered("costing", _costing)("", raw)
     known: dict[str, Decimal] = {}
@@ -137,10 +144,13 @@ def cost_per_kg(
         known[material] = price
     try:
         standard = standard_kg(version, materials)
-        sheet = weighing_sheet(lines, standard, standard, Decimal(0), version.ref)
+        _total, _percents, kgs = weighed_kgs(
+            lines, standard, standard, Decimal(0), version.ref, percents
+        )
     except FormulaError:
         return None
-    return material_costs(sheet, known)[2] / sheet.product_kg
+    weighed = zip([line.material for line in lines], kgs, strict=True)
+    return material_costs(weighed, known)[2] / standard
 
 
 def _costing(_store: str, raw: Mapping[str, Any]) -> tuple[str, list[Any], str]:
@@ -201,8 +211,10 @@ def _checked_and_costed(
     """One side of a substitution: its findings (a formula that cannot be checked is refused)
     and its cost per kg (None when it cannot be costed), from its materials and lines worked
     out once."""
-    breaches = check_lines(reader, version, None, materials, lines).breaches
-    return breaches, cost_per_kg(reader, version, prices, materials, lines)
+    shares = standard_shares(version, lines)
+    breaches = check_lines(reader, version, None, materials, lines, shares).breaches
+    percents = [percent for _material, percent in shares]
+    return breaches, cost_per_kg(reader, version, prices, materials, lines, percents)
 
 
 def _pct(line: dict[str, Any]) -> str:

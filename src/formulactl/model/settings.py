@@ -83,7 +83,9 @@ class EncryptionPolicy:
     recovery: str | None
     readers: Mapping[str, tuple[str, ...]]  # kind → roles
     people: Mapping[str, tuple[str, ...]]  # kind → person IDs
-    keep_data_keys: bool = True  # a reader's opened data keys kept, sealed, on their machine
+    keep_data_keys: bool = (
+        True  # a reader's data keys and opened records kept, sealed, on their machine
+    )
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> EncryptionPolicy:
