@@ -16,6 +16,7 @@ import pytest
 
 from conftest import Invoke, Member, act_as, make_key
 from formulactl.crypto import crypto
+from formulactl.crypto import keyring as keyrings_module
 from formulactl.crypto.keyring import Keyring, index, secret_of
 from formulactl.crypto.opening import open_or_why
 from formulactl.crypto.sealing import data_key
@@ -286,3 +287,26 @@ def test_a_keyring_that_cannot_be_written_only_costs_speed(
     code, found, err = listed(invoke, Store(store.root), key)
     assert code == 0 and found == expected
     assert "Traceback" not in err and "keys-" not in err
+
+
+def test_a_full_keyring_gives_up_the_records_used_longest_ago(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Three opened records learned in turn, room for two: the one recalled since its
+    learning stays, the one neither recalled nor learned since goes."""
+    monkeypatch.setattr(keyrings_module, "KEPT_OPENED", 2 * 200)
+    keyring = Keyring(tmp_path / "keys", b"\4" * 32, "fst-test")
+    kept = [
+        Record(f"F-00000{n}", "formula", f"records/formulas/F-00000{n}.yaml", {}, blob=f"{n}" * 40)
+        for n in (1, 2, 3)
+    ]
+    plain = {"notes": "x" * 150}
+    for record in kept[:2]:
+        keyring.remember(record, "schema", plain)
+    keyring.used([kept[0]], {"formula": "schema"})  # F-000001 used again: now the newest
+    keyring.remember(kept[2], "schema", plain)
+    keyring.save()
+    again = Keyring(tmp_path / "keys", b"\4" * 32, "fst-test")
+    assert again.recall(kept[0], "schema") == plain
+    assert again.recall(kept[2], "schema") == plain
+    assert again.recall(kept[1], "schema") is None

@@ -29,7 +29,7 @@ import hashlib
 import marshal
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from formulactl.store.store import Record, Store
 FORMAT = b"fck2"  # (keys, opened records); a keyring of another format is replaced
 PREFIX = "keys-"  # the keyrings' file names in the cache folder
 KEPT = 200_000  # keys kept at most, the most recently learned (about 14 MB)
-KEPT_OPENED = 256 << 20  # bytes of opened records kept at most, the most recently learned
+KEPT_OPENED = 128 << 20  # bytes of opened records kept at most, the most recently used
 _LIMIT = KEPT_OPENED + (32 << 20)
 
 Entry = tuple[bytes, bytes]  # (digest of a wrapped copy or a record, its key or opened record)
@@ -139,6 +139,16 @@ class Keyring:
         self._new_opened.append(entry)
         self.absorb([], [entry])
 
+    def used(self, records: Iterable[Record], digests: Mapping[str, str]) -> None:
+        """These records (`digests`: their kinds' schema digests) were just opened or
+        recalled: theirs are the last opened records a full keyring gives up."""
+        opened = self.opened
+        for record in records:
+            if record.blob and record.kind in digests:
+                key = opened_index(record, digests[record.kind])
+                if key in opened:
+                    opened[key] = opened.pop(key)
+
     def take_new(self) -> tuple[list[Entry], list[Entry]]:
         """The keys and the opened records learned since the last call."""
         new = (self._new, self._new_opened)
@@ -186,7 +196,7 @@ class Keyring:
 
 
 def _newest(opened: dict[bytes, bytes]) -> dict[bytes, bytes]:
-    """The most recently learned opened records that fit in KEPT_OPENED bytes."""
+    """The most recently used opened records that fit in KEPT_OPENED bytes."""
     total, kept = 0, []
     for digest, value in reversed(opened.items()):
         total += len(value)

@@ -8,6 +8,7 @@ records (signing, commit checks), so it lives with the encryption rather than th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -59,8 +60,8 @@ def open_each(
 ) -> list[T]:
     """`then(record, the record in plain text or why this reader cannot open it)` for each
     record, on every core, so that only what `then` makes travels back (work on many records
-    spends as long on them as on opening). The data keys unwrapped on the way are kept in
-    this reader's keyring for the next run."""
+    spends as long on them as on opening). The data keys unwrapped and the records opened
+    on the way are kept in this reader's keyring for the next run."""
     keyring = Keyring.of(store, identities)
 
     def one(record: Record) -> tuple[T, tuple[list[Entry], list[Entry]]]:
@@ -71,8 +72,18 @@ def open_each(
     if keyring is not None:
         for _done, learned in results:  # a forked worker learned into its own copy
             keyring.absorb(*learned)
+        keyring.used(records, _schema_digests(store, {record.kind for record in records}))
         keyring.save()
     return [done for done, _learned in results]
+
+
+def _schema_digests(store: Store, kinds: set[str]) -> dict[str, str]:
+    """Each kind's schema digest, of the kinds whose schema reads (no other record opens)."""
+    digests = {}
+    for kind in kinds:
+        with contextlib.suppress(FormulaError):
+            digests[kind] = store.schema(kind).digest
+    return digests
 
 
 def open_readable(
@@ -107,13 +118,12 @@ def open_or_why(
     cannot open it: for work that goes on over the records it can open."""
     if ENVELOPE not in record.data and not holds_sealed(record.data):
         return record.data
-    digest = store.schema(record.kind).digest
-    if keyring is not None and (kept := keyring.recall(record, digest)) is not None:
-        return kept
     try:
-        plain = open_record(store, record, identities, keyring).plain
+        digest = store.schema(record.kind).digest
+        kept = keyring.recall(record, digest) if keyring is not None else None
+        plain = kept if kept is not None else open_record(store, record, identities, keyring).plain
     except FormulaError as why:
         return why
-    if keyring is not None:
+    if keyring is not None and kept is None:
         keyring.remember(record, digest, plain)
     return plain
