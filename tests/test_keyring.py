@@ -8,6 +8,7 @@ identity."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,7 @@ def test_a_kept_opening_is_given_only_for_the_same_record_blob_and_schema(
     assert keyring.recall(Record(record.id, record.kind, record.path, record.data), digest) is None
 
 
-def test_the_keyring_is_private_and_holds_no_data_key_in_plain(
+def test_the_keyring_is_private_and_holds_no_data_key_or_record_in_plain(
     sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
 ) -> None:
     store, key = sample_signed_store, team_keys["zhang.min"].key
@@ -146,6 +147,16 @@ def test_the_keyring_is_private_and_holds_no_data_key_in_plain(
         if (found := crypto.unwrap("k", entry.rpartition(":")[2], [identity.secret]))
     )
     assert secret not in path.read_bytes()
+    listed_record = next(
+        r
+        for r in select_records(store, "formula", [], records_cache(store)).records
+        if r.id == "F-000014"
+    )
+    plain = open_or_why(store, listed_record, [identity])
+    assert isinstance(plain, dict) and "fcx2:" not in json.dumps(plain)
+    assert marshal.dumps(plain) not in path.read_bytes()
+    kept = Keyring.of(store, [identity])
+    assert kept is not None and marshal.dumps(plain) in kept.opened.values()
 
 
 def test_a_reader_removed_by_a_rekey_is_refused_though_their_keyring_is_warm(
@@ -292,21 +303,28 @@ def test_a_keyring_that_cannot_be_written_only_costs_speed(
 def test_a_full_keyring_gives_up_the_records_used_longest_ago(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Three opened records learned in turn, room for two: the one recalled since its
-    learning stays, the one neither recalled nor learned since goes."""
-    monkeypatch.setattr(keyrings_module, "KEPT_OPENED", 2 * 200)
-    keyring = Keyring(tmp_path / "keys", b"\4" * 32, "fst-test")
+    """Room for two opened records. One run learns F-000001 and F-000002, the next only
+    recalls F-000001, the third learns F-000003: F-000002 goes, F-000001 stays."""
+    monkeypatch.setattr(keyrings_module, "KEPT_OPENED", 2 * (161 + keyrings_module._ENTRY))
+    path, secret, digests = tmp_path / "keys", b"\4" * 32, {"formula": "schema"}
     kept = [
         Record(f"F-00000{n}", "formula", f"records/formulas/F-00000{n}.yaml", {}, blob=f"{n}" * 40)
         for n in (1, 2, 3)
     ]
     plain = {"notes": "x" * 150}
+    assert len(marshal.dumps(plain)) == 161
+    first = Keyring(path, secret, "fst-test")
     for record in kept[:2]:
-        keyring.remember(record, "schema", plain)
-    keyring.used([kept[0]], {"formula": "schema"})  # F-000001 used again: now the newest
-    keyring.remember(kept[2], "schema", plain)
-    keyring.save()
-    again = Keyring(tmp_path / "keys", b"\4" * 32, "fst-test")
+        first.remember(record, "schema", plain)
+    first.save()
+    second = Keyring(path, secret, "fst-test")
+    assert second.recall(kept[0], "schema") == plain
+    second.used([kept[0]], digests)
+    second.save()
+    third = Keyring(path, secret, "fst-test")
+    third.remember(kept[2], "schema", plain)
+    third.save()
+    again = Keyring(path, secret, "fst-test")
     assert again.recall(kept[0], "schema") == plain
     assert again.recall(kept[2], "schema") == plain
     assert again.recall(kept[1], "schema") is None

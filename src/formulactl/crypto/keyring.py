@@ -34,14 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from formulactl.crypto.crypto import Identity, open_bytes, seal_bytes
-from formulactl.store.cache import cache_folder, read_cache_file, replace_file
+from formulactl.store.cache import cache_folder, code_version, read_cache_file, replace_file
 from formulactl.store.store import Record, Store
 
 FORMAT = b"fck2"  # (keys, opened records); a keyring of another format is replaced
 PREFIX = "keys-"  # the keyrings' file names in the cache folder
 KEPT = 200_000  # keys kept at most, the most recently learned (about 14 MB)
 KEPT_OPENED = 128 << 20  # bytes of opened records kept at most, the most recently used
-_LIMIT = KEPT_OPENED + (32 << 20)
+_ENTRY = 48  # what an entry costs in the file beside its value: digest, lengths, types
+_LIMIT = KEPT_OPENED + KEPT * (32 + 32 + _ENTRY) + (1 << 20)  # all the keys, and the rest
 
 Entry = tuple[bytes, bytes]  # (digest of a wrapped copy or a record, its key or opened record)
 
@@ -72,8 +73,9 @@ def forget_all(store: Store) -> None:
 
 def opened_index(record: Record, schema_digest: str) -> bytes:
     """What an opened record is known by: everything its opening depends on but the key
-    (the store ID is in the keyring's context)."""
-    named = f"{record.kind}\0{record.id}\0{record.blob}\0{schema_digest}"
+    (the store ID is in the keyring's context), formulactl's own code included (a new
+    version may parse or open otherwise; the records cache is bound to it likewise)."""
+    named = f"{record.kind}\0{record.id}\0{record.blob}\0{schema_digest}\0{code_version()}"
     return hashlib.sha256(named.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -141,13 +143,17 @@ class Keyring:
 
     def used(self, records: Iterable[Record], digests: Mapping[str, str]) -> None:
         """These records (`digests`: their kinds' schema digests) were just opened or
-        recalled: theirs are the last opened records a full keyring gives up."""
-        opened = self.opened
+        recalled: theirs are the last opened records a full keyring gives up. Once it is
+        half full, the new order is worth writing even when nothing was learned."""
+        opened, moved = self.opened, False
         for record in records:
             if record.blob and record.kind in digests:
                 key = opened_index(record, digests[record.kind])
-                if key in opened:
+                if key in opened and next(reversed(opened)) != key:
                     opened[key] = opened.pop(key)
+                    moved = True
+        if moved and _size(opened) > KEPT_OPENED // 2:
+            self.dirty = True
 
     def take_new(self) -> tuple[list[Entry], list[Entry]]:
         """The keys and the opened records learned since the last call."""
@@ -195,11 +201,16 @@ class Keyring:
         return known, opened
 
 
+def _size(opened: dict[bytes, bytes]) -> int:
+    """What these opened records take in the keyring file."""
+    return sum(map(len, opened.values())) + _ENTRY * len(opened)
+
+
 def _newest(opened: dict[bytes, bytes]) -> dict[bytes, bytes]:
     """The most recently used opened records that fit in KEPT_OPENED bytes."""
     total, kept = 0, []
     for digest, value in reversed(opened.items()):
-        total += len(value)
+        total += len(value) + _ENTRY
         if total > KEPT_OPENED:
             break
         kept.append((digest, value))

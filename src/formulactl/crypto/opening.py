@@ -8,7 +8,6 @@ records (signing, commit checks), so it lives with the encryption rather than th
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -72,18 +71,10 @@ def open_each(
     if keyring is not None:
         for _done, learned in results:  # a forked worker learned into its own copy
             keyring.absorb(*learned)
-        keyring.used(records, _schema_digests(store, {record.kind for record in records}))
+        digests = {kind: _schema_digest(store, kind) for kind in {r.kind for r in records}}
+        keyring.used(records, {kind: digest for kind, digest in digests.items() if digest})
         keyring.save()
     return [done for done, _learned in results]
-
-
-def _schema_digests(store: Store, kinds: set[str]) -> dict[str, str]:
-    """Each kind's schema digest, of the kinds whose schema reads (no other record opens)."""
-    digests = {}
-    for kind in kinds:
-        with contextlib.suppress(FormulaError):
-            digests[kind] = store.schema(kind).digest
-    return digests
 
 
 def open_readable(
@@ -118,12 +109,23 @@ def open_or_why(
     cannot open it: for work that goes on over the records it can open."""
     if ENVELOPE not in record.data and not holds_sealed(record.data):
         return record.data
+    digest = _schema_digest(store, record.kind) if keyring is not None else None
+    if keyring is not None and digest is not None:
+        kept = keyring.recall(record, digest)
+        if kept is not None:
+            return kept
     try:
-        digest = store.schema(record.kind).digest
-        kept = keyring.recall(record, digest) if keyring is not None else None
-        plain = kept if kept is not None else open_record(store, record, identities, keyring).plain
+        plain = open_record(store, record, identities, keyring).plain
     except FormulaError as why:
         return why
-    if keyring is not None and kept is None:
+    if keyring is not None and digest is not None:
         keyring.remember(record, digest, plain)
     return plain
+
+
+def _schema_digest(store: Store, kind: str) -> str | None:
+    """The digest of `kind`'s schema, None when it does not read (opening says why)."""
+    try:
+        return store.schema(kind).digest
+    except FormulaError:
+        return None

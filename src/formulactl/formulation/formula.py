@@ -26,7 +26,8 @@ def ingredient_lines(
     run, through `reader_increment`); `known`: the items and lines of the formula this one
     was made from, whose lines are taken as they were where the item is the very same
     object (a substitution copies the two lines in twenty it changes, of ten thousand
-    formulas) and its material the same record in `materials`."""
+    formulas). The caller vouches that such a line's material is the same record in
+    `materials` as in the formula it was made from."""
     where = version.ref
     increment = increment or _increment
     known_items, known_lines = known or ([], [])

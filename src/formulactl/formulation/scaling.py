@@ -100,13 +100,9 @@ def weighing_sheet(
     standard_kg: Decimal,
     loss_percent: Decimal,
     where: str,
-    percents: list[Decimal] | None = None,
 ) -> Sheet:
-    """The sheet for `product_kg` of product; fixed lines keep percent × standard batch.
-    `percents`: the lines' `balance_percent`, where the caller worked them out already."""
-    weighed, percents, kgs = weighed_kgs(
-        lines, product_kg, standard_kg, loss_percent, where, percents
-    )
+    """The sheet for `product_kg` of product; fixed lines keep percent × standard batch."""
+    weighed, percents, kgs = weighed_kgs(lines, product_kg, standard_kg, loss_percent, where)
     return Sheet(product_kg, loss_percent, weighed, tuple(map(Weighed, lines, percents, kgs)))
 
 
@@ -120,7 +116,7 @@ def weighed_kgs(
 ) -> tuple[Decimal, list[Decimal], list[Decimal]]:
     """The weighed total, each line's percent and kg: the arithmetic of `weighing_sheet`
     without the sheet (a substitution costs ten thousand formulas twice and needs only the
-    kgs)."""
+    kgs). `percents`: the lines' `balance_percent`, where the caller worked them out."""
     weighed = rounded(weighed_total(product_kg, loss_percent, where), None)
     percents = balance_percent(lines, where) if percents is None else percents
     kgs: list[Decimal | None] = []

@@ -185,6 +185,8 @@ def impact(
     for first, second in zip(
         version.data.get("ingredients") or [], after_data.get("ingredients") or [], strict=True
     ):
+        if first is second:  # a line `substituted` left as it was
+            continue
         if first.get("material") == old:
             pairs.append((f"{old} → {new}", _pct(first), _pct(second)))
         elif first.get("balance") is True and first.get("percent") != second.get("percent"):

@@ -83,9 +83,8 @@ class EncryptionPolicy:
     recovery: str | None
     readers: Mapping[str, tuple[str, ...]]  # kind → roles
     people: Mapping[str, tuple[str, ...]]  # kind → person IDs
-    keep_data_keys: bool = (
-        True  # a reader's data keys and opened records kept, sealed, on their machine
-    )
+    # a reader's data keys and the records they opened kept, sealed, on their machine
+    keep_data_keys: bool = True
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> EncryptionPolicy:

@@ -125,7 +125,7 @@ def select_records(
             except FormulaError as error:
                 selection.skipped.append(error.finding)
                 continue
-            blob = blob or gitio.blob_id(raw)
+            blob = gitio.blob_id(raw)  # of what was read: the file may have changed since
             cache.put(blob, data)
         record = Record(path.rsplit("/", 1)[-1][:-5], kind, path, data, blob=blob or "")
         if reveal is not None:
