@@ -208,10 +208,12 @@ def _size(opened: dict[bytes, bytes]) -> int:
 
 def _newest(opened: dict[bytes, bytes]) -> dict[bytes, bytes]:
     """The most recently used opened records that fit in KEPT_OPENED bytes."""
+    if _size(opened) <= KEPT_OPENED:
+        return opened
     total, kept = 0, []
     for digest, value in reversed(opened.items()):
         total += len(value) + _ENTRY
         if total > KEPT_OPENED:
             break
         kept.append((digest, value))
-    return opened if len(kept) == len(opened) else dict(reversed(kept))
+    return dict(reversed(kept))

@@ -248,11 +248,7 @@ def plan_substitution(
     approved, known = _approved_users(store, [record.id for record in reopened], old, cache)
     # never approved: the file stands for itself; approved: the blob of its latest approval
     standing = [r for r in reopened if r.id not in known and _uses(r.data, old)]
-    behind = [
-        Record(r.id, r.kind, r.path, approved[r.id][1], blob=approved[r.id][0])
-        for r in reopened
-        if r.id in approved
-    ]
+    behind = [approved[r.id] for r in reopened if r.id in approved]
     files = {record.id: record for record in reopened}
     reader.limits()  # read once here, so every worker inherits them
     reader.preload("material", cache)
@@ -302,8 +298,8 @@ def plan_substitution(
 
 def _approved_users(
     store: Store, formula_ids: list[str], material: str, cache: BlobCache
-) -> tuple[dict[str, tuple[str, dict[str, Any]]], set[str]]:
-    """The latest approved versions (blob and data, as stored: sealed) of these formulas
+) -> tuple[dict[str, Record], set[str]]:
+    """The latest approved versions (as stored, sealed, with their blob) of these formulas
     that use `material`, and which of them have an approved version at all: one walk of the
     formulas' history finds each approval's blob, parsed through the record cache (material
     IDs are never sealed, so nothing is opened here)."""
@@ -324,7 +320,8 @@ def _approved_users(
     for formula_id, blob in wanted.items():
         data = cache.get(blob)
         if isinstance(data, dict) and _uses(data, material):
-            uses[formula_id] = (blob, data)
+            path = store.record_path(formula_id)
+            uses[formula_id] = Record(formula_id, "formula", path, data, blob=blob)
     return uses, set(wanted)
 
 
