@@ -136,3 +136,29 @@ def test_settings_remembered_are_what_they_parse_to(small_store: Store) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"
+
+
+def test_a_packed_cache_gives_a_fresh_copy_of_each_entry_and_never_reads_a_whole_one(
+    tmp_path: Path,
+) -> None:
+    """The records cache keeps each entry marshalled on its own: what one caller changes in
+    its copy is not what the next one gets, a value marshal cannot keep is simply not kept,
+    and a file of whole entries (an older formulactl's) is not taken for one of packed ones."""
+    from datetime import date
+
+    from formulactl.store.cache import PackedCache
+
+    path = tmp_path / "cache" / "records.marshal"
+    cache = PackedCache(path, "ctx")
+    cache.put("a" * 40, {"lines": [1, 2]})
+    cache.put("b" * 40, {"when": date(2026, 1, 1)})
+    cache.save(prune=False)
+    again = PackedCache(path, "ctx")
+    first = again.get("a" * 40)
+    first["lines"].append(3)
+    assert again.get("a" * 40) == {"lines": [1, 2]}
+    assert again.get("b" * 40) is None
+    whole = BlobCache(path, "ctx")
+    whole.put("c" * 40, {"lines": [4]})
+    whole.save(prune=False)
+    assert PackedCache(path, "ctx").get("c" * 40) is None

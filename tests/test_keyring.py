@@ -328,3 +328,87 @@ def test_a_full_keyring_gives_up_the_records_used_longest_ago(
     assert again.recall(kept[0], "schema") == plain
     assert again.recall(kept[2], "schema") == plain
     assert again.recall(kept[1], "schema") is None
+
+
+def substitute_json(invoke: Invoke, store: Store, key: Path) -> dict[str, Any]:
+    done = invoke(
+        "substitute", "--replace", "M-00027", "--with", "M-00081", "--dry-run",
+        "--identity", key, "--json", cwd=store.root,
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    found: dict[str, Any] = json.loads(done.out)
+    return found
+
+
+def test_a_substitution_takes_formulas_from_the_keyring_without_reading_their_sealed_form(
+    sample_signed_store: Store,
+    invoke: Invoke,
+    team_keys: dict[str, Member],
+    monkeypatch: pytest.MonkeyPatch,
+    openings: list[Any],
+) -> None:
+    """With a warm keyring (a listing opened every formula) the sealed formulas are neither
+    unmarshalled from the records cache nor opened; a formula whose file changed since is
+    read and opened again, alone, and the plan is the one a first run makes."""
+    from formulactl.store.cache import PackedCache
+
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    first = substitute_json(invoke, store, key)
+    assert listed(invoke, store, key)[0] == 0
+    asked: list[str] = []
+    real_get = PackedCache.get
+
+    def get(cache: PackedCache, blob: str) -> Any:
+        asked.append(blob)
+        return real_get(cache, blob)
+
+    monkeypatch.setattr(PackedCache, "get", get)
+    formulas = store.listing("records/formulas")
+    key_ids = {
+        store.load(path.rsplit("/", 1)[1][:-5]).data["encryption"]["key_id"]: path
+        for path in formulas
+    }
+
+    def formulas_opened() -> list[str]:  # the materials' sealed costs are opened too
+        return [key_ids[key.id] for key in openings if key.id in key_ids]
+
+    openings.clear()
+    assert substitute_json(invoke, Store(store.root), key) == first
+    assert formulas_opened() == [], "every formula came from the keyring"
+    read = sorted(path for path, blob in formulas.items() if blob in asked)
+    assert read == [], "no formula read from the records cache"
+    # a note added to F-000006 (it uses M-00027): another blob, opened again
+    path = store.root / "records/formulas/F-000006.yaml"
+    path.write_text(path.read_text() + "notes: changed after the last run\n")
+    openings.clear()
+    assert substitute_json(invoke, Store(store.root), key) == first
+    assert formulas_opened() == ["records/formulas/F-000006.yaml"], "it alone is opened again"
+
+
+def test_select_records_takes_what_the_keyring_kept_and_leaves_the_rest_sealed(
+    sample_signed_store: Store, invoke: Invoke, team_keys: dict[str, Member]
+) -> None:
+    from formulactl.crypto.opening import kept_opened
+
+    store, key = sample_signed_store, team_keys["zhang.min"].key
+    code, expected, _err = listed(invoke, store, key)
+    assert code == 0
+    path = store.root / "records/formulas/F-000006.yaml"
+    path.write_text(path.read_text() + "notes: changed after the listing\n")
+    keyring = Keyring.of(store, [crypto.load_identity(key)])
+    kept = kept_opened(store, "formula", keyring)
+    assert kept is not None and kept_opened(store, "formula", None) is None
+    selection = select_records(store, "formula", [], records_cache(store), kept=kept)
+    by_id = {item["id"]: item for item in expected}
+    sealed = {r.id for r in selection.records if "encryption" in r.data}
+    assert sealed == {"F-000006"}, "a file changed since is read as it is now, sealed"
+    assert selection.opened == {r.id for r in selection.records} - sealed
+    for record in selection.records:
+        if record.id in selection.opened:
+            assert record.blob and {**record.data, "id": record.id} == by_id[record.id]
+    other = Keyring.of(store, [crypto.load_identity(team_keys["li.wei"].key)])
+    assert other is not None and not other.opened
+    nothing = select_records(
+        store, "formula", [], records_cache(store), kept=kept_opened(store, "formula", other)
+    )
+    assert nothing.opened == set(), "another reader's keyring recalls nothing"

@@ -8,7 +8,7 @@ records (signing, commit checks), so it lives with the encryption rather than th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -56,14 +56,21 @@ def open_each(
     records: Sequence[Record],
     identities: list[crypto.Identity],
     then: Callable[[Record, Opening], T],
+    keyring: Keyring | None = None,
+    opened: Collection[str] = (),
 ) -> list[T]:
     """`then(record, the record in plain text or why this reader cannot open it)` for each
     record, on every core, so that only what `then` makes travels back (work on many records
     spends as long on them as on opening). The data keys unwrapped and the records opened
-    on the way are kept in this reader's keyring for the next run."""
-    keyring = Keyring.of(store, identities)
+    on the way are kept in this reader's keyring for the next run (`keyring`: where the
+    caller read it already). `opened`: IDs of records that are in plain text already, as
+    `select_records` recalled them through `kept_opened`."""
+    if keyring is None:
+        keyring = Keyring.of(store, identities)
 
     def one(record: Record) -> tuple[T, tuple[list[Entry], list[Entry]]]:
+        if record.id in opened:
+            return then(record, record.data), ([], [])
         done = then(record, open_or_why(store, record, identities, keyring))
         return done, keyring.take_new() if keyring is not None else ([], [])
 
@@ -121,6 +128,23 @@ def open_or_why(
     if keyring is not None and digest is not None:
         keyring.remember(record, digest, plain)
     return plain
+
+
+def kept_opened(
+    store: Store, kind: str, keyring: Keyring | None
+) -> Callable[[str, str], dict[str, Any] | None] | None:
+    """(record ID, blob ID) → a record of `kind` as this keyring kept it opened, or None:
+    for `select_records`, so that work over many sealed records never reads the sealed
+    form of those this reader opened before. None when there is nothing to recall from."""
+    digest = _schema_digest(store, kind) if keyring is not None else None
+    if keyring is None or digest is None:
+        return None
+    ring = keyring
+
+    def kept(record_id: str, blob: str) -> dict[str, Any] | None:
+        return ring.recall(Record(record_id, kind, "", {}, blob=blob), digest)  # its key only
+
+    return kept
 
 
 def _schema_digest(store: Store, kind: str) -> str | None:

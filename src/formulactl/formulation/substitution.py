@@ -12,7 +12,7 @@ on, and would not be what the dry run showed. Percentages and money are `Decimal
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,7 +21,8 @@ from typing import Any, NamedTuple
 from formulactl.actions.commits import commit_files
 from formulactl.actions.records import checked_change, refuse_uncommitted
 from formulactl.actions.signing import actor
-from formulactl.crypto.opening import Opening, damaged, open_each, open_record
+from formulactl.crypto.keyring import Keyring
+from formulactl.crypto.opening import Opening, damaged, kept_opened, open_each, open_record
 from formulactl.errors import FormulaError, Refused
 from formulactl.formulation.checking import check_lines
 from formulactl.formulation.costing import material_costs, price_per_kg
@@ -244,7 +245,8 @@ def plan_substitution(
         store.load(material)
     plan = Plan(old, new, ratio)
     cache = records_cache(store)
-    current, reopened = _users(store, old, cache)
+    keyring = Keyring.of(store, reader.identities)
+    current, reopened, recalled = _users(store, old, cache, kept_opened(store, "formula", keyring))
     approved, known = _approved_users(store, [record.id for record in reopened], old, cache)
     # never approved: the file stands for itself; approved: the blob of its latest approval
     standing = [r for r in reopened if r.id not in known and _uses(r.data, old)]
@@ -281,7 +283,9 @@ def plan_substitution(
 
     # Each formula is opened and its impact worked out on its own: on every core, in one
     # pass, so only the (small) outcomes travel back.
-    outcomes = open_each(store, current + standing + behind, reader.identities, one)
+    outcomes = open_each(
+        store, current + standing + behind, reader.identities, one, keyring, recalled - shown_behind
+    )  # an approved version behind is read from history, sealed, even when its file is not
     for outcome in outcomes:
         if outcome.unreadable:
             plan.unreadable.append(outcome.id)
@@ -332,14 +336,21 @@ def _uses(data: dict[str, Any], material: str) -> bool:
     )
 
 
-def _users(store: Store, material: str, cache: BlobCache) -> tuple[list[Record], list[Record]]:
+def _users(
+    store: Store,
+    material: str,
+    cache: BlobCache,
+    kept: Callable[[str, str], dict[str, Any] | None] | None,
+) -> tuple[list[Record], list[Record], set[str]]:
     """Unarchived formulas whose file is the version in use (approved, or a draft never
-    approved) and has a line of `material`; and those whose next version is open (draft or
-    in review after an approval), whose approved version is read from history. Parsed
-    records come from the cache `list` keeps by blob ID, and material IDs are never sealed,
-    so nothing is opened here."""
+    approved) and has a line of `material`; those whose next version is open (draft or in
+    review after an approval), whose approved version is read from history; and the IDs of
+    those in plain text, as this reader's keyring (`kept`) recalled them. The others are
+    sealed, from the cache `list` keeps by blob ID: material IDs are never sealed, so
+    nothing is opened here."""
     current, reopened = [], []
-    for record in select_records(store, "formula", [], cache).records:
+    selection = select_records(store, "formula", [], cache, kept=kept)
+    for record in selection.records:
         status = record.data.get("status")
         if status == "archived":
             continue
@@ -347,7 +358,7 @@ def _users(store: Store, material: str, cache: BlobCache) -> tuple[list[Record],
             reopened.append(record)
         elif _uses(record.data, material):
             current.append(record)
-    return current, reopened
+    return current, reopened, selection.opened
 
 
 def apply_substitution(

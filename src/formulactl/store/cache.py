@@ -96,6 +96,28 @@ class BlobCache:
                 _write(self.path, self.context, self.entries)
 
 
+class PackedCache(BlobCache):
+    """A BlobCache whose entries are kept marshalled one by one and unmarshalled when asked
+    for (a fresh copy each time): a run that needs a few of a large file's entries pays for
+    those alone. A substitution over ten thousand sealed formulas reads the materials and
+    customers from the records cache, and a formula only where this reader's keyring has
+    not kept it opened; unmarshalling every sealed formula was a sixth of its time."""
+
+    def __init__(self, path: Path | None, context: str) -> None:
+        super().__init__(path, f"packed\0{context}")  # never a file of whole entries
+
+    def get(self, key: str) -> Any:
+        packed = super().get(key)
+        return None if packed is None else marshal.loads(packed)
+
+    def put(self, key: str, value: Any) -> None:
+        try:
+            packed = marshal.dumps(value)
+        except ValueError:  # a value marshal does not know: not kept, worked out again
+            return
+        super().put(key, packed)
+
+
 def _signature(key: bytes, path: Path, context: str, payload: bytes) -> bytes:
     """The HMAC binds the entries to this clone's key, to this file's purpose and context."""
     header = f"{path.name}\0{context}\0".encode()

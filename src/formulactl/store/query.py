@@ -9,7 +9,7 @@ from typing import Any
 from formulactl.errors import Finding, FormulaError
 from formulactl.git import gitio
 from formulactl.model.kinds import KINDS, RECORDS_DIR
-from formulactl.store.cache import BlobCache, code_version
+from formulactl.store.cache import BlobCache, PackedCache, code_version
 from formulactl.store.paths import Step, parse_field_path, split_assignment
 from formulactl.store.schema import FieldPath, KindSchema
 from formulactl.store.store import Record, Store
@@ -19,6 +19,7 @@ from formulactl.store.store import Record, Store
 class Selection:
     records: list[Record] = field(default_factory=list)
     skipped: list[Finding] = field(default_factory=list)
+    opened: set[str] = field(default_factory=set)  # IDs of records that come in plain text
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,13 @@ def select_records(
     where: Iterable[Condition],
     cache: BlobCache,
     reveal: Callable[[Record], dict[str, Any]] | None = None,
+    kept: Callable[[str, str], dict[str, Any] | None] | None = None,
 ) -> Selection:
     """Records of one kind matching every condition; `reveal` opens a sealed record so its
-    confidential fields can match (without it, a condition on one is refused)."""
+    confidential fields can match (without it, a condition on one is refused). `kept`:
+    (record ID, blob ID) → the record as this reader opened it before, if a keyring kept it
+    (`crypto.opening.kept_opened`): such a record comes in plain text, named in
+    `Selection.opened`, and its sealed form is never read."""
     conditions = list(where)
     if reveal is None:
         refuse_sealed(conditions)
@@ -117,7 +122,12 @@ def select_records(
     for path, blob in sorted(store.listing(prefix.rstrip("/")).items()):
         if not path.startswith(prefix) or not path.endswith(".yaml"):
             continue
-        data = cache.get(blob) if blob else None
+        record_id = path.rsplit("/", 1)[-1][:-5]
+        data = kept(record_id, blob) if kept is not None and blob else None
+        if data is not None:
+            selection.opened.add(record_id)
+        elif blob:
+            data = cache.get(blob)
         if data is None:
             try:
                 raw = store.read_bytes(path)
@@ -127,8 +137,8 @@ def select_records(
                 continue
             blob = gitio.blob_id(raw)  # of what was read: the file may have changed since
             cache.put(blob, data)
-        record = Record(path.rsplit("/", 1)[-1][:-5], kind, path, data, blob=blob or "")
-        if reveal is not None:
+        record = Record(record_id, kind, path, data, blob=blob or "")
+        if reveal is not None and record_id not in selection.opened:
             try:
                 record = Record(record.id, kind, path, reveal(record))
             except FormulaError as error:
@@ -171,4 +181,4 @@ def _text(value: Any) -> str:
 
 def records_cache(store: Store) -> BlobCache:
     """The parsed-record cache that `list`, `due`, `access` and the reports share."""
-    return BlobCache(store.cache_file("records.marshal"), code_version())
+    return PackedCache(store.cache_file("records.marshal"), code_version())
