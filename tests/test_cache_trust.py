@@ -143,7 +143,8 @@ def test_a_packed_cache_gives_a_fresh_copy_of_each_entry_and_never_reads_a_whole
 ) -> None:
     """The records cache keeps each entry marshalled on its own: what one caller changes in
     its copy is not what the next one gets, a value marshal cannot keep is simply not kept,
-    and a file of whole entries (an older formulactl's) is not taken for one of packed ones."""
+    an entry altered on disk is a miss (the HMAC covers each entry's digest), and a file of
+    whole entries (an older formulactl's) is not taken for one of packed ones."""
     from datetime import date
 
     from formulactl.store.cache import PackedCache
@@ -158,6 +159,12 @@ def test_a_packed_cache_gives_a_fresh_copy_of_each_entry_and_never_reads_a_whole
     first["lines"].append(3)
     assert again.get("a" * 40) == {"lines": [1, 2]}
     assert again.get("b" * 40) is None
+    data = path.read_bytes()
+    size = int.from_bytes(data[32:40], "big")  # the tag, the index's length, the index
+    start, length, _digest = marshal.loads(data[40 : 40 + size])[1]["a" * 40]
+    last = 40 + size + start + length - 1  # the entry's last byte
+    path.write_bytes(data[:last] + bytes([data[last] ^ 1]) + data[last + 1 :])
+    assert PackedCache(path, "ctx").get("a" * 40) is None
     whole = BlobCache(path, "ctx")
     whole.put("c" * 40, {"lines": [4]})
     whole.save(prune=False)

@@ -182,7 +182,9 @@ def test_tampered_priced_lines_are_not_trusted(sales: Store) -> None:
     truth = book_lines(sales, commit, cached=True)
     path = sales.cache_dir / "facts-priced-orders.marshal"
     data = path.read_bytes()
-    (key,) = marshal.loads(data[32:])[1]
+    size = int.from_bytes(data[32:40], "big")  # after the tag: the length of what it signs
+    (key,) = marshal.loads(data[40 : 40 + size])[1]
     forged = {key: [("O-20990101-ff", "C-00003", 739000, "F-000001", 1e9, "kg", None, False, None)]}
-    path.write_bytes(data[:32] + marshal.dumps((2, forged)))  # the old tag on new entries
+    payload = marshal.dumps((3, forged))
+    path.write_bytes(data[:32] + len(payload).to_bytes(8, "big") + payload)  # the old tag
     assert book_lines(sales, commit, cached=True) == truth
