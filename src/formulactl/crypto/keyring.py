@@ -37,7 +37,7 @@ from formulactl.crypto.crypto import Identity, open_bytes, seal_bytes
 from formulactl.store.cache import cache_folder, code_version, read_cache_file, replace_file
 from formulactl.store.store import Record, Store
 
-FORMAT = b"fck2"  # (keys, opened records); a keyring of another format is replaced
+FORMAT = b"fck3"  # (keys, code version, opened records); one of another format is replaced
 PREFIX = "keys-"  # the keyrings' file names in the cache folder
 KEPT = 200_000  # keys kept at most, the most recently learned (about 14 MB)
 KEPT_OPENED = 128 << 20  # bytes of opened records kept at most, the most recently used
@@ -176,7 +176,7 @@ class Keyring:
         known = self.known
         if len(known) > KEPT:
             known = dict(list(known.items())[-KEPT:])
-        kept = marshal.dumps((known, _newest(self.opened)))
+        kept = marshal.dumps((known, code_version(), _newest(self.opened)))
         sealed = seal_bytes(self._secret, kept, self._context)
         try:
             if cache_folder(self.path):
@@ -193,12 +193,14 @@ class Keyring:
         if plain is None:
             return {}, {}
         try:  # authenticated: only these identities' holder wrote it
-            known, opened = marshal.loads(plain)
+            known, version, opened = marshal.loads(plain)
         except (EOFError, ValueError, TypeError):
             return {}, {}
         if not isinstance(known, dict) or not isinstance(opened, dict):
             return {}, {}
-        return known, opened
+        # Records opened by another formulactl are never recalled (the code version is in
+        # their keys): dropped, so that an upgrade leaves no dead weight to read every run.
+        return known, opened if version == code_version() else {}
 
 
 def _size(opened: dict[bytes, bytes]) -> int:
