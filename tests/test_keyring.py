@@ -412,3 +412,21 @@ def test_select_records_takes_what_the_keyring_kept_and_leaves_the_rest_sealed(
         store, "formula", [], records_cache(store), kept=kept_opened(store, "formula", other)
     )
     assert nothing.opened == set(), "another reader's keyring recalls nothing"
+
+
+def test_records_opened_by_another_formulactl_are_dropped_and_the_keys_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After an upgrade no kept record could be recalled (the code version is in its key):
+    the keyring drops them rather than reading them every run; data keys do not depend on
+    the code and stay."""
+    path, secret = tmp_path / "keys", b"\5" * 32
+    record = Record("F-000001", "formula", "records/formulas/F-000001.yaml", {}, blob="1" * 40)
+    first = Keyring(path, secret, "fst-test")
+    first.learn("a copy", b"\2" * 32)
+    first.remember(record, "schema", {"notes": "opened"})
+    first.save()
+    assert len(Keyring(path, secret, "fst-test").opened) == 1
+    monkeypatch.setattr(keyrings_module, "code_version", lambda: "a later formulactl")
+    upgraded = Keyring(path, secret, "fst-test")
+    assert upgraded.opened == {} and upgraded.get("a copy") == b"\2" * 32

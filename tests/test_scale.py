@@ -108,3 +108,21 @@ def test_a_balance_line_that_would_go_negative_is_refused() -> None:
 def test_a_size_of_zero_is_refused_by_the_sheet_too() -> None:
     with pytest.raises(FormulaError, match="not above zero"):
         kgs([Line("M-1", D(100))], "0")
+
+
+def test_lines_shared_with_a_known_sheet_keep_their_kg_and_the_rest_is_worked_out() -> None:
+    """A substitution weighs the formula after from the one before: the very same lines keep
+    their kg (a made-up 4 kg for 50 % of 10 kg shows it was taken, not worked out again), a
+    changed line is weighed, and the balance line takes what the others leave."""
+    from formulactl.formulation.scaling import weighed_kgs
+
+    kept = Line("M-1", D("50"), increment_kg=D("1"))
+    before = [kept, Line("M-2", D("30.4"), increment_kg=D("1")), Line("M-4", None, balance=True)]
+    known = (before, [D("4"), D("3"), D("3")])
+    after = [kept, Line("M-9", D("30.4"), increment_kg=D("0.5")), Line("M-4", None, balance=True)]
+    found = weighed_kgs(after, D(10), D(100), D(0), "F", known=known)[2]
+    assert found == [D("4"), D("3.0"), D("3.0")]  # 3.04 kg to the nearest 0.5 kg
+    fresh = weighed_kgs(after, D(10), D(100), D(0), "F")[2]
+    assert fresh == [D("5"), D("3.0"), D("2.0")]
+    equal = Line("M-1", D("50"), increment_kg=D("1"))  # equal, but not the same line
+    assert weighed_kgs([equal, *after[1:]], D(10), D(100), D(0), "F", known=known)[2] == fresh

@@ -83,22 +83,23 @@ def check_formula(reader: Reader, version: FormulaVersion, market: str | None) -
         check_market(reader, version, market)
     materials = load_materials(reader, version)
     lines = ingredient_lines(version, materials, reader_increment(reader))
-    return check_lines(reader, version, market, materials, lines)
+    return check_lines(reader, version, materials, lines, rules_for(reader, version, market))
 
 
-def check_lines(
-    reader: Reader,
-    version: FormulaVersion,
-    market: str | None,
-    materials: Mapping[str, Mapping[str, Any]],
-    lines: list[Line],
-    shares: list[tuple[str, Decimal]] | None = None,
-) -> CheckResult:
-    """The check of lines already worked out (a substitution costs the same lines; `shares`:
-    their `standard_shares`, where the caller worked them out already). Only the substances
-    some applicable limit or restriction names are summed: a substitution checks thousands
-    of formulas, most of whose substances no rule mentions."""
-    shares = standard_shares(version, lines) if shares is None else shares
+class Rules(NamedTuple):
+    """What a formula version is checked against: the approved limits of its product (all
+    its markets, or `market`) and its customer's restrictions."""
+
+    product: Product
+    applied: list[tuple[str, dict[str, Any]]]  # (limit ID, limit)
+    customer: str
+    restrictions: list[dict[str, Any]]
+    named: set[str]  # the CAS numbers a limit or a restriction names
+
+
+def rules_for(reader: Reader, version: FormulaVersion, market: str | None) -> Rules:
+    """The rules of this version's product and customer (a substitution changes neither, so
+    it checks a formula before and after against the same rules)."""
     product = product_of(version, market)
     applied = reader.limits_for(product)
     found = version.data.get("customer")
@@ -109,8 +110,25 @@ def check_lines(
         restrictions = [item for item in data.get("restrictions") or [] if isinstance(item, dict)]
     named = {str(limit.get("cas")) for _id, limit in applied}
     named.update(str(item["cas"]) for item in restrictions if "cas" in item)
-    substances = explode(shares, materials, reader_parts(reader), named)
-    breaches, declare = check_limits(substances, applied, product)
-    if customer:
-        breaches += check_restrictions(customer, restrictions, substances, shares)
-    return CheckResult(version, product, substances, breaches, declare, [i for i, _l in applied])
+    return Rules(product, applied, customer, restrictions, named)
+
+
+def check_lines(
+    reader: Reader,
+    version: FormulaVersion,
+    materials: Mapping[str, Mapping[str, Any]],
+    lines: list[Line],
+    rules: Rules,
+    shares: list[tuple[str, Decimal]] | None = None,
+) -> CheckResult:
+    """The check of lines already worked out (a substitution costs the same lines; `shares`:
+    their `standard_shares`, where the caller worked them out already). Only the substances
+    some applicable limit or restriction names are summed: a substitution checks thousands
+    of formulas, most of whose substances no rule mentions."""
+    shares = standard_shares(version, lines) if shares is None else shares
+    substances = explode(shares, materials, reader_parts(reader), rules.named)
+    breaches, declare = check_limits(substances, rules.applied, rules.product)
+    if rules.restrictions:
+        breaches += check_restrictions(rules.customer, rules.restrictions, substances, shares)
+    limits = [limit_id for limit_id, _limit in rules.applied]
+    return CheckResult(version, rules.product, substances, breaches, declare, limits)

@@ -113,16 +113,26 @@ def weighed_kgs(
     loss_percent: Decimal,
     where: str,
     percents: list[Decimal] | None = None,
+    known: tuple[list[Line], list[Decimal]] | None = None,
 ) -> tuple[Decimal, list[Decimal], list[Decimal]]:
     """The weighed total, each line's percent and kg: the arithmetic of `weighing_sheet`
     without the sheet (a substitution costs ten thousand formulas twice and needs only the
-    kgs). `percents`: the lines' `balance_percent`, where the caller worked them out."""
+    kgs). `percents`: the lines' `balance_percent`, where the caller worked them out.
+    `known`: the lines and kgs of another formula at the same product kg, standard kg and
+    loss; a line here that is the very same `Line` there weighs what it weighed there (a
+    substitution changes two lines of twenty), but for the balance line."""
     weighed = rounded(weighed_total(product_kg, loss_percent, where), None)
     percents = balance_percent(lines, where) if percents is None else percents
+    known_lines, known_kgs = known or ([], [])
     kgs: list[Decimal | None] = []
-    for line, percent in zip(lines, percents, strict=True):
-        base = standard_kg if line.fixed else weighed
-        kgs.append(None if line.balance else rounded(base * percent / HUNDRED, line.increment_kg))
+    for index, (line, percent) in enumerate(zip(lines, percents, strict=True)):
+        if line.balance:
+            kgs.append(None)
+        elif index < len(known_lines) and known_lines[index] is line:
+            kgs.append(known_kgs[index])
+        else:
+            base = standard_kg if line.fixed else weighed
+            kgs.append(rounded(base * percent / HUNDRED, line.increment_kg))
     if any(line.balance for line in lines):
         rest = weighed - sum((kg for kg in kgs if kg is not None), Decimal(0))
         if rest < 0:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from formulactl.actions.commits import commit_files
 from formulactl.actions.records import checked_change, refuse_uncommitted
@@ -24,7 +24,7 @@ from formulactl.actions.signing import actor
 from formulactl.crypto.keyring import Keyring
 from formulactl.crypto.opening import Opening, damaged, kept_opened, open_each, open_record
 from formulactl.errors import FormulaError, Refused
-from formulactl.formulation.checking import check_lines
+from formulactl.formulation.checking import Rules, check_lines, rules_for
 from formulactl.formulation.costing import material_costs, price_per_kg
 from formulactl.formulation.formula import (
     ingredient_lines,
@@ -119,6 +119,17 @@ def substituted(
     return after
 
 
+class _Side(NamedTuple):
+    """One side of a substitution, before or after: its findings, and its cost per kg (None
+    when a price or rate is missing) with the lines and kgs it was worked out from."""
+
+    breaches: list[Breach]
+    cost: Decimal | None
+    lines: list[Line]
+    standard: Decimal | None  # kg of the standard batch, None when it cannot be worked out
+    kgs: list[Decimal]
+
+
 def cost_per_kg(
     reader: Reader,
     version: FormulaVersion,
@@ -126,32 +137,34 @@ def cost_per_kg(
     materials: dict[str, dict[str, Any]],
     lines: list[Line],
     percents: list[Decimal],
-) -> Decimal | None:
-    """Per kg of product at the standard batch; None where a price or rate is missing.
-    `prices` remembers each material's price per kg across the formulas of one run;
-    `percents`: the lines' shares of the standard formula."""
+    known: _Side | None = None,
+) -> tuple[Decimal | None, Decimal | None, list[Decimal]]:
+    """Per kg of product at the standard batch (None where a price or rate is missing),
+    with the standard batch's kg and each line's kg. `prices` remembers each material's
+    price per kg across the formulas of one run; `percents`: the lines' shares of the
+    standard formula; `known`: the other side, whose kgs are taken for the lines the two
+    share where their standard batches weigh the same."""
     raw = reader.store.settings.raw
     currency, rates, today = reader.remembered("costing", _costing)("", raw)
-    known: dict[str, Decimal] = {}
     for material, data in materials.items():
         if material not in prices:
             try:
                 prices[material] = price_per_kg(material, data, currency, rates, today)
             except FormulaError as why:
                 prices[material] = why
-        price = prices[material]
-        if isinstance(price, FormulaError):
-            return None
-        known[material] = price
     try:
         standard = standard_kg(version, materials)
-        _total, _percents, kgs = weighed_kgs(
-            lines, standard, standard, Decimal(0), version.ref, percents
-        )
+        shared = None
+        if known is not None and known.standard == standard:
+            shared = (known.lines, known.kgs)
+        kgs = weighed_kgs(lines, standard, standard, Decimal(0), version.ref, percents, shared)[2]
     except FormulaError:
-        return None
+        return None, None, []
+    if any(isinstance(prices[material], FormulaError) for material in materials):
+        return None, standard, kgs
     weighed = zip([line.material for line in lines], kgs, strict=True)
-    return material_costs(weighed, known)[2] / standard
+    priced = cast(Mapping[str, Decimal], prices)  # none of these materials' failed
+    return material_costs(weighed, priced)[2] / standard, standard, kgs
 
 
 def _costing(_store: str, raw: Mapping[str, Any]) -> tuple[str, list[Any], str]:
@@ -173,13 +186,16 @@ def impact(
     after = FormulaVersion(version.id, version.version, version.status, after_data)
     materials = load_materials(reader, version)
     lines = ingredient_lines(version, materials, reader_increment(reader))
-    before_breaches, cost_before = _checked_and_costed(reader, version, prices, materials, lines)
+    rules = rules_for(reader, version, None)  # a substitution changes no product or customer
+    before = _checked_and_costed(reader, version, prices, materials, lines, rules)
     # the same materials but `old`, which no line uses any more, and `new`
     materials = {material: data for material, data in materials.items() if material != old}
     materials[new] = reader.load(new, must_open=False)
     made_from = (version.data.get("ingredients") or [], lines)
     lines = ingredient_lines(after, materials, reader_increment(reader), made_from)
-    after_breaches, cost_after = _checked_and_costed(reader, after, prices, materials, lines)
+    changed = _checked_and_costed(reader, after, prices, materials, lines, rules, before)
+    before_breaches, cost_before = before.breaches, before.cost
+    after_breaches, cost_after = changed.breaches, changed.cost
     known = {breach.message for breach in before_breaches}
     remaining = {breach.message for breach in after_breaches}
     pairs = []
@@ -210,14 +226,17 @@ def _checked_and_costed(
     prices: dict[str, Decimal | FormulaError],
     materials: dict[str, dict[str, Any]],
     lines: list[Line],
-) -> tuple[list[Breach], Decimal | None]:
+    rules: Rules,
+    known: _Side | None = None,
+) -> _Side:
     """One side of a substitution: its findings (a formula that cannot be checked is refused)
     and its cost per kg (None when it cannot be costed), from its materials and lines worked
-    out once."""
+    out once; `known`: the side before, for the kgs of the lines it shares."""
     shares = standard_shares(version, lines)
-    breaches = check_lines(reader, version, None, materials, lines, shares).breaches
+    breaches = check_lines(reader, version, materials, lines, rules, shares).breaches
     percents = [percent for _material, percent in shares]
-    return breaches, cost_per_kg(reader, version, prices, materials, lines, percents)
+    cost, standard, kgs = cost_per_kg(reader, version, prices, materials, lines, percents, known)
+    return _Side(breaches, cost, lines, standard, kgs)
 
 
 def _pct(line: dict[str, Any]) -> str:
