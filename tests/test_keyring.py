@@ -383,6 +383,12 @@ def test_a_substitution_takes_formulas_from_the_keyring_without_reading_their_se
     openings.clear()
     assert substitute_json(invoke, Store(store.root), key) == first
     assert formulas_opened() == ["records/formulas/F-000006.yaml"], "it alone is opened again"
+    import formulactl.parallel  # the same in forked workers, each formula recalled or not
+
+    monkeypatch.setattr(formulactl.parallel, "WORTH_IT", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    path.write_text(path.read_text() + "# and once more\n")
+    assert substitute_json(invoke, Store(store.root), key) == first
 
 
 def test_select_records_takes_what_the_keyring_kept_and_leaves_the_rest_sealed(
