@@ -4,6 +4,7 @@ write is ignored, a cache file that is a link, a FIFO or garbage is rebuilt, and
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import subprocess
@@ -169,3 +170,17 @@ def test_a_packed_cache_gives_a_fresh_copy_of_each_entry_and_never_reads_a_whole
     whole.put("c" * 40, {"lines": [4]})
     whole.save(prune=False)
     assert PackedCache(path, "ctx").get("c" * 40) is None
+    # Signed with this clone's key (anyone who can read `.git` can) but not what PackedCache
+    # writes: no entry, and no traceback.
+    from formulactl.store.cache import FORMAT, _write
+
+    packed = "packed\0ctx"
+    bad_entry = b"\xff"
+    for signed, rest in (
+        (5, b""),
+        ((FORMAT, {"a": ("s", 1, b"")}), b""),
+        ((FORMAT, {"a": (0, 1, hashlib.sha256(bad_entry).digest())}), bad_entry),
+        ((FORMAT, {"a": (0, 99, hashlib.sha256(b"").digest())}), b""),
+    ):
+        _write(path, packed, signed, [rest])
+        assert PackedCache(path, "ctx").get("a") is None

@@ -87,10 +87,10 @@ class Keyring:
         self.path = path
         self._secret = secret
         self._context = FORMAT + b"\0" + store_id.encode() + b"\0" + path.name.encode()
+        self.dirty = False  # set by `_read` when it drops what no one can use any more
         self.known, self.opened = self._read()
         self._new: list[Entry] = []
         self._new_opened: list[Entry] = []
-        self.dirty = False
 
     @classmethod
     def of(cls, store: Store, identities: list[Identity]) -> Keyring | None:
@@ -199,8 +199,12 @@ class Keyring:
         if not isinstance(known, dict) or not isinstance(opened, dict):
             return {}, {}
         # Records opened by another formulactl are never recalled (the code version is in
-        # their keys): dropped, so that an upgrade leaves no dead weight to read every run.
-        return known, opened if version == code_version() else {}
+        # their keys): dropped, and the keyring written without them at the end of the run,
+        # so that an upgrade leaves no dead weight to read every run.
+        if version != code_version() and opened:
+            self.dirty = True
+            return known, {}
+        return known, opened
 
 
 def _size(opened: dict[bytes, bytes]) -> int:

@@ -57,19 +57,21 @@ def open_each(
     identities: list[crypto.Identity],
     then: Callable[[Record, Opening], T],
     keyring: Keyring | None = None,
-    opened: Collection[str] = (),
+    opened: Collection[tuple[str, str]] = (),
 ) -> list[T]:
     """`then(record, the record in plain text or why this reader cannot open it)` for each
     record, on every core, so that only what `then` makes travels back (work on many records
     spends as long on them as on opening). The data keys unwrapped and the records opened
     on the way are kept in this reader's keyring for the next run (`keyring`: where the
-    caller read it already). `opened`: IDs of records that are in plain text already, as
-    `select_records` recalled them through `kept_opened`."""
+    caller read it already). `opened`: (ID, blob) of the records that are in plain text
+    already, as `select_records` recalled them through `kept_opened` (by ID and blob: an
+    approved version read from history, or a second file with the same name, is another
+    blob, opened as usual)."""
     if keyring is None:
         keyring = Keyring.of(store, identities)
 
     def one(record: Record) -> tuple[T, tuple[list[Entry], list[Entry]]]:
-        if record.id in opened:
+        if (record.id, record.blob) in opened:
             return then(record, record.data), ([], [])
         done = then(record, open_or_why(store, record, identities, keyring))
         return done, keyring.take_new() if keyring is not None else ([], [])

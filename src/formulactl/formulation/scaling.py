@@ -120,7 +120,8 @@ def weighed_kgs(
     kgs). `percents`: the lines' `balance_percent`, where the caller worked them out.
     `known`: the lines and kgs of another formula at the same product kg, standard kg and
     loss; a line here that is the very same `Line` there weighs what it weighed there (a
-    substitution changes two lines of twenty), but for the balance line."""
+    substitution changes two lines of twenty), but for the balance line. (A line's kg
+    depends on nothing else: `percents` are the lines' own but the balance line's.)"""
     weighed = rounded(weighed_total(product_kg, loss_percent, where), None)
     percents = balance_percent(lines, where) if percents is None else percents
     known_lines, known_kgs = known or ([], [])

@@ -163,7 +163,7 @@ def cost_per_kg(
     if any(isinstance(prices[material], FormulaError) for material in materials):
         return None, standard, kgs
     weighed = zip([line.material for line in lines], kgs, strict=True)
-    priced = cast(Mapping[str, Decimal], prices)  # none of these materials' failed
+    priced = cast(Mapping[str, Decimal], prices)  # every price of these materials is known
     return material_costs(weighed, priced)[2] / standard, standard, kgs
 
 
@@ -303,8 +303,8 @@ def plan_substitution(
     # Each formula is opened and its impact worked out on its own: on every core, in one
     # pass, so only the (small) outcomes travel back.
     outcomes = open_each(
-        store, current + standing + behind, reader.identities, one, keyring, recalled - shown_behind
-    )  # an approved version behind is read from history, sealed, even when its file is not
+        store, current + standing + behind, reader.identities, one, keyring, recalled
+    )
     for outcome in outcomes:
         if outcome.unreadable:
             plan.unreadable.append(outcome.id)
@@ -330,18 +330,20 @@ def _approved_users(
         return {}, set()
     latest = approved_blobs(store)
     wanted = {i: latest[i] for i in formula_ids if i in latest}
-    missing = {blob: store.record_path(i) for i, blob in wanted.items() if cache.get(blob) is None}
+    found = {blob: cache.get(blob) for blob in wanted.values()}
+    missing = {blob: store.record_path(i) for i, blob in wanted.items() if found[blob] is None}
     if missing:
         blobs = sorted(missing)
         with gitio.CatFile(store.root) as objects:
             contents = objects.read_many(blobs)
         for blob, raw in zip(blobs, contents, strict=True):
             with contextlib.suppress(FormulaError):  # `validate` reports it
-                cache.put(blob, store.parse(missing[blob], raw or b"").data)
+                found[blob] = store.parse(missing[blob], raw or b"").data
+                cache.put(blob, found[blob])
         cache.save(prune=False)
     uses = {}
     for formula_id, blob in wanted.items():
-        data = cache.get(blob)
+        data = found[blob]
         if isinstance(data, dict) and _uses(data, material):
             path = store.record_path(formula_id)
             uses[formula_id] = Record(formula_id, "formula", path, data, blob=blob)
@@ -360,11 +362,11 @@ def _users(
     material: str,
     cache: BlobCache,
     kept: Callable[[str, str], dict[str, Any] | None] | None,
-) -> tuple[list[Record], list[Record], set[str]]:
+) -> tuple[list[Record], list[Record], set[tuple[str, str]]]:
     """Unarchived formulas whose file is the version in use (approved, or a draft never
     approved) and has a line of `material`; those whose next version is open (draft or in
-    review after an approval), whose approved version is read from history; and the IDs of
-    those in plain text, as this reader's keyring (`kept`) recalled them. The others are
+    review after an approval), whose approved version is read from history; and (ID, blob)
+    of those in plain text, as this reader's keyring (`kept`) recalled them. The others are
     sealed, from the cache `list` keeps by blob ID: material IDs are never sealed, so
     nothing is opened here."""
     current, reopened = [], []

@@ -6,9 +6,11 @@ changed context (schemas, settings, tool version) empties it instead of serving 
 answers. Each file carries an HMAC under a random key made for this clone (`cache.key`
 beside it, readable by its owner only), checked before a byte is unmarshalled: a file edited
 by hand, copied from another clone or restored by a CI cache step, and a file that is a
-link, a FIFO or garbage, are ignored and rebuilt. Whoever can write `.git` can read that key
-too, so runs that must not trust the disk (`ci`, `audit verify --strict`, `--no-cache`) use
-no cache file at all (`Store.without_cache`).
+link, a FIFO or garbage, are ignored and rebuilt. (The records cache, a `PackedCache`, signs
+an index of its entries' SHA-256 digests; each entry is checked against its digest before
+it is unmarshalled.) Whoever can write `.git` can read that key too, so runs that must not
+trust the disk (`ci`, `audit verify --strict`, `--no-cache`) use no cache file at all
+(`Store.without_cache`).
 
 A reader's keyring (`keys-…`, `crypto/keyring.py`) lives beside these files but is sealed
 under a key derived from the reader's identity, not under `cache.key`: it holds data keys and
@@ -127,7 +129,10 @@ class PackedCache(BlobCache):
         packed, digest = found
         if hashlib.sha256(packed).digest() != digest:
             return None
-        return marshal.loads(packed)
+        try:  # what this clone's key signed, but written by anyone who can read that key
+            return marshal.loads(packed)
+        except (EOFError, ValueError, TypeError):
+            return None
 
     def put(self, key: str, value: Any) -> None:
         try:
@@ -140,13 +145,18 @@ class PackedCache(BlobCache):
         found = _read_with_rest(path, self.context)
         if found is None:
             return {}
-        (form, index), rest = found
-        if form != FORMAT or not isinstance(index, dict):
+        signed, rest = found
+        try:
+            form, index = signed
+            if form != FORMAT or not isinstance(index, dict):
+                return {}
+            return {
+                key: (rest[start : start + length], digest)
+                for key, (start, length, digest) in index.items()
+                if isinstance(digest, bytes) and 0 <= start <= start + length <= len(rest)
+            }
+        except (TypeError, ValueError):  # not the shape `_store` writes
             return {}
-        return {
-            key: (rest[start : start + length], digest)
-            for key, (start, length, digest) in index.items()
-        }
 
     def _store(self, path: Path, entries: dict[str, Packed]) -> None:
         index, start = {}, 0

@@ -19,7 +19,7 @@ from formulactl.store.store import Record, Store
 class Selection:
     records: list[Record] = field(default_factory=list)
     skipped: list[Finding] = field(default_factory=list)
-    opened: set[str] = field(default_factory=set)  # IDs of records that come in plain text
+    opened: set[tuple[str, str]] = field(default_factory=set)  # (ID, blob) of those in plain
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ def select_records(
     """Records of one kind matching every condition; `reveal` opens a sealed record so its
     confidential fields can match (without it, a condition on one is refused). `kept`:
     (record ID, blob ID) → the record as this reader opened it before, if a keyring kept it
-    (`crypto.opening.kept_opened`): such a record comes in plain text, named in
-    `Selection.opened`, and its sealed form is never read."""
+    (`crypto.opening.kept_opened`): such a record comes in plain text, named by its ID and
+    blob in `Selection.opened`, and its sealed form is never read."""
     conditions = list(where)
     if reveal is None:
         refuse_sealed(conditions)
@@ -123,10 +123,12 @@ def select_records(
         if not path.startswith(prefix) or not path.endswith(".yaml"):
             continue
         record_id = path.rsplit("/", 1)[-1][:-5]
-        data = kept(record_id, blob) if kept is not None and blob else None
-        if data is not None:
-            selection.opened.add(record_id)
-        elif blob:
+        data = None
+        if blob and kept is not None:
+            data = kept(record_id, blob)
+            if data is not None:
+                selection.opened.add((record_id, blob))
+        if data is None and blob:
             data = cache.get(blob)
         if data is None:
             try:
@@ -138,7 +140,7 @@ def select_records(
             blob = gitio.blob_id(raw)  # of what was read: the file may have changed since
             cache.put(blob, data)
         record = Record(record_id, kind, path, data, blob=blob or "")
-        if reveal is not None and record_id not in selection.opened:
+        if reveal is not None and (record_id, blob) not in selection.opened:
             try:
                 record = Record(record.id, kind, path, reveal(record))
             except FormulaError as error:

@@ -67,14 +67,15 @@ def load_snapshot(store: Store, commit: str, cache: BlobCache) -> Snapshot:
     answer) come from the cache, the rest through one `git cat-file --batch`."""
     snapshot = Snapshot(commit)
     listing = gitio.tree_blobs(store.root, commit, RECORDS_DIR)
-    missing = [blob for blob in listing.values() if cache.get(blob) is None]
+    found = {blob: cache.get(blob) for blob in listing.values()}
+    missing = {blob for blob, data in found.items() if data is None}
     if missing:
-        _parse_missing(store, listing, set(missing), cache)
+        found.update(_parse_missing(store, listing, missing, cache))
     records: dict[str, dict[str, dict[str, Any]]] = {}
     for path, blob in listing.items():
         parts = path.split("/")
         kind = FOLDERS.get(parts[-2]) if len(parts) >= 2 else None
-        data = cache.get(blob)
+        data = found[blob]
         if kind is None or not path.endswith(".yaml"):
             continue
         if not isinstance(data, dict):
@@ -89,10 +90,13 @@ def load_snapshot(store: Store, commit: str, cache: BlobCache) -> Snapshot:
 
 def _parse_missing(
     store: Store, listing: dict[str, str], wanted: set[str], cache: BlobCache
-) -> None:
+) -> dict[str, dict[str, Any]]:
+    """The wanted blobs parsed (those that parse), each kept in the cache for next time."""
     paths = {blob: path for path, blob in listing.items() if blob in wanted}
-    for blob, data in parsed(store, paths).items():
+    found = parsed(store, paths)
+    for blob, data in found.items():
         cache.put(blob, data)
+    return found
 
 
 def parsed(store: Store, paths: dict[str, str]) -> dict[str, dict[str, Any]]:
