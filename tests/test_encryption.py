@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -409,6 +410,9 @@ def test_edit_leaves_no_plaintext_on_disk(
         text=True,
         timeout=60,
         check=False,
+        # Ctrl-C as a terminal delivers it: a test run started in the background by a shell
+        # without job control inherits SIGINT ignored, and Python keeps it ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert done.returncode == code, done.stderr
     decrypted = Path((tmp_path / "where.txt").read_text())
