@@ -11,7 +11,6 @@ on, and would not be what the dry run showed. Percentages and money are `Decimal
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,11 +36,10 @@ from formulactl.formulation.scaling import Line, weighed_kgs
 from formulactl.formulation.source import FormulaVersion, Reader, approved_blobs
 from formulactl.formulation.substances import Breach
 from formulactl.formulation.units import decimal, plain
-from formulactl.git import gitio
 from formulactl.model.workflow import STEPS, record_ref, require_role
 from formulactl.rules.check import check_unsaved
 from formulactl.store.cache import BlobCache
-from formulactl.store.query import Condition, records_cache, select_records
+from formulactl.store.query import Condition, cached_blobs, records_cache, select_records
 from formulactl.store.store import Record, Store
 
 
@@ -330,20 +328,11 @@ def _approved_users(
         return {}, set()
     latest = approved_blobs(store)
     wanted = {i: latest[i] for i in formula_ids if i in latest}
-    found = {blob: cache.get(blob) for blob in wanted.values()}
-    missing = {blob: store.record_path(i) for i, blob in wanted.items() if found[blob] is None}
-    if missing:
-        blobs = sorted(missing)
-        with gitio.CatFile(store.root) as objects:
-            contents = objects.read_many(blobs)
-        for blob, raw in zip(blobs, contents, strict=True):
-            with contextlib.suppress(FormulaError):  # `validate` reports it
-                found[blob] = store.parse(missing[blob], raw or b"").data
-                cache.put(blob, found[blob])
-        cache.save(prune=False)
+    # what does not parse is left out: `validate` reports it
+    found = cached_blobs(store, {blob: store.record_path(i) for i, blob in wanted.items()}, cache)
     uses = {}
     for formula_id, blob in wanted.items():
-        data = found[blob]
+        data = found.get(blob)
         if isinstance(data, dict) and _uses(data, material):
             path = store.record_path(formula_id)
             uses[formula_id] = Record(formula_id, "formula", path, data, blob=blob)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -179,6 +179,41 @@ def _text(value: Any) -> str:
     if value is True or value is False:
         return str(value).lower()
     return "" if value is None else str(value)
+
+
+def parsed_blobs(store: Store, paths: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Blobs (blob → path) read through one `git cat-file --batch` and parsed; what cannot
+    be read or parsed is left out (`validate` reports it; an answer skips it)."""
+    from formulactl.store import yamlio
+
+    blobs = sorted(paths)
+    found = {}
+    with gitio.CatFile(store.root) as reader:
+        contents = reader.read_many(blobs)
+    for blob, raw in zip(blobs, contents, strict=True):
+        if raw is None:
+            continue
+        try:
+            found[blob] = yamlio.load_record(raw, paths[blob], store.settings.max_record_bytes)
+        except FormulaError:
+            continue
+    return found
+
+
+def cached_blobs(
+    store: Store, paths: Mapping[str, str], cache: BlobCache
+) -> dict[str, dict[str, Any]]:
+    """`parsed_blobs`, each taken from the parsed-record cache where it has it (asked once:
+    an entry is unmarshalled when asked for), the rest parsed and kept there."""
+    found = {blob: cache.get(blob) for blob in paths}
+    missing = {blob: path for blob, path in paths.items() if found[blob] is None}
+    if missing:
+        fresh = parsed_blobs(store, missing)
+        for blob, data in fresh.items():
+            cache.put(blob, data)
+        found.update(fresh)
+        cache.save(prune=False)
+    return {blob: data for blob, data in found.items() if data is not None}
 
 
 def records_cache(store: Store) -> BlobCache:

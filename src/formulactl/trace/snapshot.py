@@ -65,17 +65,16 @@ def resolve_at(store: Store, at: str | None) -> str:
 def load_snapshot(store: Store, commit: str, cache: BlobCache) -> Snapshot:
     """Every record at `commit`; blobs already parsed (by `list`, `validate`, an earlier
     answer) come from the cache, the rest through one `git cat-file --batch`."""
+    from formulactl.store.query import cached_blobs
+
     snapshot = Snapshot(commit)
     listing = gitio.tree_blobs(store.root, commit, RECORDS_DIR)
-    found = {blob: cache.get(blob) for blob in listing.values()}
-    missing = {blob for blob, data in found.items() if data is None}
-    if missing:
-        found.update(_parse_missing(store, listing, missing, cache))
+    found = cached_blobs(store, {blob: path for path, blob in listing.items()}, cache)
     records: dict[str, dict[str, dict[str, Any]]] = {}
     for path, blob in listing.items():
         parts = path.split("/")
         kind = FOLDERS.get(parts[-2]) if len(parts) >= 2 else None
-        data = found[blob]
+        data = found.get(blob)
         if kind is None or not path.endswith(".yaml"):
             continue
         if not isinstance(data, dict):
@@ -84,38 +83,7 @@ def load_snapshot(store: Store, commit: str, cache: BlobCache) -> Snapshot:
         records.setdefault(kind.name, {})[parts[-1][:-5]] = data
         snapshot.blobs.setdefault(kind.name, {})[parts[-1][:-5]] = blob
     snapshot.records.update(records)
-    cache.save(prune=False)
     return snapshot
-
-
-def _parse_missing(
-    store: Store, listing: dict[str, str], wanted: set[str], cache: BlobCache
-) -> dict[str, dict[str, Any]]:
-    """The wanted blobs parsed (those that parse), each kept in the cache for next time."""
-    paths = {blob: path for path, blob in listing.items() if blob in wanted}
-    found = parsed(store, paths)
-    for blob, data in found.items():
-        cache.put(blob, data)
-    return found
-
-
-def parsed(store: Store, paths: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Blobs (blob → path) read through one `git cat-file --batch` and parsed; what cannot
-    be read or parsed is left out (`validate` reports it; an answer skips it)."""
-    from formulactl.store import yamlio
-
-    blobs = sorted(paths)
-    found = {}
-    with gitio.CatFile(store.root) as reader:
-        contents = reader.read_many(blobs)
-    for blob, raw in zip(blobs, contents, strict=True):
-        if raw is None:
-            continue
-        try:
-            found[blob] = yamlio.load_record(raw, paths[blob], store.settings.max_record_bytes)
-        except FormulaError:
-            continue
-    return found
 
 
 # More records than this at once come from the parsed-record cache (loading it costs about
@@ -138,18 +106,12 @@ class LazyRecords(Mapping[str, dict[str, Any]]):
         wanted = {self.blobs[i]: f"{self.folder}/{i}.yaml" for i in ids if i not in self.loaded}
         if not wanted:
             return
-        if len(wanted) <= BULK:
-            found = parsed(self.store, wanted)
-        else:
-            from formulactl.store.query import records_cache
+        from formulactl.store.query import cached_blobs, parsed_blobs, records_cache
 
-            cache = records_cache(self.store)
-            found = {blob: cache.get(blob) for blob in wanted}
-            missing = {blob: path for blob, path in wanted.items() if found.get(blob) is None}
-            for blob, record in parsed(self.store, missing).items():
-                cache.put(blob, record)
-                found[blob] = record
-            cache.save(prune=False)
+        if len(wanted) <= BULK:
+            found = parsed_blobs(self.store, wanted)
+        else:
+            found = cached_blobs(self.store, wanted, records_cache(self.store))
         for record_id in ids:
             data = found.get(self.blobs[record_id])
             self.loaded[record_id] = data if isinstance(data, dict) else {}
